@@ -1,0 +1,108 @@
+import type { RunConfig, StageName } from './config';
+
+/**
+ * Images in the engine are uint8 RGB, height × width × 3, row-major (HWC), batched along the first
+ * axis. Every dataset delivers 3 channels (MNIST is replicated) at its native size; the engine
+ * converts to float [0,1] tensors on the backend and resizes to `dataset.imageSize` when they differ.
+ */
+export interface DatasetSplit {
+  /** Number of images available (after any cap). */
+  readonly count: number;
+  /** Class index of each image, length `count`. */
+  readonly labels: Int32Array;
+  /** Native image side (height = width) of what `readBatch` returns. */
+  readonly imageSize: number;
+  /** Raw pixels of the images at `indices`, concatenated: indices.length × size × size × 3 bytes. */
+  readBatch(indices: ArrayLike<number>): Promise<Uint8Array>;
+}
+
+export interface Dataset {
+  readonly name: string;
+  readonly classNames: string[];
+  readonly train: DatasetSplit;
+  readonly test: DatasetSplit;
+  /**
+   * For ImageNet only: indices into `train` of the official label-fraction subsets, keyed by
+   * fraction (0.01, 0.1). Other datasets draw class-balanced subsets with labelFractionSubset.
+   */
+  readonly officialSubsets?: ReadonlyMap<number, Int32Array>;
+}
+
+/** Metric fields a `metric` event may carry (absent = not measured at this step). */
+export interface MetricFields {
+  loss?: number;
+  contrastiveAccuracy?: number;
+  learningRate?: number;
+  imagesPerSecond?: number;
+  knnAccuracy?: number;
+  trainAccuracy?: number;
+  testAccuracy?: number;
+  teacherAccuracy?: number;
+  /** Live tensor count, for spotting leaks. */
+  numTensors?: number;
+}
+
+export interface StageSummary {
+  stage: StageName;
+  status: 'completed' | 'stopped' | 'failed';
+  steps: number;
+  epochs: number;
+  seconds: number;
+  imagesPerSecond: number;
+  backend: string;
+  /** Final values of the stage's metrics (the last of each). */
+  finalMetrics: MetricFields;
+  /** Top-1 accuracy of the stage's classifier on the test split (k-NN accuracy for pretraining). */
+  testAccuracy: number | null;
+  /** Number of labelled images used (fine-tune, baseline, distill label loss). */
+  labelledImages?: number;
+}
+
+export interface RunSummary {
+  status: 'completed' | 'stopped' | 'failed';
+  backend: string;
+  seconds: number;
+  stages: Partial<Record<StageName, StageSummary>>;
+  error?: string;
+}
+
+export type RunEvent =
+  | { type: 'run-start'; time: number; backend: string; config: RunConfig }
+  | { type: 'stage-start'; time: number; stage: StageName; totalSteps: number; stepsPerEpoch: number; startStep: number }
+  | ({ type: 'metric'; time: number; stage: StageName; step: number; epoch: number } & MetricFields)
+  | { type: 'checkpoint'; time: number; stage: StageName; step: number; epoch: number; checkpoint: Checkpoint }
+  | { type: 'log'; time: number; level: 'info' | 'warn' | 'error'; message: string; stage?: StageName }
+  | { type: 'stage-end'; time: number; stage: StageName; summary: StageSummary }
+  | { type: 'run-end'; time: number; summary: RunSummary };
+
+/** Named float32 tensors (weights, BN statistics, optimiser slots) as plain data. */
+export interface TensorRecord {
+  shape: number[];
+  data: Float32Array;
+}
+
+/**
+ * Everything needed to continue a run: where it was, the weights of every model that exists so far,
+ * and the optimiser state of the stage in progress.
+ */
+export interface Checkpoint {
+  version: 1;
+  stage: StageName;
+  /** Steps completed in `stage`. */
+  step: number;
+  /** Stages fully completed before `stage`, with their summaries. */
+  completed: Partial<Record<StageName, StageSummary>>;
+  /** model name ('pretrain' | 'finetune' | 'baseline' | 'distill') → variable name → tensor. */
+  models: Record<string, Record<string, TensorRecord>>;
+  optimizer: Record<string, TensorRecord>;
+}
+
+/**
+ * Lets the host pause, single-step and stop a run between training steps. `beforeStep` resolves
+ * when the next step may run; returning 'stop' ends the run cleanly (a final checkpoint is emitted).
+ */
+export interface RunControl {
+  beforeStep(): Promise<'continue' | 'stop'>;
+}
+
+export type RunEventListener = (event: RunEvent) => void;
