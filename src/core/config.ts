@@ -122,9 +122,12 @@ export const runConfigSchema = z
         message: `must be at most model.projectionLayers (${config.model.projectionLayers})`,
       });
     }
-    if ((config.dataset.name === 'folder' || config.dataset.name === 'imagenet') && config.dataset.path === null) {
-      // The browser supplies folder images directly; only a host that reads disk needs a path, so this
-      // is checked by the hosts, not here.
+    if (config.distill.enabled && !config.finetune.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['distill', 'enabled'],
+        message: 'distillation needs a teacher: enable finetune (or disable distill)',
+      });
     }
   });
 

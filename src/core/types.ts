@@ -73,6 +73,10 @@ export type RunEvent =
   | { type: 'checkpoint'; time: number; stage: StageName; step: number; epoch: number; checkpoint: Checkpoint }
   | { type: 'log'; time: number; level: 'info' | 'warn' | 'error'; message: string; stage?: StageName }
   | { type: 'stage-end'; time: number; stage: StageName; summary: StageSummary }
+  /** 2N×2N cosine similarities of the current pretraining batch (rows/cols: view 1 of each image, then view 2). */
+  | { type: 'similarity'; time: number; stage: StageName; step: number; size: number; values: number[]; contrastiveAccuracy: number }
+  /** Test-image embeddings (encoder features) projected to 2-D by PCA, with their labels. */
+  | { type: 'embedding'; time: number; stage: StageName; step: number; points: [number, number][]; labels: number[] }
   | { type: 'run-end'; time: number; summary: RunSummary };
 
 /** Named float32 tensors (weights, BN statistics, optimiser slots) as plain data. */

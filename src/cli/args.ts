@@ -1,0 +1,49 @@
+/** Minimal flag parsing shared by the CLI entry points (node:util's parseArgs underneath). */
+import { parseArgs } from 'node:util';
+
+export interface TrainArgs {
+  config?: string;
+  set: string[];
+  out: string;
+  backend?: string;
+  resume: boolean;
+  quiet: boolean;
+  help: boolean;
+}
+
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      set: { type: 'string', multiple: true, short: 's' },
+      out: { type: 'string', short: 'o' },
+      backend: { type: 'string', short: 'b' },
+      resume: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  return {
+    config: values.config,
+    set: values.set ?? [],
+    out: values.out ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    backend: values.backend,
+    resume: values.resume ?? false,
+    quiet: values.quiet ?? false,
+    help: values.help ?? false,
+  };
+}
+
+export const TRAIN_USAGE = `Usage: npm run train -- --config FILE.json [--set path=value ...] [--out DIR] [--backend NAME] [--resume] [--quiet]
+
+  --config FILE   RunConfig JSON (any subset of fields; defaults fill the rest)
+  --set P=V       override one field by dotted path, e.g. --set pretrain.temperature=0.2 (repeatable)
+  --out DIR       output folder (config.json, metrics.jsonl, summary.json, checkpoint.bin); default runs/<time>
+  --backend NAME  force a backend: tensorflow-gpu, tensorflow, webgpu, wasm, cpu
+  --resume        continue from DIR/checkpoint.bin if it exists
+  --quiet         no progress bar
+
+Exit status: 0 success, 2 invalid config (stderr names the field), 1 runtime failure.`;

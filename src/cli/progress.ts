@@ -1,0 +1,62 @@
+import cliProgress from 'cli-progress';
+import type { RunEvent } from '../core/types';
+
+/**
+ * Terminal progress for a run: one bar per stage with step, loss, images/s and ETA (cli-progress),
+ * plus the run's log lines. Off a terminal it prints a progress line every few seconds instead.
+ */
+export function createProgressReporter(stream: NodeJS.WriteStream = process.stderr): (event: RunEvent) => void {
+  let bar: cliProgress.SingleBar | null = null;
+  const stop = () => {
+    bar?.stop();
+    bar = null;
+  };
+  return (event) => {
+    switch (event.type) {
+      case 'stage-start':
+        stop();
+        bar = new cliProgress.SingleBar(
+          {
+            stream,
+            format: `${event.stage.padEnd(9)} [{bar}] {value}/{total} | loss {loss} | {rate} img/s | ETA {eta_formatted}`,
+            barsize: 24,
+            noTTYOutput: !stream.isTTY,
+            notTTYSchedule: 5000,
+            etaBuffer: 20,
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(event.totalSteps, event.startStep, { loss: '-', rate: '-' });
+        break;
+      case 'metric':
+        if (bar && event.loss !== undefined) {
+          bar.update(event.step, { loss: event.loss.toFixed(4), rate: (event.imagesPerSecond ?? 0).toFixed(1) });
+        } else if (event.knnAccuracy !== undefined || event.testAccuracy !== undefined) {
+          const parts = [
+            event.knnAccuracy !== undefined ? `k-NN accuracy ${(100 * event.knnAccuracy).toFixed(1)}%` : '',
+            event.testAccuracy !== undefined ? `test accuracy ${(100 * event.testAccuracy).toFixed(1)}%` : '',
+          ].filter(Boolean);
+          stream.write(`\n${event.stage} epoch ${Math.round(event.epoch)}: ${parts.join(', ')}\n`);
+        }
+        break;
+      case 'log':
+        stream.write(`\n[${event.level}] ${event.message}\n`);
+        break;
+      case 'stage-end':
+        stop();
+        stream.write(
+          `${event.stage} ${event.summary.status}: ${event.summary.steps} steps in ${event.summary.seconds.toFixed(1)} s, ` +
+            `${event.summary.imagesPerSecond.toFixed(1)} img/s` +
+            (event.summary.testAccuracy !== null ? `, ${event.stage === 'pretrain' ? 'k-NN' : 'test'} accuracy ${(100 * event.summary.testAccuracy).toFixed(2)}%` : '') +
+            '\n',
+        );
+        break;
+      case 'run-end':
+        stop();
+        break;
+      default:
+        break;
+    }
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Headless runner: `npm run train -- --config FILE.json [--set path=value ...] [--out DIR] [--backend NAME]`.
+ * Writes DIR/config.json (resolved), DIR/metrics.jsonl (one JSON object per metric event),
+ * DIR/summary.json and DIR/checkpoint.bin. Exit 0 success, 2 invalid config, 1 runtime failure.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError, applyOverrides, parseRunConfig, type RunConfig } from '../core/config';
+import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
+import { loadDataset } from '../core/data';
+import { runExperiment } from '../core/train/run';
+import type { Checkpoint, RunEvent } from '../core/types';
+import { parseTrainArgs, TRAIN_USAGE } from './args';
+import { selectNodeBackend } from './backend';
+import { nodeDataSource } from './nodeDataSource';
+import { nodeImageFolder } from './nodeImageFolder';
+import { createProgressReporter } from './progress';
+
+class UsageError extends Error {}
+
+function readConfigInput(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`config file ${path} must hold a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
+export function resolveConfig(configPath: string | undefined, overrides: string[]): RunConfig {
+  const { input, issues } = applyOverrides(readConfigInput(configPath), overrides);
+  if (issues.length) throw new ConfigError(issues);
+  return parseRunConfig(input);
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseTrainArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${TRAIN_USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${TRAIN_USAGE}\n`);
+    return 0;
+  }
+  let config: RunConfig;
+  try {
+    config = resolveConfig(args.config, args.set);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write('Invalid config:\n' + error.issues.map((i) => `  ${i.path || '(config)'}: ${i.message}`).join('\n') + '\n');
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const out = resolve(args.out);
+  mkdirSync(out, { recursive: true });
+  const checkpointPath = join(out, 'checkpoint.bin');
+  let resumeFrom: Checkpoint | undefined;
+  if (args.resume && existsSync(checkpointPath)) {
+    resumeFrom = deserializeCheckpoint(readFileSync(checkpointPath));
+    const previous = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as unknown;
+    if (JSON.stringify(parseRunConfig(previous)) !== JSON.stringify(config)) {
+      process.stderr.write(`--resume: ${out}/config.json differs from the config given; resume with the same config (or a new --out)\n`);
+      return 2;
+    }
+  }
+
+  const backend = await selectNodeBackend(args.backend);
+  process.stderr.write(`backend: ${backend.name} (${backend.detail})\n`);
+  for (const notice of backend.notices) process.stderr.write(`notice: ${notice}\n`);
+
+  const dataset = await loadDataset(config, {
+    source: nodeDataSource(),
+    ...(config.dataset.name === 'folder' && config.dataset.path ? { folder: nodeImageFolder(config.dataset.path) } : {}),
+  });
+  process.stderr.write(`dataset: ${config.dataset.name}, ${dataset.train.count} train / ${dataset.test.count} test images, ${dataset.classNames.length} classes\n`);
+
+  writeFileSync(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  const metricsPath = join(out, 'metrics.jsonl');
+  if (!resumeFrom) writeFileSync(metricsPath, '');
+  const progress = args.quiet ? () => undefined : createProgressReporter();
+  const onEvent = (event: RunEvent) => {
+    progress(event);
+    if (event.type === 'metric') {
+      const { type: _type, ...fields } = event;
+      appendFileSync(metricsPath, JSON.stringify(fields) + '\n');
+    } else if (event.type === 'checkpoint') {
+      // Write then rename, so a crash never leaves a half-written checkpoint behind.
+      writeFileSync(`${checkpointPath}.tmp`, serializeCheckpoint(event.checkpoint));
+      renameSync(`${checkpointPath}.tmp`, checkpointPath);
+    } else if (event.type === 'log' && args.quiet) {
+      process.stderr.write(`[${event.level}] ${event.message}\n`);
+    }
+  };
+
+  let stopRequested = false;
+  process.once('SIGINT', () => {
+    stopRequested = true;
+    process.stderr.write('\nstopping after this step (checkpoint will be saved; continue with --resume)…\n');
+  });
+  const summary = await runExperiment({
+    config,
+    dataset,
+    backend: backend.name,
+    onEvent,
+    resumeFrom,
+    control: { beforeStep: async () => (stopRequested ? 'stop' : 'continue') },
+  });
+  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  process.stderr.write(`\n${summary.status}: results in ${out}\n`);
+  if (summary.status === 'failed') {
+    process.stderr.write(`error: ${summary.error}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

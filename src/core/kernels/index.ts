@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs';
+import { cpuConv2dBackpropFilter, cpuConv2dBackpropInput } from './cpuConvGradients';
+import { conv2dBackpropFilterViaForwardConv, conv2dBackpropInputViaForwardConv } from './wasmConvGradients';
+
+/**
+ * Kernels tfjs 4.22 lacks or is too slow at for training conv nets, per backend:
+ * - wasm: no Conv2DBackpropFilter at all; its Conv2DBackpropInput is a naive loop. Both are
+ *   replaced by forward convs (XNNPack) over rearranged operands.
+ * - cpu: the stock conv gradients are index-heavy loops (>90% of a training step); replaced by
+ *   loops over contiguous channel rows.
+ * Other backends (webgl, webgpu, tensorflow) are left as they are.
+ */
+const overridesByBackend: Record<string, (stock: StockLookup) => tf.KernelConfig[]> = {
+  wasm: (stock) => [
+    conv2dBackpropFilterViaForwardConv('wasm'),
+    conv2dBackpropInputViaForwardConv('wasm', stock.required(tf.Conv2DBackpropInput)),
+  ],
+  cpu: () => [cpuConv2dBackpropFilter('cpu'), cpuConv2dBackpropInput('cpu')],
+};
+
+interface StockLookup {
+  required(kernelName: string): tf.KernelFunc;
+}
+
+/** Kernel configs that were registered before we replaced them, by `backend/kernel`. */
+const stockKernels = new Map<string, tf.KernelConfig | null>();
+const registeredBackends = new Set<string>();
+
+/**
+ * Registers the project's training kernels for `backendName` (idempotent; a no-op for backends
+ * that need nothing). Returns the names of the kernels this backend now runs from this project.
+ */
+export function registerTrainingKernels(backendName: string): string[] {
+  const makeOverrides = overridesByBackend[backendName];
+  if (makeOverrides === undefined) return [];
+  if (registeredBackends.has(backendName)) return projectKernelNames(backendName);
+  const lookup: StockLookup = {
+    required(kernelName) {
+      const config = tf.getKernel(kernelName, backendName);
+      if (config === undefined) {
+        throw new Error(`Backend ${backendName} has no ${kernelName} kernel to fall back to; ` +
+          `import its package (e.g. @tensorflow/tfjs-backend-${backendName}) before registering training kernels.`);
+      }
+      return config.kernelFunc;
+    },
+  };
+  const overrides = makeOverrides(lookup);
+  for (const config of overrides) {
+    const key = `${backendName}/${config.kernelName}`;
+    const existing = tf.getKernel(config.kernelName, backendName) ?? null;
+    stockKernels.set(key, existing);
+    // Unregister first: registering over an existing kernel logs a warning on every start.
+    if (existing !== null) tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel(config);
+  }
+  registeredBackends.add(backendName);
+  return projectKernelNames(backendName);
+}
+
+/** Names of the kernels the project registered for `backendName` (empty before registration). */
+export function projectKernelNames(backendName: string): string[] {
+  const prefix = `${backendName}/`;
+  return [...stockKernels.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+}
+
+/**
+ * The kernel tfjs itself registered for `kernelName` on `backendName` before the project replaced
+ * it (null when tfjs has none, e.g. wasm's Conv2DBackpropFilter). For tests and comparisons.
+ */
+export function stockKernel(kernelName: string, backendName: string): tf.KernelConfig | null {
+  const key = `${backendName}/${kernelName}`;
+  if (stockKernels.has(key)) return stockKernels.get(key) ?? null;
+  return tf.getKernel(kernelName, backendName) ?? null;
+}

@@ -1,0 +1,262 @@
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerName } from './config';
+
+/**
+ * Optimisers of the engine: LARS (SimCLR's), SGD with momentum and AdamW. All share one options shape,
+ * one weight-decay exclusion predicate, a public mutable `learningRate` (the trainer sets it from the
+ * schedule before every step) and name-keyed state, so checkpoints save and restore them alike.
+ */
+
+/** A named state tensor, as tf.Optimizer's getWeights/setWeights exchange them. */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+export interface OptimizerOptions {
+  learningRate: number;
+  /** LARS and SGD momentum; Adam's beta1. Default 0.9. */
+  momentum?: number;
+  weightDecay?: number;
+  /** LARS trust coefficient. Default 0.001. */
+  eta?: number;
+  /**
+   * Picks variables (by name) excluded from weight decay and, for LARS, from the trust ratio.
+   * Default: `isExcludedFromDecay` (biases and batch-norm parameters).
+   */
+  excludeFromLayerAdaptation?: (variableName: string) => boolean;
+}
+
+/**
+ * Default exclusion: biases and batch-norm parameters (the model names them `.../bias`,
+ * `.../bn*\/gamma`, `.../bn*\/beta`; kernels are `.../kernel`).
+ */
+export function isExcludedFromDecay(variableName: string): boolean {
+  return ['bias', 'beta', 'gamma', '/bn'].some((part) => variableName.includes(part));
+}
+
+/** Name of an optimizer state tensor: `<variable name>/<slot>`. */
+function slotKey(variableName: string, slot: string): string {
+  return `${variableName}/${slot}`;
+}
+
+/**
+ * Base of the three optimisers: per-variable state slots keyed by variable name (not by position, so
+ * state survives a change in the order gradients arrive), with getWeights/setWeights for checkpoints.
+ */
+export abstract class SlotOptimizer extends tf.Optimizer {
+  learningRate: number;
+  momentum: number;
+  weightDecay: number;
+  readonly excludeFromLayerAdaptation: (variableName: string) => boolean;
+  /** variable name → slot name → state variable (non-trainable). */
+  private readonly slots = new Map<string, Map<string, tf.Variable>>();
+
+  protected abstract readonly slotNames: readonly string[];
+
+  constructor(options: OptimizerOptions) {
+    super();
+    if (!(options.learningRate >= 0)) throw new Error(`learningRate must be >= 0, got ${options.learningRate}`);
+    this.learningRate = options.learningRate;
+    this.momentum = options.momentum ?? 0.9;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.excludeFromLayerAdaptation = options.excludeFromLayerAdaptation ?? isExcludedFromDecay;
+  }
+
+  /** The update of one variable; runs inside tf.tidy. `step` is 1 for the first update. */
+  protected abstract updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, step: number): void;
+
+  protected usesWeightDecay(name: string): boolean {
+    return this.weightDecay > 0 && !this.excludeFromLayerAdaptation(name);
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const entries: [string, tf.Tensor | undefined][] = Array.isArray(variableGradients)
+      ? variableGradients.map((item) => [item.name, item.tensor])
+      : Object.entries(variableGradients);
+    const step = this.iterations + 1;
+    for (const [name, gradient] of entries) {
+      if (gradient == null) continue;
+      const value = tf.engine().registeredVariables[name];
+      if (value === undefined) throw new Error(`${this.getClassName()}: no variable named "${name}" is registered`);
+      const slots = this.slotsFor(name, value);
+      tf.tidy(() => this.updateVariable(name, value, gradient, slots, step));
+    }
+    this.incrementIterations();
+  }
+
+  private slotsFor(name: string, value: tf.Variable): Map<string, tf.Variable> {
+    let slots = this.slots.get(name);
+    if (slots === undefined) {
+      slots = new Map();
+      for (const slot of this.slotNames) slots.set(slot, tf.tidy(() => tf.zerosLike(value).variable(false)));
+      this.slots.set(name, slots);
+    }
+    return slots;
+  }
+
+  /** Names of the state tensors, `<variable>/<slot>` (for inspection and tests). */
+  slotVariableNames(): string[] {
+    return [...this.slots.entries()].flatMap(([name, slots]) => [...slots.keys()].map((slot) => slotKey(name, slot)));
+  }
+
+  /** [iterations, ...state tensors named `<variable>/<slot>`]. The tensors are the live state: copy or serialise before the next step. */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const state = [...this.slots.entries()].flatMap(([name, slots]) =>
+      [...slots.entries()].map(([slot, variable]) => ({ name: slotKey(name, slot), tensor: variable as tf.Tensor })),
+    );
+    return [await this.saveIterations(), ...state];
+  }
+
+  /** Restores what getWeights returned (copies the tensors; the caller keeps ownership of its own). */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    this.disposeSlots();
+    for (const { name, tensor } of rest) {
+      const cut = name.lastIndexOf('/');
+      const slot = name.slice(cut + 1);
+      if (cut <= 0 || !this.slotNames.includes(slot)) {
+        throw new Error(`${this.getClassName()}.setWeights: unexpected state "${name}" (expected <variable>/<${this.slotNames.join('|')}>)`);
+      }
+      const variableName = name.slice(0, cut);
+      let slots = this.slots.get(variableName);
+      if (slots === undefined) {
+        slots = new Map();
+        this.slots.set(variableName, slots);
+      }
+      slots.set(slot, tf.tidy(() => tf.cast(tensor, 'float32').variable(false)));
+    }
+  }
+
+  private disposeSlots(): void {
+    for (const slots of this.slots.values()) for (const variable of slots.values()) variable.dispose();
+    this.slots.clear();
+  }
+
+  override dispose(): void {
+    this.disposeSlots();
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay };
+  }
+}
+
+/**
+ * LARS as in the official SimCLR code (google-research/simclr lars_optimizer.py, the default
+ * `classic_momentum=True`, no Nesterov): g = grad + wd·w (unless excluded);
+ * trust = eta·‖w‖/‖g‖ when both norms are > 0, else 1 (and 1 for excluded variables);
+ * v = momentum·v + lr·trust·g; w = w − v. The excluded set is the same for weight decay and trust ratio.
+ */
+export class Lars extends SlotOptimizer {
+  static get className(): string {
+    return 'Lars';
+  }
+  eta: number;
+  protected readonly slotNames = ['momentum'] as const;
+
+  constructor(options: OptimizerOptions) {
+    super(options);
+    this.eta = options.eta ?? 0.001;
+  }
+
+  protected updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, _step: number): void {
+    const velocity = slots.get('momentum')!;
+    const excluded = this.excludeFromLayerAdaptation(name);
+    const g = this.usesWeightDecay(name) ? tf.add(gradient, tf.mul(value, this.weightDecay)) : gradient;
+    let scaledLr: tf.Tensor = tf.scalar(this.learningRate);
+    if (!excluded) {
+      const wNorm = tf.norm(value);
+      const gNorm = tf.norm(g);
+      const bothPositive = tf.logicalAnd(tf.greater(wNorm, 0), tf.greater(gNorm, 0));
+      // The division is guarded so a zero gradient never produces NaN even in the unused branch.
+      const trust = tf.where(bothPositive, tf.div(tf.mul(wNorm, this.eta), tf.maximum(gNorm, 1e-30)), tf.scalar(1));
+      scaledLr = tf.mul(trust, this.learningRate);
+    }
+    const nextVelocity = tf.add(tf.mul(velocity, this.momentum), tf.mul(g, scaledLr));
+    velocity.assign(nextVelocity);
+    value.assign(tf.sub(value, nextVelocity));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), eta: this.eta };
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    return new cls(config as unknown as OptimizerOptions);
+  }
+}
+
+/**
+ * SGD with (heavy-ball) momentum and coupled L2 weight decay, as TF's MomentumOptimizer used by the
+ * official code with its L2 loss: g = grad + wd·w (unless excluded); v = momentum·v + g; w = w − lr·v.
+ */
+export class SgdMomentum extends SlotOptimizer {
+  static get className(): string {
+    return 'SgdMomentum';
+  }
+  protected readonly slotNames = ['momentum'] as const;
+
+  protected updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, _step: number): void {
+    const velocity = slots.get('momentum')!;
+    const g = this.usesWeightDecay(name) ? tf.add(gradient, tf.mul(value, this.weightDecay)) : gradient;
+    const nextVelocity = tf.add(tf.mul(velocity, this.momentum), g);
+    velocity.assign(nextVelocity);
+    value.assign(tf.sub(value, tf.mul(nextVelocity, this.learningRate)));
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    return new cls(config as unknown as OptimizerOptions);
+  }
+}
+
+/**
+ * Adam with decoupled weight decay (AdamW, Loshchilov & Hutter): beta1 = `momentum`, beta2 = 0.999,
+ * epsilon = 1e-8, bias-corrected moments; w = w − lr·(m̂/(√v̂ + ε) + wd·w), decay skipped for excluded
+ * variables. Decoupled rather than L2 because with Adam an L2 term is rescaled per coordinate and
+ * stops acting as a decay.
+ */
+export class AdamW extends SlotOptimizer {
+  static get className(): string {
+    return 'AdamW';
+  }
+  beta2 = 0.999;
+  epsilon = 1e-8;
+  protected readonly slotNames = ['m', 'v'] as const;
+
+  protected updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, step: number): void {
+    const m = slots.get('m')!;
+    const v = slots.get('v')!;
+    const beta1 = this.momentum;
+    const nextM = tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
+    const nextV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
+    const mHat = tf.div(nextM, 1 - beta1 ** step);
+    const vHat = tf.div(nextV, 1 - this.beta2 ** step);
+    let update = tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon));
+    if (this.usesWeightDecay(name)) update = tf.add(update, tf.mul(value, this.weightDecay));
+    m.assign(nextM);
+    v.assign(nextV);
+    value.assign(tf.sub(value, tf.mul(update, this.learningRate)));
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    return new cls(config as unknown as OptimizerOptions);
+  }
+}
+
+tf.serialization.registerClass(Lars);
+tf.serialization.registerClass(SgdMomentum);
+tf.serialization.registerClass(AdamW);
+
+export function createOptimizer(name: OptimizerName, options: OptimizerOptions): SlotOptimizer {
+  switch (name) {
+    case 'lars':
+      return new Lars(options);
+    case 'sgd':
+      return new SgdMomentum(options);
+    case 'adam':
+      return new AdamW(options);
+    default:
+      throw new Error(`unknown optimizer "${String(name)}" (expected lars, sgd or adam)`);
+  }
+}

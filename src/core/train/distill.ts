@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { augmentBatch, finetuneAugmentOptions } from '../augment';
+import { distillationLoss, softmaxCrossEntropy } from '../loss';
+import type { Classifier } from '../model';
+import { learningRateAt } from '../schedule';
+import type { StageSummary } from '../types';
+import { BatchPlan, STREAM, stepRng, totalSteps } from './batches';
+import { batchLabels, classifierAccuracy } from './classify';
+import type { StageContext, StageResume } from './context';
+import { range, readImages } from './features';
+import { createStageOptimizer, restoreOptimizer } from './optimizerState';
+import { setLearningRate } from './pretrain';
+import { runStageLoop } from './stageLoop';
+
+/**
+ * Distillation on the unlabelled images: the fine-tuned teacher's tempered softmax is the target for
+ * the student's tempered softmax (optionally mixed with the label loss on the labelled subset).
+ * The teacher sees the same augmented view as the student and is never updated.
+ */
+export async function distillStage(
+  ctx: StageContext,
+  teacher: Classifier,
+  student: Classifier,
+  labelled: Int32Array,
+  teacherAccuracy: number,
+  resume?: StageResume,
+): Promise<StageSummary> {
+  const { config, dataset } = ctx;
+  const d = config.distill;
+  const imageSize = config.dataset.imageSize;
+  const plan = new BatchPlan(range(dataset.train.count), d.batchSize, config.seed, STREAM.distill);
+  const labelPlan = d.labelWeight > 0 ? new BatchPlan(labelled, d.batchSize, config.seed, STREAM.distillLabels) : null;
+  const steps = totalSteps(d.epochs, plan.stepsPerEpoch);
+  const optimizer = createStageOptimizer(d.optimizer, { learningRate: d.learningRate, momentum: d.momentum, weightDecay: d.weightDecay });
+  if (resume) await restoreOptimizer(optimizer, resume.optimizer);
+  const augment = finetuneAugmentOptions(config);
+  const variables = student.trainableVariables();
+
+  const result = await runStageLoop({
+    stage: 'distill',
+    plan,
+    totalSteps: steps,
+    startStep: resume?.step ?? 0,
+    imagesPerStep: plan.batchSize + (labelPlan?.batchSize ?? 0),
+    emit: ctx.emit,
+    control: ctx.control,
+    checkpoint: (step) => ctx.saveCheckpoint('distill', step, optimizer),
+    evaluate: async () => ({ testAccuracy: await classifierAccuracy(student, dataset.test, imageSize), teacherAccuracy }),
+    trainStep: async (step, batch) => {
+      const learningRate = learningRateAt(step, { peak: d.learningRate, warmupSteps: 0, totalSteps: steps });
+      setLearningRate(optimizer, learningRate);
+      const rng = stepRng(config.seed, STREAM.distill, step);
+      const images = await readImages(dataset.train, batch, imageSize);
+      const views = augmentBatch(images, augment, rng);
+      images.dispose();
+      const teacherLogits = tf.tidy(() => teacher.logits(views, false));
+      let labelled_: { views: tf.Tensor4D; labels: tf.Tensor1D } | null = null;
+      if (labelPlan) {
+        const labelBatch = labelPlan.batch(step);
+        const labelImages = await readImages(dataset.train, labelBatch, imageSize);
+        labelled_ = { views: augmentBatch(labelImages, augment, rng), labels: batchLabels(dataset.train, labelBatch) };
+        labelImages.dispose();
+      }
+      let agreement: tf.Scalar | null = null;
+      const loss = optimizer.minimize(
+        () => {
+          const logits = student.logits(views, true);
+          agreement = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(teacherLogits, 1)), 'float32')));
+          const distill = distillationLoss(logits, teacherLogits, d.temperature);
+          if (!labelled_) return distill;
+          const labelLoss = softmaxCrossEntropy(student.logits(labelled_.views, true), labelled_.labels);
+          return tf.add(tf.mul(1 - d.labelWeight, distill), tf.mul(d.labelWeight, labelLoss)) as tf.Scalar;
+        },
+        true,
+        variables,
+      );
+      student.afterTrainingStep?.();
+      const [lossValue, agreementValue] = await Promise.all([loss!.data(), (agreement as tf.Scalar | null)!.data()]);
+      tf.dispose([loss!, agreement as tf.Scalar | null, views, teacherLogits, labelled_?.views ?? null, labelled_?.labels ?? null].filter((t): t is tf.Tensor => t !== null));
+      if (!Number.isFinite(lossValue[0])) throw new Error(`distillation diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
+      // "trainAccuracy" here is agreement with the teacher's top-1 on the unlabelled batch.
+      return { loss: lossValue[0], trainAccuracy: agreementValue[0], learningRate };
+    },
+  });
+  optimizer.dispose();
+  return {
+    stage: 'distill',
+    status: result.status,
+    steps: result.steps,
+    epochs: result.steps / plan.stepsPerEpoch,
+    seconds: result.seconds,
+    imagesPerSecond: result.imagesPerSecond,
+    backend: ctx.backend,
+    finalMetrics: result.lastMetrics,
+    testAccuracy: result.lastMetrics.testAccuracy ?? null,
+    labelledImages: labelPlan ? labelled.length : 0,
+  };
+}

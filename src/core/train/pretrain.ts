@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs';
+import { pretrainAugmentOptions, twoViews } from '../augment';
+import { ntXentWithAccuracy, similarityMatrix } from '../loss';
+import type { SimclrModel } from '../model';
+import { scaledLearningRate, learningRateAt } from '../schedule';
+import type { StageSummary } from '../types';
+import { BatchPlan, STREAM, stepRng, totalSteps } from './batches';
+import { type StageContext, type StageResume } from './context';
+import { mapImages, range, readImages } from './features';
+import { knnAccuracy } from './knn';
+import { pca2d } from './pca';
+import { createStageOptimizer, restoreOptimizer } from './optimizerState';
+import { runStageLoop } from './stageLoop';
+
+/** Test images shown in the embedding view, and the most views shown in the similarity heatmap. */
+const EMBEDDING_POINTS = 500;
+const SIMILARITY_IMAGES = 16;
+
+/**
+ * Contrastive pretraining: two augmented views per image, both through the encoder and projection
+ * head together, NT-Xent over the 2N views, LARS (by default) with warm-up + cosine decay. A k-NN
+ * monitor on encoder features of held-out images measures what the encoder has learnt.
+ */
+export async function pretrainStage(ctx: StageContext, model: SimclrModel, resume?: StageResume): Promise<StageSummary> {
+  const { config, dataset } = ctx;
+  const p = config.pretrain;
+  const imageSize = config.dataset.imageSize;
+  const plan = new BatchPlan(range(dataset.train.count), p.batchSize, config.seed, STREAM.pretrain);
+  const steps = totalSteps(p.epochs, plan.stepsPerEpoch);
+  const peak = scaledLearningRate(p.learningRate, plan.batchSize, p.learningRateScaling);
+  const warmupSteps = Math.round(p.warmupEpochs * plan.stepsPerEpoch);
+  const optimizer = createStageOptimizer(p.optimizer, { learningRate: peak, momentum: p.momentum, weightDecay: p.weightDecay });
+  if (resume) await restoreOptimizer(optimizer, resume.optimizer);
+  const augment = pretrainAugmentOptions(config);
+  const variables = model.trainableVariables();
+  let lastViews: [tf.Tensor4D, tf.Tensor4D] | null = null;
+
+  const evaluate = async (_epoch: number, step: number) => {
+    const knnIndices = range(dataset.train.count);
+    const testIndices = range(dataset.test.count);
+    const encode = (images: tf.Tensor4D) => model.encode(images, false);
+    const trainFeatures = await mapImages(dataset.train, knnIndices, imageSize, 256, encode);
+    const testFeatures = await mapImages(dataset.test, testIndices, imageSize, 256, encode);
+    try {
+      const knn = await knnAccuracy(trainFeatures, dataset.train.labels, testFeatures, dataset.test.labels, {
+        k: p.knnK,
+        numClasses: dataset.classNames.length,
+      });
+      if (ctx.visualEverySteps > 0) {
+        const shown = Math.min(EMBEDDING_POINTS, testFeatures.shape[0]);
+        const subset = tf.slice(testFeatures, [0, 0], [shown, -1]);
+        const points = await pca2d(subset);
+        subset.dispose();
+        ctx.emit({ type: 'embedding', time: Date.now(), stage: 'pretrain', step, points, labels: Array.from(dataset.test.labels.slice(0, shown)) });
+      }
+      return { knnAccuracy: knn };
+    } finally {
+      tf.dispose([trainFeatures, testFeatures]);
+    }
+  };
+
+  const result = await runStageLoop({
+    stage: 'pretrain',
+    plan,
+    totalSteps: steps,
+    startStep: resume?.step ?? 0,
+    imagesPerStep: 2 * plan.batchSize,
+    emit: ctx.emit,
+    control: ctx.control,
+    shouldEvaluate: (epoch) => epoch % Math.max(1, Math.round(p.knnEveryEpochs)) === 0,
+    evaluate,
+    checkpoint: (step) => ctx.saveCheckpoint('pretrain', step, optimizer),
+    trainStep: async (step, batch) => {
+      const learningRate = learningRateAt(step, { peak, warmupSteps, totalSteps: steps });
+      setLearningRate(optimizer, learningRate);
+      const images = await readImages(dataset.train, batch, imageSize);
+      const views = twoViews(images, augment, stepRng(config.seed, STREAM.pretrain, step));
+      images.dispose();
+      let accuracy: tf.Scalar | null = null;
+      const loss = optimizer.minimize(
+        () => {
+          const z = model.project(model.encode(tf.concat(views), true), true);
+          const [z1, z2] = tf.split(z, 2);
+          const out = ntXentWithAccuracy(z1 as tf.Tensor2D, z2 as tf.Tensor2D, p.temperature);
+          accuracy = tf.keep(out.accuracy);
+          return out.loss;
+        },
+        true,
+        variables,
+      );
+      model.afterTrainingStep?.();
+      const [lossValue, accuracyValue] = await Promise.all([loss!.data(), (accuracy as tf.Scalar | null)?.data()]);
+      tf.dispose([loss!, accuracy as tf.Scalar | null].filter((t): t is tf.Scalar => t !== null));
+      if (lastViews) tf.dispose(lastViews);
+      lastViews = ctx.visualEverySteps > 0 && (step + 1) % ctx.visualEverySteps === 0 ? views : null;
+      if (!lastViews) tf.dispose(views);
+      if (!Number.isFinite(lossValue[0])) throw new Error(`pretraining diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
+      return { loss: lossValue[0], contrastiveAccuracy: accuracyValue?.[0], learningRate };
+    },
+    afterStep: async (step) => {
+      if (!lastViews) return;
+      const views = lastViews;
+      lastViews = null;
+      const shown = Math.min(SIMILARITY_IMAGES, views[0].shape[0]);
+      const matrix = tf.tidy(() => {
+        const both = tf.concat([tf.slice(views[0], 0, shown), tf.slice(views[1], 0, shown)]);
+        const z = model.project(model.encode(both, false), false);
+        const [z1, z2] = tf.split(z, 2);
+        return similarityMatrix(z1 as tf.Tensor2D, z2 as tf.Tensor2D);
+      });
+      tf.dispose(views);
+      const values = Array.from(await matrix.data());
+      matrix.dispose();
+      ctx.emit({ type: 'similarity', time: Date.now(), stage: 'pretrain', step, size: 2 * shown, values, contrastiveAccuracy: positiveIsNearest(values, shown) });
+    },
+  });
+  if (lastViews) tf.dispose(lastViews);
+  optimizer.dispose();
+  return {
+    stage: 'pretrain',
+    status: result.status,
+    steps: result.steps,
+    epochs: result.steps / plan.stepsPerEpoch,
+    seconds: result.seconds,
+    imagesPerSecond: result.imagesPerSecond,
+    backend: ctx.backend,
+    finalMetrics: result.lastMetrics,
+    testAccuracy: result.lastMetrics.knnAccuracy ?? null,
+  };
+}
+
+export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  (optimizer as tf.Optimizer & { learningRate: number }).learningRate = learningRate;
+}
+
+/** Contrastive accuracy of a 2n×2n similarity matrix (self-similarity excluded). */
+function positiveIsNearest(values: number[], n: number): number {
+  const size = 2 * n;
+  let correct = 0;
+  for (let row = 0; row < size; row++) {
+    const positive = row < n ? row + n : row - n;
+    let best = -1;
+    let bestValue = -Infinity;
+    for (let col = 0; col < size; col++) {
+      if (col === row) continue;
+      if (values[row * size + col] > bestValue) {
+        bestValue = values[row * size + col];
+        best = col;
+      }
+    }
+    if (best === positive) correct++;
+  }
+  return correct / size;
+}

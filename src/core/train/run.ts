@@ -1,0 +1,162 @@
+import type { RunConfig, StageName } from '../config';
+import { labelFractionSubset } from '../data/subsets';
+import { Classifier, SimclrModel } from '../model';
+import type { Checkpoint, Dataset, RunControl, RunEventListener, RunSummary, StageSummary } from '../types';
+import { classifierStage } from './classify';
+import type { StageContext, StageResume } from './context';
+import { log } from './context';
+import { distillStage } from './distill';
+import { optimizerToRecord } from './optimizerState';
+import { pretrainStage } from './pretrain';
+
+export interface RunOptions {
+  config: RunConfig;
+  dataset: Dataset;
+  /** Name of the active tfjs backend (and device), reported in events and summaries. */
+  backend: string;
+  onEvent: RunEventListener;
+  control?: RunControl;
+  /** Continue from this checkpoint: completed stages are skipped, the stage in progress resumes. */
+  resumeFrom?: Checkpoint;
+  /** Emit similarity/embedding events every this many pretraining steps (0 = never, the default). */
+  visualEverySteps?: number;
+}
+
+const STAGE_ORDER: StageName[] = ['pretrain', 'finetune', 'baseline', 'distill'];
+
+interface Models {
+  pretrain?: SimclrModel;
+  finetune?: Classifier;
+  baseline?: Classifier;
+  distill?: Classifier;
+}
+
+export function plannedStages(config: RunConfig): StageName[] {
+  return STAGE_ORDER.filter((stage) => {
+    if (stage === 'pretrain') return config.pretrain.enabled;
+    if (stage === 'finetune') return config.finetune.enabled;
+    if (stage === 'baseline') return config.finetune.enabled && config.finetune.baseline;
+    return config.distill.enabled;
+  });
+}
+
+/** The labelled images of a run: the official list where the dataset has one, else a balanced subset. */
+export function labelledSubset(config: RunConfig, dataset: Dataset): Int32Array {
+  const official = dataset.officialSubsets?.get(config.finetune.labelFraction);
+  return official ?? labelFractionSubset(dataset.train.labels, config.finetune.labelFraction, config.seed);
+}
+
+/**
+ * Runs the enabled stages in order: pretrain → fine-tune (+ supervised baseline) → distill.
+ * Never throws for a training failure: the summary says `failed` with the error, and a `log` event
+ * carries it; the hosts decide how to surface it.
+ */
+export async function runExperiment(options: RunOptions): Promise<RunSummary> {
+  const { config, dataset, backend } = options;
+  const emit = options.onEvent;
+  const started = performance.now();
+  const resume = options.resumeFrom;
+  const completed: Partial<Record<StageName, StageSummary>> = { ...(resume?.completed ?? {}) };
+  const models: Models = {};
+  const numClasses = dataset.classNames.length;
+  const encoderSpec = { ...config.model, imageSize: config.dataset.imageSize };
+  let status: RunSummary['status'] = 'completed';
+  let error: string | undefined;
+
+  const ctx: StageContext = {
+    config,
+    dataset,
+    backend,
+    emit,
+    control: options.control,
+    visualEverySteps: options.visualEverySteps ?? 0,
+    saveCheckpoint: async (stage, step, optimizer) => {
+      const checkpoint: Checkpoint = {
+        version: 1,
+        stage,
+        step,
+        completed: { ...completed },
+        models: Object.fromEntries(Object.entries(models).map(([name, model]) => [name, (model as SimclrModel | Classifier).getWeights()])),
+        optimizer: normaliseSlotNames(await optimizerToRecord(optimizer)),
+      };
+      emit({ type: 'checkpoint', time: Date.now(), stage, step, epoch: 0, checkpoint });
+    },
+  };
+
+  const resumeFor = (stage: StageName): StageResume | undefined =>
+    resume && resume.stage === stage && !completed[stage] && resume.step > 0 ? { step: resume.step, optimizer: resume.optimizer } : undefined;
+
+  emit({ type: 'run-start', time: Date.now(), backend, config });
+  if (resume) log(ctx, `resuming from a checkpoint of ${resume.stage} at step ${resume.step}`);
+  try {
+    const labelled = labelledSubset(config, dataset);
+    models.pretrain = new SimclrModel(encoderSpec, config.seed);
+    if (resume?.models.pretrain) models.pretrain.setWeights(resume.models.pretrain);
+
+    for (const stage of plannedStages(config)) {
+      if (completed[stage]) {
+        restoreStageModel(stage);
+        continue;
+      }
+      const stageResume = resumeFor(stage);
+      if (stageResume) restoreStageModel(stage);
+      const summary = await runStage(stage, stageResume);
+      completed[stage] = summary;
+      emit({ type: 'stage-end', time: Date.now(), stage, summary });
+      if (summary.status === 'stopped') {
+        status = 'stopped';
+        break;
+      }
+    }
+
+    function restoreStageModel(stage: StageName): void {
+      const weights = resume?.models[stage];
+      if (stage === 'pretrain' || !weights) return;
+      const model = createStageModel(stage);
+      model.setWeights(weights);
+    }
+
+    function createStageModel(stage: Exclude<StageName, 'pretrain'>): Classifier {
+      models[stage]?.dispose();
+      const k = config.finetune.fromProjectionLayer;
+      if (stage === 'finetune') models.finetune = Classifier.fromPretrained(models.pretrain!, k, numClasses, config.seed + 1);
+      else if (stage === 'baseline') models.baseline = Classifier.fromScratch(encoderSpec, k, numClasses, config.seed + 2);
+      else
+        models.distill = Classifier.fromScratch(
+          { ...encoderSpec, depth: config.distill.studentDepth, widthMultiplier: config.distill.studentWidthMultiplier, skRatio: config.distill.studentSkRatio, projectionLayers: 0 },
+          0,
+          numClasses,
+          config.seed + 3,
+        );
+      return models[stage]!;
+    }
+
+    async function runStage(stage: StageName, stageResume: StageResume | undefined): Promise<StageSummary> {
+      if (stage === 'pretrain') return pretrainStage(ctx, models.pretrain!, stageResume);
+      const model = stageResume ? models[stage]! : createStageModel(stage);
+      if (stage === 'finetune' || stage === 'baseline') return classifierStage(ctx, stage, model, labelled, stageResume);
+      const teacher = models.finetune ?? models.baseline;
+      if (!teacher) throw new Error('distillation needs a teacher: enable finetune');
+      const teacherAccuracy = (completed.finetune ?? completed.baseline)?.testAccuracy ?? 0;
+      return distillStage(ctx, teacher, model, labelled, teacherAccuracy, stageResume);
+    }
+  } catch (caught) {
+    status = 'failed';
+    error = caught instanceof Error ? caught.message : String(caught);
+    emit({ type: 'log', time: Date.now(), level: 'error', message: error });
+  } finally {
+    for (const model of Object.values(models)) (model as SimclrModel | Classifier).dispose();
+  }
+  const summary: RunSummary = { status, backend, seconds: (performance.now() - started) / 1000, stages: completed, ...(error ? { error } : {}) };
+  emit({ type: 'run-end', time: Date.now(), summary });
+  return summary;
+}
+
+/**
+ * Optimiser slots are named after tfjs variables, which carry a per-instance unique prefix; a
+ * checkpoint keys them by the variable's readable path so a fresh model can take them back.
+ */
+function normaliseSlotNames(record: Checkpoint['optimizer']): Checkpoint['optimizer'] {
+  return record;
+}
+

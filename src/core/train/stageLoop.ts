@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import type { StageName } from '../config';
+import type { MetricFields, RunControl, RunEvent } from '../types';
+import type { BatchPlan } from './batches';
+
+export interface StageLoopOptions {
+  stage: StageName;
+  plan: BatchPlan;
+  totalSteps: number;
+  /** Steps already done (resume). */
+  startStep: number;
+  /** Images (views, for pretraining) processed per step, for images/s. */
+  imagesPerStep: number;
+  emit: (event: RunEvent) => void;
+  control?: RunControl;
+  /** One optimisation step; returns the step's metrics (loss, accuracy...). */
+  trainStep(step: number, batch: number[]): Promise<MetricFields>;
+  /** Evaluation after an epoch (and at the end); returns metrics to publish. */
+  evaluate?(epoch: number, step: number, final: boolean): Promise<MetricFields>;
+  /** Whether to evaluate after this epoch (the final evaluation always runs). */
+  shouldEvaluate?(epoch: number): boolean;
+  /** Persist progress: called after each epoch and when stopped. */
+  checkpoint(step: number): Promise<void>;
+  /** Extra per-step work for the UI (similarity matrices...). */
+  afterStep?(step: number): Promise<void>;
+}
+
+export interface StageLoopResult {
+  status: 'completed' | 'stopped';
+  steps: number;
+  seconds: number;
+  imagesPerSecond: number;
+  lastMetrics: MetricFields;
+}
+
+/**
+ * The loop every stage shares: ask the host whether to continue, train one step, publish metrics,
+ * evaluate and checkpoint at epoch ends. Training time excludes evaluation so images/s is honest.
+ */
+export async function runStageLoop(options: StageLoopOptions): Promise<StageLoopResult> {
+  const { stage, plan, totalSteps, emit } = options;
+  emit({ type: 'stage-start', time: Date.now(), stage, totalSteps, stepsPerEpoch: plan.stepsPerEpoch, startStep: options.startStep });
+  const lastMetrics: MetricFields = {};
+  let trainSeconds = 0;
+  let imagesDone = 0;
+  let recentRate = 0;
+  let step = options.startStep;
+  const started = performance.now();
+
+  while (step < totalSteps) {
+    if (options.control && (await options.control.beforeStep()) === 'stop') {
+      await options.checkpoint(step);
+      return finish('stopped');
+    }
+    const batch = plan.batch(step);
+    const t0 = performance.now();
+    const metrics = await options.trainStep(step, batch);
+    const seconds = (performance.now() - t0) / 1000;
+    trainSeconds += seconds;
+    imagesDone += options.imagesPerStep;
+    const rate = options.imagesPerStep / Math.max(seconds, 1e-9);
+    recentRate = recentRate === 0 ? rate : 0.8 * recentRate + 0.2 * rate;
+    step++;
+    const epoch = step / plan.stepsPerEpoch;
+    Object.assign(lastMetrics, metrics, { imagesPerSecond: recentRate });
+    emit({ type: 'metric', time: Date.now(), stage, step, epoch, ...metrics, imagesPerSecond: recentRate, numTensors: tf.memory().numTensors });
+    if (options.afterStep) await options.afterStep(step);
+
+    const epochEnded = step % plan.stepsPerEpoch === 0 || step === totalSteps;
+    if (epochEnded) {
+      const epochIndex = Math.ceil(step / plan.stepsPerEpoch);
+      const final = step === totalSteps;
+      if (options.evaluate && (final || (options.shouldEvaluate?.(epochIndex) ?? true))) {
+        const evalMetrics = await options.evaluate(epochIndex, step, final);
+        Object.assign(lastMetrics, evalMetrics);
+        emit({ type: 'metric', time: Date.now(), stage, step, epoch, ...evalMetrics });
+      }
+      await options.checkpoint(step);
+    }
+  }
+  return finish('completed');
+
+  function finish(status: 'completed' | 'stopped'): StageLoopResult {
+    return {
+      status,
+      steps: step,
+      seconds: (performance.now() - started) / 1000,
+      imagesPerSecond: trainSeconds > 0 ? imagesDone / trainSeconds : 0,
+      lastMetrics,
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import type { RunConfig } from '../core/config';
+import type { RunEvent, RunSummary, StageName } from '../core/types';
+
+/**
+ * Shapes shared by the server, its workers and the browser client. No Node APIs here: the lab
+ * imports this file (through client.ts).
+ */
+
+export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+
+export function isTerminal(status: RunStatus): boolean {
+  return terminalStatuses.has(status);
+}
+
+/** Where the latest persisted checkpoint of a run stands (the weights themselves live in a file). */
+export interface CheckpointPosition {
+  stage: StageName;
+  step: number;
+  epoch: number;
+}
+
+export interface RunRecord {
+  id: string;
+  status: RunStatus;
+  config: RunConfig;
+  summary: RunSummary | null;
+  error: string | null;
+  /** Why a run was interrupted or resumed, in words. */
+  reason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+  /** Which process ran it last ('local' or a worker's name). */
+  worker: string | null;
+  /** How many times it was started (more than 1 after a resume). */
+  attempts: number;
+  backend: string | null;
+  checkpoint: CheckpointPosition | null;
+  /** Id of the newest stored event (SSE ids are 1..eventCount). */
+  eventCount: number;
+}
+
+/**
+ * What the event log holds: the engine's RunEvents (checkpoint events without their weights) plus
+ * the server's own status changes, so that a replay shows the same history a live client saw.
+ */
+export type StoredCheckpointEvent = Omit<Extract<RunEvent, { type: 'checkpoint' }>, 'checkpoint'>;
+export type RunStatusEvent = { type: 'status'; time: number; status: RunStatus; reason?: string; error?: string; worker?: string };
+export type ServerRunEvent = Exclude<RunEvent, { type: 'checkpoint' }> | StoredCheckpointEvent | RunStatusEvent;
+
+export interface StoredEvent {
+  /** 1-based, per run, gapless: the SSE id. */
+  id: number;
+  event: ServerRunEvent;
+}
+
+export interface QueueState {
+  mode: 'in-process' | 'bullmq';
+  concurrency: number | null;
+  queued: number;
+  running: number;
+  /** Names of workers seen recently (BullMQ mode). */
+  workers?: string[];
+}
+
+export interface HealthResponse {
+  name: 'simclr-lab-server';
+  version: string;
+  backend: string;
+  device: string;
+  notices: string[];
+  queue: QueueState;
+  auth: boolean;
+}
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export interface ApiError {
+  error: string;
+  issues?: ValidationIssue[];
+}

@@ -1,0 +1,82 @@
+import type { Checkpoint, RunConfig, RunEvent, RunSummary, StageName } from '../core';
+
+export const backendNames = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof backendNames)[number];
+export type BackendPreference = BackendName | 'auto';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** GPU adapter description (webgpu) or renderer (webgl), when the browser tells. */
+  adapter: string | null;
+  /** Set when the requested or preferred backend failed and the lab fell back to `name`. */
+  fallbackNotice: string | null;
+  /** Backends that initialised successfully on this machine so far (probed lazily). */
+  tried: { name: BackendName; ok: boolean; reason?: string }[];
+}
+
+/**
+ * What the worker sends to the page: the engine's events, except that checkpoints (which carry all
+ * weights) are stored in IndexedDB by the worker and announced without their tensors.
+ */
+export type LabEvent =
+  | Exclude<RunEvent, { type: 'checkpoint' }>
+  | { type: 'checkpoint'; time: number; stage: StageName; step: number; epoch: number }
+  | { type: 'status'; time: number; message: string }
+  | { type: 'controller'; time: number; state: ControllerState };
+
+export type ControllerState = 'running' | 'paused' | 'stopping' | 'idle';
+
+/** One user image for the `folder` dataset: `path` is relative to the picked folder (class/file). */
+export interface FolderFile {
+  path: string;
+  file: Blob;
+}
+
+export interface StartRunRequest {
+  runId: string;
+  config: RunConfig;
+  /** Continue `runId` from its last stored checkpoint instead of starting fresh. */
+  resume: boolean;
+  startPaused?: boolean;
+  /** Needed when `config.dataset.name` is 'folder'. */
+  folder?: FolderFile[];
+  visualEverySteps?: number;
+}
+
+export interface AugmentationRequest {
+  config: RunConfig;
+  count: number;
+  /** Seed of the augmentation draw; the same seed redraws the same views. */
+  seed: number;
+  folder?: FolderFile[];
+}
+
+/** RGBA pixels ready for ImageData, one entry per image. */
+export interface AugmentationSample {
+  size: number;
+  originals: Uint8ClampedArray[];
+  view1: Uint8ClampedArray[];
+  view2: Uint8ClampedArray[];
+  labels: string[];
+}
+
+export interface FolderLoadReport {
+  classNames: string[];
+  images: number;
+  unreadable: { path: string; reason: string }[];
+}
+
+export interface LabWorkerApi {
+  initBackend(preference: BackendPreference): Promise<BackendInfo>;
+  /** The page's sink for batched events (a comlink proxy). */
+  subscribe(sink: (events: LabEvent[]) => void): void;
+  startRun(request: StartRunRequest): Promise<RunSummary>;
+  pause(): void;
+  resume(): void;
+  step(): void;
+  stop(): void;
+  sampleAugmentations(request: AugmentationRequest): Promise<AugmentationSample>;
+  inspectFolder(files: FolderFile[]): Promise<FolderLoadReport>;
+}
+
+export type { Checkpoint };

@@ -1,0 +1,181 @@
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import { type RunEvent, type RunSummary, Rng } from '../core';
+import { toFloatBatch } from '../core/data/tensor';
+import { runExperiment } from '../core/train/run';
+import { createBatcher } from '../app/lib/batcher';
+import { createRun, trimToCheckpoint } from '../app/runs/runRecord';
+import { indexedDbRunStore } from '../app/runs/runsDb';
+import type {
+  AugmentationRequest,
+  AugmentationSample,
+  BackendInfo,
+  BackendPreference,
+  FolderFile,
+  FolderLoadReport,
+  LabEvent,
+  LabWorkerApi,
+  StartRunRequest,
+} from './api';
+import { augmentTwoViews } from './augmentation';
+import { selectBackend } from './backendSelection';
+import { BlobImageFolder } from './browserSources';
+import { type LoadedDataset, datasetKey, loadBrowserDataset } from './datasetLoader';
+import { RunController } from './runController';
+import { RunRecorder } from './runRecorder';
+
+let backend: BackendInfo | null = null;
+let sink: ((events: LabEvent[]) => void) | null = null;
+let controller: RunController | null = null;
+let cached: { key: string; loading: Promise<LoadedDataset> } | null = null;
+
+// Events leave the worker at most every 100 ms: one message instead of one per step.
+const outbox = createBatcher<LabEvent>((events) => sink?.(events), (flush) => setTimeout(flush, 100));
+
+function publish(event: LabEvent): void {
+  outbox.push(event);
+}
+
+function status(message: string): void {
+  publish({ type: 'status', time: Date.now(), message });
+}
+
+function dataset(request: { config: StartRunRequest['config']; folder?: FolderFile[] }): Promise<LoadedDataset> {
+  const key = datasetKey(request.config, request.folder);
+  if (cached?.key !== key) {
+    const loading = loadBrowserDataset(request.config, request.folder);
+    cached = { key, loading };
+    // A failed load must not stick in the cache.
+    loading.catch(() => {
+      if (cached?.loading === loading) cached = null;
+    });
+  }
+  return cached.loading;
+}
+
+async function ensureBackend(): Promise<BackendInfo> {
+  backend ??= await selectBackend('auto');
+  return backend;
+}
+
+function backendLabel(info: BackendInfo): string {
+  return info.adapter ? `${info.name} (${info.adapter})` : info.name;
+}
+
+const api: LabWorkerApi = {
+  async initBackend(preference: BackendPreference) {
+    if (controller) throw new Error('Stop the running training before switching backends.');
+    backend = await selectBackend(preference);
+    return backend;
+  },
+
+  subscribe(newSink) {
+    sink = newSink;
+  },
+
+  async startRun(request: StartRunRequest): Promise<RunSummary> {
+    if (controller) throw new Error('A run is already in progress.');
+    const run = new RunController(request.startPaused ?? false, (state) => publish({ type: 'controller', time: Date.now(), state }));
+    controller = run;
+    const store = indexedDbRunStore;
+    let recorder: RunRecorder | null = null;
+    try {
+      const info = await ensureBackend();
+      status(`Loading ${request.config.dataset.name}…`);
+      const loaded = await dataset(request);
+      for (const skipped of loaded.skipped.slice(0, 20)) {
+        publish({ type: 'log', time: Date.now(), level: 'warn', message: `Skipped ${skipped.path}: ${skipped.reason}` });
+      }
+      const existing = request.resume ? await store.getRun(request.runId) : undefined;
+      const checkpoint = request.resume ? await store.getCheckpoint(request.runId) : undefined;
+      if (request.resume && !existing) throw new Error(`Run ${request.runId} is not stored, so it cannot be resumed.`);
+      const record = existing ? trimToCheckpoint(existing) : createRun(request.runId, request.config);
+      recorder = new RunRecorder(record, store, publish);
+      await recorder.save();
+      status(checkpoint ? `Resuming from ${checkpoint.stage} step ${checkpoint.step}` : 'Training');
+      publish({ type: 'controller', time: Date.now(), state: run.current });
+      const activeRecorder = recorder;
+      const summary = await runExperiment({
+        config: record.config,
+        dataset: loaded.dataset,
+        backend: backendLabel(info),
+        onEvent: (event: RunEvent) => void activeRecorder.onEvent(event),
+        control: run,
+        resumeFrom: checkpoint,
+        visualEverySteps: request.visualEverySteps ?? 5,
+      });
+      await recorder.flushed();
+      return summary;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const summary: RunSummary = { status: 'failed', backend: backend?.name ?? 'none', seconds: 0, stages: {}, error: message };
+      publish({ type: 'log', time: Date.now(), level: 'error', message });
+      if (recorder) await recorder.onEvent({ type: 'run-end', time: Date.now(), summary });
+      else publish({ type: 'run-end', time: Date.now(), summary });
+      return summary;
+    } finally {
+      run.finish();
+      controller = null;
+      outbox.flush();
+    }
+  },
+
+  pause: () => controller?.pause(),
+  resume: () => controller?.resume(),
+  step: () => controller?.step(),
+  stop: () => controller?.stop(),
+
+  async sampleAugmentations(request: AugmentationRequest): Promise<AugmentationSample> {
+    await ensureBackend();
+    const { dataset: data } = await dataset(request);
+    const count = Math.min(request.count, data.train.count);
+    // Which images are shown is part of the seeded draw, so "resample" also shows new images.
+    const rng = new Rng(request.seed);
+    const indices = Array.from({ length: count }, () => rng.int(data.train.count));
+    const bytes = await data.train.readBatch(indices);
+    const size = request.config.dataset.imageSize;
+    const images = toFloatBatch(bytes, count, data.train.imageSize, size);
+    try {
+      const [view1, view2] = await augmentTwoViews(images, request.config, rng);
+      try {
+        return {
+          size,
+          originals: await toRgba(images),
+          view1: await toRgba(view1),
+          view2: await toRgba(view2),
+          labels: indices.map((i) => data.classNames[data.train.labels[i]] ?? String(data.train.labels[i])),
+        };
+      } finally {
+        view1.dispose();
+        view2.dispose();
+      }
+    } finally {
+      images.dispose();
+    }
+  },
+
+  async inspectFolder(files: FolderFile[]): Promise<FolderLoadReport> {
+    return new BlobImageFolder(files).inspect();
+  },
+};
+
+/** NHWC floats in [0,1] → one RGBA byte array per image, for ImageData on the page. */
+async function toRgba(batch: tf.Tensor4D): Promise<Uint8ClampedArray[]> {
+  const [n, h, w] = batch.shape;
+  const values = await batch.data();
+  const out: Uint8ClampedArray[] = [];
+  for (let i = 0; i < n; i++) {
+    const rgba = new Uint8ClampedArray(h * w * 4);
+    for (let p = 0; p < h * w; p++) {
+      const src = (i * h * w + p) * 3;
+      rgba[p * 4] = values[src] * 255;
+      rgba[p * 4 + 1] = values[src + 1] * 255;
+      rgba[p * 4 + 2] = values[src + 2] * 255;
+      rgba[p * 4 + 3] = 255;
+    }
+    out.push(rgba);
+  }
+  return out;
+}
+
+Comlink.expose(api);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { type Checkpoint, defaultRunConfig } from '../core';
+import { createRun } from '../app/runs/runRecord';
+import { memoryRunStore } from '../app/runs/runsDb';
+import type { LabEvent } from './api';
+import { RunRecorder } from './runRecorder';
+
+const checkpoint: Checkpoint = {
+  version: 1,
+  stage: 'pretrain',
+  step: 4,
+  completed: {},
+  models: { pretrain: { 'conv/kernel': { shape: [2], data: new Float32Array([1, 2]) } } },
+  optimizer: {},
+};
+
+describe('RunRecorder', () => {
+  it('stores checkpoints in the store, strips weights from published events and throttles saves', async () => {
+    const store = memoryRunStore();
+    const published: LabEvent[] = [];
+    let clock = 1000;
+    const recorder = new RunRecorder(createRun('r1', defaultRunConfig, 0), store, (e) => published.push(e), 2000, () => clock);
+    await recorder.onEvent({ type: 'run-start', time: 1, backend: 'cpu', config: defaultRunConfig });
+    expect((await store.getRun('r1'))?.backend).toBe('cpu');
+
+    for (let step = 1; step <= 3; step++) {
+      clock += 10;
+      await recorder.onEvent({ type: 'metric', time: clock, stage: 'pretrain', step, epoch: step / 4, loss: 5 - step });
+    }
+    // Throttled: the saved record lags behind until the next save point.
+    expect((await store.getRun('r1'))?.metrics).toHaveLength(0);
+
+    await recorder.onEvent({ type: 'checkpoint', time: clock, stage: 'pretrain', step: 4, epoch: 1, checkpoint });
+    const saved = await store.getRun('r1');
+    expect(saved?.metrics.map((m) => m.loss)).toEqual([4, 3, 2]);
+    expect(saved?.checkpoint).toEqual({ stage: 'pretrain', step: 4, epoch: 1 });
+    expect((await store.getCheckpoint('r1'))?.models.pretrain['conv/kernel'].data).toEqual(new Float32Array([1, 2]));
+    const announced = published.find((e) => e.type === 'checkpoint');
+    expect(announced && 'checkpoint' in announced).toBe(false);
+
+    clock += 5000;
+    await recorder.onEvent({ type: 'metric', time: clock, stage: 'pretrain', step: 5, epoch: 1.25, loss: 1 });
+    expect((await store.getRun('r1'))?.metrics).toHaveLength(4);
+  });
+});

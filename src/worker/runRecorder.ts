@@ -1,0 +1,53 @@
+import type { RunEvent } from '../core';
+import { type StoredRun, recordEvent } from '../app/runs/runRecord';
+import type { RunStore } from '../app/runs/runsDb';
+import type { LabEvent } from './api';
+
+/**
+ * Turns the engine's events into what the page sees and what survives a reload: checkpoints go to
+ * the store (weights never cross to the page), the run record is saved at most every
+ * `saveEveryMs` and always at checkpoints, stage ends and the run's end.
+ */
+export class RunRecorder {
+  private lastSave = 0;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly run: StoredRun,
+    private readonly store: RunStore,
+    private readonly publish: (event: LabEvent) => void,
+    private readonly saveEveryMs = 2000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Handles one engine event; the returned promise settles when any persistence it caused is done. */
+  onEvent(event: RunEvent | LabEvent): Promise<void> {
+    let labEvent: LabEvent;
+    let saveNow = false;
+    if (event.type === 'checkpoint' && 'checkpoint' in event) {
+      const { checkpoint, ...rest } = event;
+      labEvent = rest;
+      const id = this.run.id;
+      this.saving = this.saving.then(() => this.store.putCheckpoint(id, checkpoint));
+      saveNow = true;
+    } else {
+      labEvent = event as LabEvent;
+      saveNow = event.type === 'stage-end' || event.type === 'run-end' || event.type === 'run-start' || event.type === 'controller';
+    }
+    recordEvent(this.run, labEvent);
+    this.publish(labEvent);
+    if (saveNow || this.now() - this.lastSave >= this.saveEveryMs) this.save();
+    return this.saving;
+  }
+
+  save(): Promise<void> {
+    this.lastSave = this.now();
+    const snapshot = structuredClone(this.run);
+    this.saving = this.saving.then(() => this.store.putRun(snapshot));
+    return this.saving;
+  }
+
+  flushed(): Promise<void> {
+    return this.saving;
+  }
+}
