@@ -2,3 +2,14 @@
 export * from './config';
 export * from './types';
 export * from './random';
+export * from './data';
+export * from './loss';
+export * from './optim';
+export * from './schedule';
+export * from './augment';
+export * from './url';
+export * from './checkpoint';
+export * from './model';
+export { runExperiment, plannedStages, labelledSubset, type RunOptions } from './train/run';
+export { knnAccuracy, knnPredict } from './train/knn';
+export { pca2d } from './train/pca';

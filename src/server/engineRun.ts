@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectNodeBackend } from '../cli/backend';
 import { nodeDataSource } from '../cli/nodeDataSource';
+import { nodeImageFolder } from '../cli/nodeImageFolder';
 import type { RunConfig } from '../core/config';
 import { loadDataset } from '../core/data';
 import { runExperiment } from '../core/train/run';
@@ -24,23 +25,33 @@ export function chooseBackend(requested: string | null): Promise<BackendInfo> {
   return backendPromise;
 }
 
-export async function loadRunDataset(config: RunConfig, dataRoots: DataRoots, subsetsDir: string | null): Promise<Dataset> {
+const officialLists: [number, string][] = [
+  [0.01, '1percent.txt'],
+  [0.1, '10percent.txt'],
+];
+
+export async function loadRunDataset(
+  config: RunConfig,
+  dataRoots: DataRoots,
+  subsetsDir: string | null,
+  onLog: (message: string) => void,
+): Promise<Dataset> {
   const { dataset } = config;
-  if (dataset.name === 'imagenet' || dataset.name === 'folder') {
-    const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path', dataset.name === 'imagenet' ? 'imagenet' : undefined);
+  if (dataset.name === 'folder') {
+    const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path');
+    return loadDataset(config, { folder: nodeImageFolder(root), onLog });
+  }
+  if (dataset.name === 'imagenet') {
+    const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path', 'imagenet');
     const subsetLists = new Map<number, string>();
-    if (dataset.name === 'imagenet') {
-      for (const [fraction, file] of [
-        [0.01, '1percent.txt'],
-        [0.1, '10percent.txt'],
-      ] as const) {
-        const path = subsetsDir ? join(subsetsDir, file) : null;
-        if (path && existsSync(path)) subsetList(subsetLists, fraction, path);
-      }
+    for (const [fraction, file] of officialLists) {
+      const path = subsetsDir ? join(subsetsDir, file) : null;
+      if (path && existsSync(path)) subsetLists.set(fraction, readFileSync(path, 'utf8'));
     }
     if (dataset.subsetList !== null) {
+      // A given list serves the run's own label fraction (and replaces an official one of that fraction).
       const roots = subsetsDir ? { ...dataRoots, subsets: subsetsDir } : dataRoots;
-      subsetList(subsetLists, config.finetune.labelFraction, resolveDataPath(roots, dataset.subsetList, 'dataset.subsetList'));
+      subsetLists.set(config.finetune.labelFraction, readFileSync(resolveDataPath(roots, dataset.subsetList, 'dataset.subsetList'), 'utf8'));
     }
     return loadImageFolderDataset({
       root,
@@ -51,11 +62,7 @@ export async function loadRunDataset(config: RunConfig, dataRoots: DataRoots, su
       subsetLists,
     });
   }
-  return loadDataset(config, { source: nodeDataSource() });
-}
-
-function subsetList(lists: Map<number, string>, fraction: number, path: string): void {
-  lists.set(fraction, readFileSync(path, 'utf8'));
+  return loadDataset(config, { source: nodeDataSource(), onLog });
 }
 
 export interface EngineRunOptions {
@@ -71,12 +78,13 @@ export interface EngineRunOptions {
 export async function runOnEngine(options: EngineRunOptions): Promise<RunSummary> {
   const backend = await chooseBackend(options.backend);
   for (const notice of backend.notices) options.onEvent({ type: 'log', time: Date.now(), level: 'warn', message: notice });
-  const dataset = await loadRunDataset(options.config, options.dataRoots, options.subsetsDir);
+  const onLog = (message: string) => options.onEvent({ type: 'log', time: Date.now(), level: 'warn', message });
+  const dataset = await loadRunDataset(options.config, options.dataRoots, options.subsetsDir, onLog);
   try {
     return await runExperiment({
       config: options.config,
       dataset,
-      backend: backend.detail ? `${backend.name} (${backend.detail})` : backend.name,
+      backend: backend.name,
       onEvent: options.onEvent,
       control: { beforeStep: async () => (options.shouldStop() ? 'stop' : 'continue') },
       resumeFrom: options.resumeFrom ?? undefined,

@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../core/config';
 import type { RunEvent, RunSummary } from '../core/types';
 import type { CheckpointPosition, RunRecord, RunStatus, ServerRunEvent, StoredEvent } from './runTypes';
 import { isTerminal } from './runTypes';
+import { writeFileAtomic } from './atomicFile';
 
 /**
  * The server's durable memory: runs and their event logs in SQLite (WAL, every write committed before
@@ -38,12 +39,15 @@ export interface StatusChange {
   worker?: string;
   summary?: RunSummary;
   backend?: string;
+  /** Written in the same transaction (the BullMQ bridge's stream position). */
+  meta?: Record<string, string>;
 }
 
 /** Statuses a run may move to from each status; anything else is an impossible transition (409). */
 const allowedTransitions: Record<RunStatus, RunStatus[]> = {
   queued: ['running', 'cancelled', 'failed', 'interrupted'],
-  running: ['succeeded', 'failed', 'cancelled', 'interrupted', 'queued'],
+  // running → running: another worker took over a job whose worker died (BullMQ mode).
+  running: ['running', 'succeeded', 'failed', 'cancelled', 'interrupted', 'queued'],
   succeeded: [],
   failed: [],
   cancelled: [],
@@ -174,6 +178,7 @@ export class RunStore {
       if (change.error) event.error = change.error;
       if (change.worker) event.worker = change.worker;
       this.insertEvent(id, event);
+      for (const [key, value] of Object.entries(change.meta ?? {})) this.setMetaInTransaction(key, value);
     });
     return this.getRun(id)!;
   }
@@ -297,17 +302,4 @@ function toRecord(row: RunRow): RunRecord {
     checkpoint: row.checkpoint ? (JSON.parse(row.checkpoint) as CheckpointPosition) : null,
     eventCount: row.last_event_id,
   };
-}
-
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temp, 'w');
-  try {
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
 }

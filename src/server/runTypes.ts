@@ -1,5 +1,5 @@
-import type { RunConfig } from '../core/config';
-import type { RunEvent, RunSummary, StageName } from '../core/types';
+import type { RunConfig, StageName } from '../core/config';
+import type { RunEvent, RunSummary } from '../core/types';
 
 /**
  * Shapes shared by the server, its workers and the browser client. No Node APIs here: the lab

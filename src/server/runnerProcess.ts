@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpointCodec';
+import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
 import { DataPathError } from './dataRoots';
 import { chooseBackend, runOnEngine } from './engineRun';
 import type { HostToRunner, RunnerJob, RunnerToHost } from './runnerProtocol';
-import { writeFileAtomic } from './runStore';
+import { writeFileAtomic } from './atomicFile';
 
 /**
  * Child process that runs one run's engine (forked by runnerHandle.ts). Training steps block the
@@ -23,7 +23,7 @@ let stopRequested = false;
 
 async function run(job: RunnerJob): Promise<void> {
   try {
-    const resumeFrom = job.resumeFromPath ? decodeCheckpoint(new Uint8Array(readFileSync(job.resumeFromPath))) : null;
+    const resumeFrom = job.resumeFromPath ? deserializeCheckpoint(new Uint8Array(readFileSync(job.resumeFromPath))) : null;
     const summary = await runOnEngine({
       config: job.config,
       dataRoots: job.dataRoots,
@@ -34,7 +34,7 @@ async function run(job: RunnerJob): Promise<void> {
       onEvent: (event) => {
         if (event.type === 'checkpoint') {
           // The file is complete on disk before anyone hears of it, so a resume never reads half a checkpoint.
-          writeFileAtomic(job.checkpointPath, encodeCheckpoint(event.checkpoint));
+          writeFileAtomic(job.checkpointPath, serializeCheckpoint(event.checkpoint));
           const { type, time, stage, step, epoch } = event;
           void send({ type: 'event', event: { type, time, stage, step, epoch } });
         } else {

@@ -136,7 +136,7 @@ const api: LabWorkerApi = {
     const size = request.config.dataset.imageSize;
     const images = toFloatBatch(bytes, count, data.train.imageSize, size);
     try {
-      const [view1, view2] = await augmentTwoViews(images, request.config, rng);
+      const [view1, view2] = augmentTwoViews(images, request.config, rng);
       try {
         return {
           size,

@@ -105,47 +105,54 @@ function axisForFilterGradient(inSize: number, outSize: number, filterSize: numb
 
 /**
  * dx[b,ih,iw,ci] = Σ_{kh,kw,co} dy[b,oh,ow,co] · W[kh,kw,ci,co] over ih = oh·s + kh − pt.
- * With dy dilated by the stride (zeros between rows/cols, dilatedRows = (OH−1)·sh + 1) this is a
- * stride-1 conv of the dilated dy with the spatially flipped, in/out-swapped filter
- *   W''[kh',kw',co,ci] = W[KH−1−kh', KW−1−kw', ci, co]
- * padded (KH−1−pt) on top; dy rows that no dx row reads are cropped (keptRows of the dilated dy).
- * Returns null when the forward padding exceeds the filter (never in a ResNet): callers fall back.
+ * With dy spread out by the stride this is a stride-1 conv with the spatially flipped, in/out-swapped
+ * filter W''[kh',kw',co,ci] = W[KH−1−kh', KW−1−kw', ci, co], padded KH−1−pt on top.
+ * The spread puts `zerosBefore` zeros before and s−1−zerosBefore zeros after every dy row (so the
+ * spread tensor has OH·s rows): shifting the zeros in front lets the conv's own padding absorb them,
+ * which avoids cropping the spread tensor (a slow strided copy). Rows no dx row reads are cropped
+ * only if no shift avoids it (keptRows < OH·s). Returns null when the forward padding exceeds the
+ * filter (never in a ResNet): callers fall back to another kernel.
  */
+export interface InputGradientAxis {
+  /** Zeros before each dy value in the spread tensor (0 ≤ zerosBefore < stride). */
+  zerosBefore: number;
+  /** Zeros after each dy value. */
+  zerosAfter: number;
+  /** Leading rows (columns) of the spread tensor the conv reads. */
+  kept: number;
+  padBefore: number;
+  padAfter: number;
+}
+
 export interface InputGradientAsConv {
-  dilatedRows: number;
-  dilatedCols: number;
-  keptRows: number;
-  keptCols: number;
-  padTop: number;
-  padBottom: number;
-  padLeft: number;
-  padRight: number;
+  rows: InputGradientAxis;
+  cols: InputGradientAxis;
 }
 
 export function inputGradientAsConv(g: ForwardConvGeometry): InputGradientAsConv | null {
   const rows = axisForInputGradient(g.inHeight, g.outHeight, g.filterHeight, g.strideHeight, g.padTop);
   const cols = axisForInputGradient(g.inWidth, g.outWidth, g.filterWidth, g.strideWidth, g.padLeft);
   if (rows === null || cols === null) return null;
-  return {
-    dilatedRows: rows.dilated,
-    dilatedCols: cols.dilated,
-    keptRows: rows.kept,
-    keptCols: cols.kept,
-    padTop: rows.padBefore,
-    padBottom: rows.padAfter,
-    padLeft: cols.padBefore,
-    padRight: cols.padAfter,
-  };
+  return { rows, cols };
 }
 
 function axisForInputGradient(inSize: number, outSize: number, filterSize: number, stride: number,
-  forwardPadBefore: number): { dilated: number; kept: number; padBefore: number; padAfter: number } | null {
-  const padBefore = filterSize - 1 - forwardPadBefore;
-  if (padBefore < 0) return null;
-  const dilated = (outSize - 1) * stride + 1;
-  // dx index i reads dilated-dy indices i − padBefore + k' for k' < filterSize.
-  const kept = Math.min(dilated, inSize - 1 + filterSize - padBefore);
-  const padAfter = inSize + filterSize - 1 - kept - padBefore;
-  if (kept <= 0 || padAfter < 0) return null;
-  return { dilated, kept, padBefore, padAfter };
+  forwardPadBefore: number): InputGradientAxis | null {
+  // Padding of the plainly dilated dy ((outSize−1)·stride + 1 rows) that makes the conv line up.
+  const dilatedPadBefore = filterSize - 1 - forwardPadBefore;
+  if (dilatedPadBefore < 0) return null;
+  const zerosBefore = Math.min(stride - 1, dilatedPadBefore);
+  const padBefore = dilatedPadBefore - zerosBefore;
+  const spread = outSize * stride;
+  // Output length = kept + padBefore + padAfter − filterSize + 1 must equal inSize.
+  const uncroppedPadAfter = inSize + filterSize - 1 - spread - padBefore;
+  const kept = uncroppedPadAfter >= 0 ? spread : spread + uncroppedPadAfter;
+  if (kept <= 0) return null;
+  return {
+    zerosBefore,
+    zerosAfter: stride - 1 - zerosBefore,
+    kept,
+    padBefore,
+    padAfter: Math.max(0, uncroppedPadAfter),
+  };
 }

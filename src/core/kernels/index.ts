@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpuConv2dBackpropFilter, cpuConv2dBackpropInput } from './cpuConvGradients';
+import { registerTrainingGradients } from './trainingGradients';
 import { conv2dBackpropFilterViaForwardConv, conv2dBackpropInputViaForwardConv } from './wasmConvGradients';
+
+export { registerTrainingGradients } from './trainingGradients';
 
 /**
  * Kernels tfjs 4.22 lacks or is too slow at for training conv nets, per backend:
@@ -8,7 +11,8 @@ import { conv2dBackpropFilterViaForwardConv, conv2dBackpropInputViaForwardConv }
  *   replaced by forward convs (XNNPack) over rearranged operands.
  * - cpu: the stock conv gradients are index-heavy loops (>90% of a training step); replaced by
  *   loops over contiguous channel rows.
- * Other backends (webgl, webgpu, tensorflow) are left as they are.
+ * Other backends (webgl, webgpu, tensorflow) keep their kernels. For every backend, the gradients
+ * of FusedBatchNorm, Mean and Sum are replaced by broadcasting ones (see trainingGradients.ts).
  */
 const overridesByBackend: Record<string, (stock: StockLookup) => tf.KernelConfig[]> = {
   wasm: (stock) => [
@@ -31,6 +35,7 @@ const registeredBackends = new Set<string>();
  * that need nothing). Returns the names of the kernels this backend now runs from this project.
  */
 export function registerTrainingKernels(backendName: string): string[] {
+  registerTrainingGradients();
   const makeOverrides = overridesByBackend[backendName];
   if (makeOverrides === undefined) return [];
   if (registeredBackends.has(backendName)) return projectKernelNames(backendName);

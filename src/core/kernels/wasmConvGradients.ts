@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { kernelCaller, withIntermediates } from './backendKernelCalls';
+import { kernelCaller, withIntermediates, type KernelCaller } from './backendKernelCalls';
 import {
   filterGradientAsConv,
   forwardConvGeometry,
   inputGradientAsConv,
   type Conv2DPad,
   type DimRoundingMode,
+  type InputGradientAxis,
 } from './convGradientGeometry';
 
 type Shape4D = [number, number, number, number];
@@ -80,21 +81,21 @@ export function conv2dBackpropInputViaForwardConv(backendName: string, fallback:
       if (plan === null) return fallback(args);
       const caller = kernelCaller(backendName, backend as tf.KernelBackend);
       return withIntermediates(caller, (keep) => {
+        const { rows, cols } = plan;
         let dyUsed = dy;
         if (g.strideHeight > 1 || g.strideWidth > 1) {
-          dyUsed = keep(dilateSpatially(caller, keep, dy, g.strideHeight, g.strideWidth));
+          dyUsed = keep(spreadSpatially(caller, keep, dy, rows, cols));
         }
-        const [, rows, cols] = dyUsed.shape;
-        if (plan.keptRows < rows || plan.keptCols < cols) {
+        if (rows.kept < dyUsed.shape[1] || cols.kept < dyUsed.shape[2]) {
           dyUsed = keep(caller.run(tf.Slice, { x: dyUsed }, {
-            begin: [0, 0, 0, 0], size: [g.batch, plan.keptRows, plan.keptCols, g.outChannels],
+            begin: [0, 0, 0, 0], size: [g.batch, rows.kept, cols.kept, g.outChannels],
           }));
         }
         const flipped = keep(caller.run(tf.Reverse, { x: filter }, { dims: [0, 1] }));
         const swapped = keep(caller.run(tf.Transpose, { x: flipped }, { perm: [0, 1, 3, 2] }));
         return caller.run(tf.Conv2D, { x: dyUsed, filter: swapped }, {
           strides: 1,
-          pad: explicitPadding(plan.padTop, plan.padBottom, plan.padLeft, plan.padRight),
+          pad: explicitPadding(rows.padBefore, rows.padAfter, cols.padBefore, cols.padAfter),
           dataFormat: 'NHWC',
           dilations: 1,
         });
@@ -104,15 +105,18 @@ export function conv2dBackpropInputViaForwardConv(backendName: string, fallback:
 }
 
 /**
- * [B,H,W,C] → [B, H·sh, W·sw, C] with each value followed by sh−1 zero rows and sw−1 zero columns
- * (the trailing zeros are cropped by the caller's plan where they matter).
+ * [B,H,W,C] → [B, H·sh, W·sw, C]: every value surrounded by the zeros the axis plans ask for
+ * (reshape to [B,H,1,W,1,C], pad the unit axes, reshape back).
  */
-function dilateSpatially(caller: ReturnType<typeof kernelCaller>,
-  keep: (info: tf.TensorInfo) => tf.TensorInfo, x: tf.TensorInfo, sh: number, sw: number): tf.TensorInfo {
+function spreadSpatially(caller: KernelCaller, keep: (info: tf.TensorInfo) => tf.TensorInfo,
+  x: tf.TensorInfo, rows: InputGradientAxis, cols: InputGradientAxis): tf.TensorInfo {
   const [b, h, w, c] = x.shape;
-  const spread = keep(caller.run(tf.Reshape, { x }, { shape: [b, h, 1, w, 1, c] }));
-  const padded = keep(caller.run(tf.PadV2, { x: spread }, {
-    paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0,
+  const sh = rows.zerosBefore + 1 + rows.zerosAfter;
+  const sw = cols.zerosBefore + 1 + cols.zerosAfter;
+  const unit = keep(caller.run(tf.Reshape, { x }, { shape: [b, h, 1, w, 1, c] }));
+  const padded = keep(caller.run(tf.PadV2, { x: unit }, {
+    paddings: [[0, 0], [0, 0], [rows.zerosBefore, rows.zerosAfter], [0, 0], [cols.zerosBefore, cols.zerosAfter], [0, 0]],
+    constantValue: 0,
   }));
   return caller.run(tf.Reshape, { x: padded }, { shape: [b, h * sh, w * sw, c] });
 }

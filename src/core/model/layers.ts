@@ -91,7 +91,8 @@ export class BatchNorm {
       variance = moments.variance as tf.Tensor1D;
       this.updateMovingStatistics(mean, variance);
     }
-    const beta = this.beta === null ? undefined : (this.beta as tf.Tensor1D);
+    // A missing offset breaks tfjs 4.22's tape (it reads the id of every input), so pass zeros.
+    const beta = (this.beta ?? tf.zerosLike(this.gamma)) as tf.Tensor1D;
     const y = tf.batchNorm4d(x4, mean, variance, beta, this.gamma as tf.Tensor1D, BATCH_NORM_EPSILON);
     return (x.rank === 4 ? y : tf.reshape(y, x.shape)) as T;
   }
@@ -100,8 +101,8 @@ export class BatchNorm {
     tf.tidy(() => {
       const keep = tf.scalar(BATCH_NORM_MOMENTUM);
       const take = tf.scalar(1 - BATCH_NORM_MOMENTUM);
-      this.movingMean.assign(tf.add(tf.mul(this.movingMean, keep), tf.mul(tf.stopGradient(mean), take)));
-      this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, keep), tf.mul(tf.stopGradient(variance), take)));
+      this.movingMean.assign(tf.add(tf.mul(this.movingMean, keep), tf.mul(mean, take)));
+      this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, keep), tf.mul(variance, take)));
     });
   }
 }
@@ -136,7 +137,7 @@ export class Dense {
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    const y = tf.matMul(x, this.kernel as tf.Tensor2D);
-    return this.bias === null ? y : tf.add(y, this.bias);
+    const y = tf.matMul(x, this.kernel as tf.Tensor2D) as tf.Tensor2D;
+    return this.bias === null ? y : tf.add<tf.Tensor2D>(y, this.bias);
   }
 }

@@ -153,7 +153,7 @@ export class BasicBlock implements Block {
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     const shortcut = this.shortcut ? this.shortcut.apply(x, training) : x;
     const residual = this.second.apply(this.first.apply(x, training), training);
-    return tf.relu(tf.add(residual, shortcut));
+    return tf.relu(tf.add<tf.Tensor4D>(residual, shortcut));
   }
 }
 
@@ -190,7 +190,7 @@ export class SelectiveKernelConv {
     const [logitA, logitB] = tf.split(logits, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
     // A softmax over two branches is the sigmoid of the logit difference.
     const weightA = tf.reshape(tf.sigmoid(tf.sub(logitA, logitB)), [x.shape[0], 1, 1, this.channels]);
-    return tf.add(b, tf.mul(weightA, tf.sub(a, b)));
+    return tf.add<tf.Tensor4D>(b, tf.mul(weightA, tf.sub(a, b)));
   }
 }
 
@@ -223,7 +223,7 @@ export class BottleneckBlock implements Block {
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     const shortcut = this.shortcut ? this.shortcut.apply(x, training) : x;
     const residual = this.expand.apply(this.spatial.apply(this.reduce.apply(x, training), training), training);
-    return tf.relu(tf.add(residual, shortcut));
+    return tf.relu(tf.add<tf.Tensor4D>(residual, shortcut));
   }
 }
 

@@ -44,7 +44,7 @@ export async function classifierStage(
   const plan = new BatchPlan(labelled, f.batchSize, config.seed, stage === 'finetune' ? STREAM.finetune : STREAM.baseline);
   const steps = totalSteps(f.epochs, plan.stepsPerEpoch);
   const optimizer = createStageOptimizer(f.optimizer, { learningRate: f.learningRate, momentum: f.momentum, weightDecay: f.weightDecay });
-  if (resume) await restoreOptimizer(optimizer, resume.optimizer);
+  if (resume) await restoreOptimizer(optimizer, resume.optimizer, classifier);
   const augment = finetuneAugmentOptions(config);
   const variables = classifier.trainableVariables();
 
@@ -56,7 +56,7 @@ export async function classifierStage(
     imagesPerStep: plan.batchSize,
     emit: ctx.emit,
     control: ctx.control,
-    checkpoint: (step) => ctx.saveCheckpoint(stage, step, optimizer),
+    checkpoint: (step) => ctx.saveCheckpoint(stage, step, optimizer, classifier),
     evaluate: async () => ({ testAccuracy: await classifierAccuracy(classifier, dataset.test, imageSize) }),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: f.learningRate, warmupSteps: 0, totalSteps: steps });
@@ -65,19 +65,18 @@ export async function classifierStage(
       const views = augmentBatch(images, augment, stepRng(config.seed, stage === "finetune" ? STREAM.finetune : STREAM.baseline, step));
       images.dispose();
       const labels = batchLabels(dataset.train, batch);
-      let correct: tf.Scalar | null = null;
+      const kept: { accuracy?: tf.Scalar } = {};
       const loss = optimizer.minimize(
         () => {
           const logits = classifier.logits(views, true);
-          correct = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
+          kept.accuracy = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar);
           return softmaxCrossEntropy(logits, labels);
         },
         true,
         variables,
       );
-      classifier.afterTrainingStep?.();
-      const [lossValue, accuracyValue] = await Promise.all([loss!.data(), (correct as tf.Scalar | null)!.data()]);
-      tf.dispose([loss!, correct as tf.Scalar | null, views, labels].filter((t): t is tf.Tensor => t !== null));
+      const [lossValue, accuracyValue] = await Promise.all([loss!.data(), kept.accuracy!.data()]);
+      tf.dispose([loss!, kept.accuracy!, views, labels]);
       if (!Number.isFinite(lossValue[0])) throw new Error(`${stage} diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
       return { loss: lossValue[0], trainAccuracy: accuracyValue[0], learningRate };
     },

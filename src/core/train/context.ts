@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { RunConfig, StageName } from '../config';
+import type { NamedModel } from './optimizerState';
 import type { Dataset, RunControl, RunEvent, TensorRecord } from '../types';
 
 /** What a stage runner needs from the orchestrator (run.ts). */
@@ -12,7 +13,7 @@ export interface StageContext {
   /** Emit similarity/embedding events every this many steps (0 = never). */
   visualEverySteps: number;
   /** Saves a checkpoint of everything trained so far, plus this stage's optimiser state. */
-  saveCheckpoint(stage: StageName, step: number, optimizer: tf.Optimizer): Promise<void>;
+  saveCheckpoint(stage: StageName, step: number, optimizer: tf.Optimizer, model: NamedModel): Promise<void>;
 }
 
 /** Where a stage resumes: the step reached and the optimiser slots then. */

@@ -32,7 +32,7 @@ export async function distillStage(
   const labelPlan = d.labelWeight > 0 ? new BatchPlan(labelled, d.batchSize, config.seed, STREAM.distillLabels) : null;
   const steps = totalSteps(d.epochs, plan.stepsPerEpoch);
   const optimizer = createStageOptimizer(d.optimizer, { learningRate: d.learningRate, momentum: d.momentum, weightDecay: d.weightDecay });
-  if (resume) await restoreOptimizer(optimizer, resume.optimizer);
+  if (resume) await restoreOptimizer(optimizer, resume.optimizer, student);
   const augment = finetuneAugmentOptions(config);
   const variables = student.trainableVariables();
 
@@ -44,7 +44,7 @@ export async function distillStage(
     imagesPerStep: plan.batchSize + (labelPlan?.batchSize ?? 0),
     emit: ctx.emit,
     control: ctx.control,
-    checkpoint: (step) => ctx.saveCheckpoint('distill', step, optimizer),
+    checkpoint: (step) => ctx.saveCheckpoint('distill', step, optimizer, student),
     evaluate: async () => ({ testAccuracy: await classifierAccuracy(student, dataset.test, imageSize), teacherAccuracy }),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: d.learningRate, warmupSteps: 0, totalSteps: steps });
@@ -61,11 +61,11 @@ export async function distillStage(
         labelled_ = { views: augmentBatch(labelImages, augment, rng), labels: batchLabels(dataset.train, labelBatch) };
         labelImages.dispose();
       }
-      let agreement: tf.Scalar | null = null;
+      const kept: { agreement?: tf.Scalar } = {};
       const loss = optimizer.minimize(
         () => {
           const logits = student.logits(views, true);
-          agreement = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(teacherLogits, 1)), 'float32')));
+          kept.agreement = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(teacherLogits, 1)), 'float32')) as tf.Scalar);
           const distill = distillationLoss(logits, teacherLogits, d.temperature);
           if (!labelled_) return distill;
           const labelLoss = softmaxCrossEntropy(student.logits(labelled_.views, true), labelled_.labels);
@@ -74,9 +74,9 @@ export async function distillStage(
         true,
         variables,
       );
-      student.afterTrainingStep?.();
-      const [lossValue, agreementValue] = await Promise.all([loss!.data(), (agreement as tf.Scalar | null)!.data()]);
-      tf.dispose([loss!, agreement as tf.Scalar | null, views, teacherLogits, labelled_?.views ?? null, labelled_?.labels ?? null].filter((t): t is tf.Tensor => t !== null));
+      const [lossValue, agreementValue] = await Promise.all([loss!.data(), kept.agreement!.data()]);
+      tf.dispose([loss!, kept.agreement!, views, teacherLogits]);
+      if (labelled_) tf.dispose([labelled_.views, labelled_.labels]);
       if (!Number.isFinite(lossValue[0])) throw new Error(`distillation diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
       // "trainAccuracy" here is agreement with the teacher's top-1 on the unlabelled batch.
       return { loss: lossValue[0], trainAccuracy: agreementValue[0], learningRate };

@@ -30,7 +30,7 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
   const peak = scaledLearningRate(p.learningRate, plan.batchSize, p.learningRateScaling);
   const warmupSteps = Math.round(p.warmupEpochs * plan.stepsPerEpoch);
   const optimizer = createStageOptimizer(p.optimizer, { learningRate: peak, momentum: p.momentum, weightDecay: p.weightDecay });
-  if (resume) await restoreOptimizer(optimizer, resume.optimizer);
+  if (resume) await restoreOptimizer(optimizer, resume.optimizer, model);
   const augment = pretrainAugmentOptions(config);
   const variables = model.trainableVariables();
   let lastViews: [tf.Tensor4D, tf.Tensor4D] | null = null;
@@ -69,33 +69,32 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
     control: ctx.control,
     shouldEvaluate: (epoch) => epoch % Math.max(1, Math.round(p.knnEveryEpochs)) === 0,
     evaluate,
-    checkpoint: (step) => ctx.saveCheckpoint('pretrain', step, optimizer),
+    checkpoint: (step) => ctx.saveCheckpoint('pretrain', step, optimizer, model),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak, warmupSteps, totalSteps: steps });
       setLearningRate(optimizer, learningRate);
       const images = await readImages(dataset.train, batch, imageSize);
       const views = twoViews(images, augment, stepRng(config.seed, STREAM.pretrain, step));
       images.dispose();
-      let accuracy: tf.Scalar | null = null;
+      const kept: { accuracy?: tf.Scalar } = {};
       const loss = optimizer.minimize(
         () => {
           const z = model.project(model.encode(tf.concat(views), true), true);
           const [z1, z2] = tf.split(z, 2);
           const out = ntXentWithAccuracy(z1 as tf.Tensor2D, z2 as tf.Tensor2D, p.temperature);
-          accuracy = tf.keep(out.accuracy);
+          kept.accuracy = tf.keep(out.accuracy);
           return out.loss;
         },
         true,
         variables,
       );
-      model.afterTrainingStep?.();
-      const [lossValue, accuracyValue] = await Promise.all([loss!.data(), (accuracy as tf.Scalar | null)?.data()]);
-      tf.dispose([loss!, accuracy as tf.Scalar | null].filter((t): t is tf.Scalar => t !== null));
+      const [lossValue, accuracyValue] = await Promise.all([loss!.data(), kept.accuracy!.data()]);
+      tf.dispose([loss!, kept.accuracy!]);
       if (lastViews) tf.dispose(lastViews);
       lastViews = ctx.visualEverySteps > 0 && (step + 1) % ctx.visualEverySteps === 0 ? views : null;
       if (!lastViews) tf.dispose(views);
       if (!Number.isFinite(lossValue[0])) throw new Error(`pretraining diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
-      return { loss: lossValue[0], contrastiveAccuracy: accuracyValue?.[0], learningRate };
+      return { loss: lossValue[0], contrastiveAccuracy: accuracyValue[0], learningRate };
     },
     afterStep: async (step) => {
       if (!lastViews) return;

@@ -1,6 +1,6 @@
 import type { RunConfig, StageName } from '../config';
 import { labelFractionSubset } from '../data/subsets';
-import { Classifier, SimclrModel } from '../model';
+import { Classifier, SimclrModel, modelSpecFromConfig, studentSpecFromConfig } from '../model';
 import type { Checkpoint, Dataset, RunControl, RunEventListener, RunSummary, StageSummary } from '../types';
 import { classifierStage } from './classify';
 import type { StageContext, StageResume } from './context';
@@ -59,7 +59,7 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
   const completed: Partial<Record<StageName, StageSummary>> = { ...(resume?.completed ?? {}) };
   const models: Models = {};
   const numClasses = dataset.classNames.length;
-  const encoderSpec = { ...config.model, imageSize: config.dataset.imageSize };
+  const encoderSpec = modelSpecFromConfig(config);
   let status: RunSummary['status'] = 'completed';
   let error: string | undefined;
 
@@ -70,14 +70,14 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
     emit,
     control: options.control,
     visualEverySteps: options.visualEverySteps ?? 0,
-    saveCheckpoint: async (stage, step, optimizer) => {
+    saveCheckpoint: async (stage, step, optimizer, model) => {
       const checkpoint: Checkpoint = {
         version: 1,
         stage,
         step,
         completed: { ...completed },
-        models: Object.fromEntries(Object.entries(models).map(([name, model]) => [name, (model as SimclrModel | Classifier).getWeights()])),
-        optimizer: normaliseSlotNames(await optimizerToRecord(optimizer)),
+        models: await modelWeights(models),
+        optimizer: await optimizerToRecord(optimizer, model),
       };
       emit({ type: 'checkpoint', time: Date.now(), stage, step, epoch: 0, checkpoint });
     },
@@ -123,7 +123,7 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
       else if (stage === 'baseline') models.baseline = Classifier.fromScratch(encoderSpec, k, numClasses, config.seed + 2);
       else
         models.distill = Classifier.fromScratch(
-          { ...encoderSpec, depth: config.distill.studentDepth, widthMultiplier: config.distill.studentWidthMultiplier, skRatio: config.distill.studentSkRatio, projectionLayers: 0 },
+          studentSpecFromConfig(config),
           0,
           numClasses,
           config.seed + 3,
@@ -152,11 +152,10 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-/**
- * Optimiser slots are named after tfjs variables, which carry a per-instance unique prefix; a
- * checkpoint keys them by the variable's readable path so a fresh model can take them back.
- */
-function normaliseSlotNames(record: Checkpoint['optimizer']): Checkpoint['optimizer'] {
-  return record;
-}
 
+
+async function modelWeights(models: Models): Promise<Checkpoint['models']> {
+  const out: Checkpoint['models'] = {};
+  for (const [name, model] of Object.entries(models) as [string, SimclrModel | Classifier][]) out[name] = await model.getWeightsAsync();
+  return out;
+}

@@ -1,0 +1,39 @@
+import { defineConfig } from '@playwright/test';
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The machine may have no network: these flags keep Chromium from trying to reach Google services.
+const quietArgs = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+
+export default defineConfig({
+  testDir: 'e2e',
+  // Two cores and a software GPU: one browser at a time, generous timeouts.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 240_000,
+  expect: { timeout: 120_000 },
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: 'http://127.0.0.1:4173',
+    viewport: { width: 1400, height: 900 },
+    trace: 'retain-on-failure',
+  },
+  webServer: {
+    command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
+    url: 'http://127.0.0.1:4173',
+    reuseExistingServer: true,
+    timeout: 60_000,
+  },
+  projects: [
+    {
+      name: 'webgpu',
+      testIgnore: /fallback\.spec\.ts/,
+      use: { launchOptions: { executablePath: chromium, args: ['--enable-unsafe-webgpu', ...quietArgs] } },
+    },
+    {
+      name: 'no-webgpu',
+      testMatch: /fallback\.spec\.ts/,
+      use: { launchOptions: { executablePath: chromium, args: quietArgs } },
+    },
+  ],
+});

@@ -1,0 +1,61 @@
+import { AboutView } from './components/AboutView';
+import { AugmentationExplorer } from './components/AugmentationExplorer';
+import { EmbeddingView } from './components/EmbeddingView';
+import { Header } from './components/Header';
+import { LiveView } from './components/LiveView';
+import { Notices } from './components/Notices';
+import { PipelinePanels } from './components/PipelinePanels';
+import { RunsView } from './components/RunsView';
+import { SimilarityView } from './components/SimilarityView';
+import { type TabName, useLab } from './store/labStore';
+
+const tabs: { name: TabName; label: string }[] = [
+  { name: 'live', label: 'Live' },
+  { name: 'augmentations', label: 'Augmentations' },
+  { name: 'similarity', label: 'Similarity' },
+  { name: 'embeddings', label: 'Embeddings' },
+  { name: 'runs', label: 'Runs' },
+  { name: 'about', label: 'About' },
+];
+
+export function App() {
+  const tab = useLab((s) => s.tab);
+  const setTab = useLab((s) => s.setTab);
+  return (
+    <div className="app">
+      <Header />
+      <Notices />
+      <div className="layout">
+        <aside className="sidebar">
+          <PipelinePanels />
+        </aside>
+        <main className="main">
+          <div className="tabs" role="tablist" aria-label="Views">
+            {tabs.map((t) => (
+              <button
+                key={t.name}
+                type="button"
+                role="tab"
+                id={`tab-${t.name}`}
+                aria-selected={tab === t.name}
+                aria-controls={`panel-${t.name}`}
+                className={tab === t.name ? 'tab active' : 'tab'}
+                onClick={() => setTab(t.name)}
+              >
+                {t.label}
+              </button>
+            ))}
+          </div>
+          <section role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
+            {tab === 'live' && <LiveView />}
+            {tab === 'augmentations' && <AugmentationExplorer />}
+            {tab === 'similarity' && <SimilarityView />}
+            {tab === 'embeddings' && <EmbeddingView />}
+            {tab === 'runs' && <RunsView />}
+            {tab === 'about' && <AboutView />}
+          </section>
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+import { useState } from 'react';
+import { backendNames, type BackendPreference } from '../../worker/api';
+import { isRunning, pauseRun, resetLab, resumeRun, selectBackend, share, startRun, stepRun, stopRun } from '../labController';
+import { selectView, useLab } from '../store/labStore';
+
+export function Header() {
+  return (
+    <header className="app-header">
+      <div className="brand">
+        <h1>SimCLR Lab</h1>
+        <span className="tagline">Big self-supervised models are strong semi-supervised learners — in your browser</span>
+      </div>
+      <RunControls />
+      <BackendBadge />
+      <ShareBox />
+    </header>
+  );
+}
+
+function RunControls() {
+  const live = useLab((s) => s.live);
+  const view = useLab(selectView);
+  const viewSource = useLab((s) => s.viewSource);
+  const active = live.controller === 'running' || live.controller === 'paused' || live.controller === 'stopping' || live.status === 'starting';
+  const canContinue = !active && view.status === 'interrupted' && view.checkpoint !== null;
+  const progress = live.progress;
+  return (
+    <div className="run-controls" role="group" aria-label="Run controls">
+      <button type="button" className="primary" disabled={active} onClick={() => void startRun()}>
+        {viewSource === 'shared' ? 'Start (re-run)' : 'Start'}
+      </button>
+      <button type="button" disabled={live.controller !== 'running'} onClick={pauseRun}>
+        Pause
+      </button>
+      <button type="button" disabled={live.controller !== 'paused' && !canContinue} onClick={resumeRun}>
+        Resume
+      </button>
+      <button type="button" disabled={live.controller === 'stopping' || (active && live.controller === 'idle')} onClick={stepRun}>
+        Step
+      </button>
+      <button type="button" disabled={!active || live.controller === 'stopping'} onClick={stopRun}>
+        Stop
+      </button>
+      <button type="button" onClick={resetLab}>
+        Reset
+      </button>
+      <span className="run-status" role="status" aria-live="polite" data-state={live.controller} data-status={live.status}>
+        {active ? live.controller : live.status}
+        {progress && active && ` · ${progress.stage} ${progress.step}/${progress.totalSteps}`}
+        {live.statusMessage && <span className="status-message"> · {live.statusMessage}</span>}
+      </span>
+    </div>
+  );
+}
+
+function BackendBadge() {
+  const backend = useLab((s) => s.backend);
+  const busy = useLab((s) => s.backendBusy);
+  const preference = useLab((s) => s.backendPreference);
+  return (
+    <div className="backend-badge" data-backend={backend?.name ?? ''} data-fallback={backend?.fallbackNotice ? 'true' : 'false'}>
+      <label>
+        <span className="visually-hidden">Backend</span>
+        <select
+          aria-label="Backend"
+          value={preference}
+          disabled={busy || isRunning()}
+          onChange={(e) => void selectBackend(e.target.value as BackendPreference)}
+        >
+          <option value="auto">auto</option>
+          {backendNames.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <span className="backend-name" data-testid="backend-name" title={backend?.adapter ?? undefined}>
+        {busy ? 'starting…' : backend ? backend.name : '—'}
+        {backend?.adapter && <span className="adapter"> · {backend.adapter}</span>}
+      </span>
+      {backend?.fallbackNotice && (
+        <span className="fallback" role="note" data-testid="backend-fallback">
+          fell back
+        </span>
+      )}
+    </div>
+  );
+}
+
+function ShareBox() {
+  const link = useLab((s) => s.shareLink);
+  const [withResults, setWithResults] = useState(true);
+  return (
+    <div className="share-box">
+      <button type="button" onClick={() => void share(withResults)}>
+        Share
+      </button>
+      <label className="inline-check">
+        <input type="checkbox" checked={withResults} onChange={(e) => setWithResults(e.target.checked)} /> with results
+      </label>
+      {link && <input className="share-link" aria-label="Link to this run" readOnly value={link} onFocus={(e) => e.target.select()} />}
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+import { useMemo } from 'react';
+import type { StageName } from '../../core';
+import { LabelEfficiencyChart } from '../charts/LabelEfficiencyChart';
+import { MetricChart, type Series } from '../charts/MetricChart';
+import { startRun } from '../labController';
+import type { MetricPoint } from '../runs/runRecord';
+import { type RunLike, labelEfficiencyRows } from '../store/labelEfficiency';
+import { selectView, useLab } from '../store/labStore';
+import { seriesOf } from '../store/liveRun';
+
+const colors = { blue: '#3f6fb5', orange: '#d9822b', green: '#4a9460', grey: '#8d877b', red: '#b5483f', purple: '#7a5ab5' };
+
+function series(metrics: MetricPoint[], stage: StageName, field: keyof MetricPoint, name: string, color: string, scale = 1, dashed = false): Series {
+  return { name, color, dashed, points: seriesOf(metrics, stage, field).map((p) => ({ x: p.step, y: p.value * scale })) };
+}
+
+export function LiveView() {
+  const view = useLab(selectView);
+  const viewSource = useLab((s) => s.viewSource);
+  const runs = useLab((s) => s.runs);
+  const showLive = useLab((s) => s.showLive);
+  const m = view.metrics;
+
+  const efficiency = useMemo(() => {
+    const candidates: RunLike[] = [...runs];
+    // A shared run is not stored, but belongs in the comparison while it is on screen.
+    if (viewSource === 'shared' && view.config) candidates.push({ id: 'shared', createdAt: Number.MAX_SAFE_INTEGER, config: view.config, stages: view.stages, metrics: view.metrics });
+    return labelEfficiencyRows(candidates);
+  }, [runs, viewSource, view]);
+
+  return (
+    <div className="live-view">
+      {viewSource !== 'live' && (
+        <div className={`view-banner ${viewSource}`} data-testid={`${viewSource}-banner`}>
+          {viewSource === 'shared' ? 'Showing results from a shared link — nothing was trained here.' : 'Showing a stored run.'}
+          <button type="button" className="primary" onClick={() => void startRun()}>
+            Re-run
+          </button>
+          <button type="button" onClick={showLive}>
+            Back to live
+          </button>
+        </div>
+      )}
+      <h2 className="view-title">Pretraining</h2>
+      <div className="chart-grid">
+        <MetricChart title="NT-Xent loss" testId="chart-pretrain-loss" series={[series(m, 'pretrain', 'loss', 'loss', colors.blue)]} empty="Press Start: the loss appears after the first step." />
+        <MetricChart title="Contrastive accuracy (%)" testId="chart-pretrain-contrastive" percent series={[series(m, 'pretrain', 'contrastiveAccuracy', 'contrastive accuracy', colors.green, 100)]} />
+        <MetricChart title="k-NN test accuracy (%)" testId="chart-pretrain-knn" percent series={[series(m, 'pretrain', 'knnAccuracy', 'k-NN accuracy', colors.orange, 100)]} empty="Measured at the end of each epoch." />
+        <MetricChart title="Learning rate" testId="chart-pretrain-lr" series={[series(m, 'pretrain', 'learningRate', 'learning rate', colors.grey)]} />
+      </div>
+      <h2 className="view-title">Fine-tuning vs. supervised only</h2>
+      <div className="chart-grid">
+        <MetricChart
+          title="Accuracy (%) on the same labels"
+          testId="chart-finetune"
+          percent
+          series={[
+            series(m, 'finetune', 'trainAccuracy', 'fine-tuned train', colors.blue, 100, true),
+            series(m, 'finetune', 'testAccuracy', 'fine-tuned test', colors.blue, 100),
+            series(m, 'baseline', 'trainAccuracy', 'supervised-only train', colors.grey, 100, true),
+            series(m, 'baseline', 'testAccuracy', 'supervised-only test', colors.grey, 100),
+          ]}
+        />
+        <MetricChart
+          title="Distillation: student vs. teacher test accuracy (%)"
+          testId="chart-distill"
+          percent
+          series={[series(m, 'distill', 'testAccuracy', 'student', colors.orange, 100), series(m, 'distill', 'teacherAccuracy', 'teacher', colors.blue, 100, true)]}
+        />
+        <MetricChart title="Loss (fine-tune, baseline, distill)" testId="chart-supervised-loss" series={[series(m, 'finetune', 'loss', 'fine-tune', colors.blue), series(m, 'baseline', 'loss', 'supervised only', colors.grey), series(m, 'distill', 'loss', 'distill', colors.orange)]} />
+      </div>
+      <StageSummaries />
+      <LabelEfficiencyChart rows={efficiency} />
+      <LogList />
+    </div>
+  );
+}
+
+const stageLabels: Record<StageName, string> = { pretrain: 'Pretrain (k-NN)', finetune: 'Fine-tuned', baseline: 'Supervised only', distill: 'Distilled student' };
+
+function StageSummaries() {
+  const view = useLab(selectView);
+  const stages = (Object.keys(stageLabels) as StageName[]).filter((s) => view.stages[s]);
+  if (stages.length === 0) return null;
+  return (
+    <table className="summary-table" data-testid="stage-summaries">
+      <caption>Stage results{view.backend ? ` · ${view.backend}` : ''}</caption>
+      <thead>
+        <tr>
+          <th>stage</th>
+          <th>status</th>
+          <th>test accuracy</th>
+          <th>steps</th>
+          <th>images/s</th>
+          <th>seconds</th>
+        </tr>
+      </thead>
+      <tbody>
+        {stages.map((stage) => {
+          const s = view.stages[stage]!;
+          return (
+            <tr key={stage} data-stage={stage}>
+              <td>{stageLabels[stage]}</td>
+              <td>{s.status}</td>
+              <td>{s.testAccuracy === null ? '—' : `${(s.testAccuracy * 100).toFixed(1)}%`}</td>
+              <td>{s.steps}</td>
+              <td>{s.imagesPerSecond ? s.imagesPerSecond.toFixed(0) : '—'}</td>
+              <td>{s.seconds ? s.seconds.toFixed(1) : '—'}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function LogList() {
+  const logs = useLab((s) => s.live.logs);
+  if (logs.length === 0) return null;
+  return (
+    <details className="log-list">
+      <summary>Log ({logs.length})</summary>
+      <ul>
+        {logs.map((line, i) => (
+          <li key={i} className={`log-${line.level}`}>
+            {new Date(line.time).toLocaleTimeString()} {line.message}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}

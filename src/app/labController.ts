@@ -1,0 +1,223 @@
+import * as Comlink from 'comlink';
+import type { RunConfig } from '../core';
+import { configToHash } from '../core/url';
+import type { AugmentationSample, BackendPreference, FolderFile, LabEvent, LabWorkerApi } from '../worker/api';
+import { startLabWorker } from '../worker/client';
+import { createBatcher } from './lib/batcher';
+import { downloadBytes } from './lib/download';
+import { exportRunFile, exportWeightsFile, importRunFile } from './runs/runFile';
+import { markInterrupted, newRunId } from './runs/runRecord';
+import { indexedDbRunStore } from './runs/runsDb';
+import { sharedResultsOf } from './share/sharedResults';
+import { useLab } from './store/labStore';
+
+/**
+ * The page's side of the lab: owns the worker, feeds its events to the store once per animation
+ * frame, and implements the buttons. Nothing here computes anything heavy.
+ */
+let api: Comlink.Remote<LabWorkerApi> | null = null;
+let lastHashWritten = '';
+const store = indexedDbRunStore;
+const lab = () => useLab.getState();
+
+function worker(): Comlink.Remote<LabWorkerApi> {
+  if (!api) throw new Error('The lab worker has not started yet.');
+  return api;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function refreshRuns(): Promise<void> {
+  lab().setRuns(await store.listRuns());
+}
+
+export async function initLab(): Promise<void> {
+  api = startLabWorker().api;
+  const inbox = createBatcher<LabEvent>(
+    (events) => {
+      lab().applyEvents(events);
+      if (events.some((e) => e.type === 'run-end' || e.type === 'stage-end')) void refreshRuns();
+    },
+    (flush) => requestAnimationFrame(flush),
+  );
+  await api.subscribe(Comlink.proxy((events: LabEvent[]) => events.forEach((e) => inbox.push(e))));
+
+  if (location.hash.length > 1) {
+    lab().openHash(location.hash);
+    lastHashWritten = location.hash.slice(1);
+  }
+  window.addEventListener('hashchange', () => {
+    const hash = location.hash.slice(1);
+    if (hash !== lastHashWritten) {
+      lastHashWritten = hash;
+      lab().openHash(hash);
+    }
+  });
+  // The address bar always reflects the settings (like TensorFlow Playground), without results.
+  useLab.subscribe((state, previous) => {
+    if (state.config === previous.config) return;
+    const hash = configToHash(state.config);
+    lastHashWritten = hash;
+    history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+  });
+
+  await markInterruptedRuns();
+  await selectBackend('auto');
+}
+
+async function markInterruptedRuns(): Promise<void> {
+  try {
+    for (const run of await store.listRuns()) {
+      const marked = markInterrupted(run);
+      if (marked !== run) await store.putRun(marked);
+    }
+    await refreshRuns();
+  } catch (error) {
+    lab().addNotice('warn', `Stored runs are unavailable (${errorText(error)}); runs will not survive a reload.`);
+  }
+}
+
+export async function selectBackend(preference: BackendPreference): Promise<void> {
+  lab().setBackendPreference(preference);
+  lab().setBackend(lab().backend, true);
+  try {
+    const info = await worker().initBackend(preference);
+    lab().setBackend(info);
+    if (info.fallbackNotice) lab().addNotice('warn', info.fallbackNotice);
+  } catch (error) {
+    lab().setBackend(lab().backend);
+    lab().addNotice('error', `Backend: ${errorText(error)}`);
+  }
+}
+
+export function isRunning(): boolean {
+  const live = lab().live;
+  return live.controller === 'running' || live.controller === 'paused' || live.controller === 'stopping' || live.status === 'starting';
+}
+
+export async function startRun(options: { paused?: boolean; config?: RunConfig } = {}): Promise<void> {
+  if (isRunning()) return;
+  const config = options.config ?? lab().config;
+  if (config.dataset.name === 'folder' && !lab().folder?.length) {
+    lab().addNotice('error', 'Choose a folder of images first (Data & model → Your images).');
+    return;
+  }
+  const runId = newRunId();
+  lab().beginLiveRun(runId, config);
+  const running = worker().startRun({ runId, config, resume: false, startPaused: options.paused, folder: lab().folder ?? undefined });
+  if (options.paused) void worker().step();
+  await finishRun(running);
+}
+
+export async function continueRun(runId: string): Promise<void> {
+  if (isRunning()) return;
+  const run = await store.getRun(runId);
+  if (!run) return;
+  lab().beginLiveRun(runId, run.config);
+  lab().setConfig(run.config);
+  await finishRun(worker().startRun({ runId, config: run.config, resume: true, folder: lab().folder ?? undefined }));
+}
+
+async function finishRun(running: Promise<unknown>): Promise<void> {
+  try {
+    await running;
+  } catch (error) {
+    lab().addNotice('error', `Training failed: ${errorText(error)}`);
+  }
+  await refreshRuns();
+}
+
+export const pauseRun = () => void worker().pause();
+export const stepRun = () => (isRunning() ? void worker().step() : void startRun({ paused: true }));
+export const stopRun = () => void worker().stop();
+
+export function resumeRun(): void {
+  const live = lab().live;
+  const view = lab().shown ?? live;
+  if (live.controller === 'paused') void worker().resume();
+  else if (view.status === 'interrupted' && view.runId) void continueRun(view.runId);
+}
+
+/** Stops any run and clears the live views; the settings stay. */
+export function resetLab(): void {
+  if (isRunning()) void worker().stop();
+  lab().clearView();
+}
+
+/** Builds the share link, shows it and tries to copy it (the clipboard may be denied). */
+export async function share(includeResults: boolean): Promise<string> {
+  const { config } = lab();
+  const view = lab().shown ?? lab().live;
+  const hasResults = view.metrics.length > 0 || Object.keys(view.stages).length > 0;
+  const results = includeResults && hasResults ? sharedResultsOf({ status: view.status === 'starting' || view.status === 'idle' ? 'running' : view.status, backend: view.backend, metrics: view.metrics, stages: view.stages }) : undefined;
+  const hash = configToHash(config, results);
+  const link = `${location.origin}${location.pathname}${hash ? `#${hash}` : ''}`;
+  lab().setShareLink(link);
+  try {
+    await navigator.clipboard.writeText(link);
+    lab().addNotice('info', 'Link copied to the clipboard.');
+  } catch {
+    // Headless or insecure contexts refuse the clipboard; the link is in the text field.
+  }
+  return link;
+}
+
+export async function deleteRun(runId: string): Promise<void> {
+  await store.deleteRun(runId);
+  if (lab().shown?.runId === runId) lab().showLive();
+  if (lab().live.runId === runId && !isRunning()) lab().clearView();
+  await refreshRuns();
+}
+
+export async function showRun(runId: string): Promise<void> {
+  const run = await store.getRun(runId);
+  if (run) lab().showStoredRun(run);
+}
+
+export async function exportRun(runId: string): Promise<void> {
+  const run = await store.getRun(runId);
+  if (!run) return;
+  const checkpoint = await store.getCheckpoint(runId);
+  downloadBytes(exportRunFile(run, checkpoint), `${runId}.simclr-run.json.gz`, 'application/gzip');
+}
+
+export async function downloadWeights(runId: string): Promise<void> {
+  const run = await store.getRun(runId);
+  const checkpoint = await store.getCheckpoint(runId);
+  if (!run || !checkpoint) {
+    lab().addNotice('warn', 'This run has no stored weights yet.');
+    return;
+  }
+  downloadBytes(exportWeightsFile(run, checkpoint), `${runId}.weights.json`, 'application/json');
+}
+
+export async function importRun(file: File): Promise<void> {
+  try {
+    const { run, checkpoint } = importRunFile(new Uint8Array(await file.arrayBuffer()));
+    await store.putRun(run);
+    if (checkpoint) await store.putCheckpoint(run.id, checkpoint);
+    await refreshRuns();
+    lab().addNotice('info', `Imported ${run.name}.`);
+  } catch (error) {
+    lab().addNotice('error', `Import failed: ${errorText(error)}`);
+  }
+}
+
+export async function chooseFolder(files: FolderFile[]): Promise<void> {
+  if (files.length === 0) {
+    lab().addNotice('warn', 'The folder is empty.');
+    return;
+  }
+  const report = await worker().inspectFolder(files);
+  const usable = new Set(report.unreadable.map((u) => u.path));
+  lab().setFolder(files.filter((f) => !usable.has(f.path)), report);
+  if (report.images === 0) lab().addNotice('error', 'No readable images in that folder (expected one sub-folder of images per class).');
+  else lab().setField('dataset.name', 'folder');
+}
+
+export async function sampleAugmentations(count: number, seed: number): Promise<AugmentationSample> {
+  const { config, folder } = lab();
+  return worker().sampleAugmentations({ config, count, seed, folder: folder ?? undefined });
+}

@@ -1,0 +1,178 @@
+import { create } from 'zustand';
+import { type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
+import { configFromHash } from '../../core/url';
+import type { BackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../worker/api';
+import type { StoredRun } from '../runs/runRecord';
+import { type SharedResults, parseSharedResults } from '../share/sharedResults';
+import { type RunView, applyLabEvents, emptyRunView, runViewOfStored } from './liveRun';
+
+export type TabName = 'live' | 'augmentations' | 'similarity' | 'embeddings' | 'runs' | 'about';
+
+export interface Notice {
+  id: number;
+  level: 'info' | 'warn' | 'error';
+  text: string;
+}
+
+/** Where the charts' data comes from. */
+export type ViewSource = 'live' | 'shared' | 'stored';
+
+export interface LabState {
+  config: RunConfig;
+  /** Field path → why the last value typed there was rejected (the config keeps its old value). */
+  fieldErrors: Record<string, string>;
+  backend: BackendInfo | null;
+  backendPreference: BackendPreference;
+  backendBusy: boolean;
+  notices: Notice[];
+  /** The run in the worker (or the last one), always kept up to date. */
+  live: RunView;
+  /** A stored or shared run on screen instead of the live one. */
+  shown: RunView | null;
+  viewSource: ViewSource;
+  runs: StoredRun[];
+  /** Runs whose curves the Runs tab overlays. */
+  compareIds: string[];
+  tab: TabName;
+  folder: FolderFile[] | null;
+  folderReport: FolderLoadReport | null;
+  shareLink: string | null;
+
+  setField(path: string, value: unknown): void;
+  setConfig(config: RunConfig): void;
+  resetConfig(): void;
+  addNotice(level: Notice['level'], text: string): void;
+  dismissNotice(id: number): void;
+  applyEvents(events: LabEvent[]): void;
+  beginLiveRun(runId: string, config: RunConfig): void;
+  clearView(): void;
+  showLive(): void;
+  showStoredRun(run: StoredRun): void;
+  /** Opens a share-link hash: config, issues as a notice, results (if any) as the shown run. */
+  openHash(hash: string): void;
+  setRuns(runs: StoredRun[]): void;
+  toggleCompare(id: string): void;
+  setTab(tab: TabName): void;
+  setBackend(info: BackendInfo | null, busy?: boolean): void;
+  setBackendPreference(preference: BackendPreference): void;
+  setFolder(folder: FolderFile[] | null, report: FolderLoadReport | null): void;
+  setShareLink(link: string | null): void;
+}
+
+let noticeCounter = 0;
+
+function issueText(issues: ConfigIssue[]): string {
+  return issues.map((i) => `${i.path || '(link)'}: ${i.message}`).join('; ');
+}
+
+export const useLab = create<LabState>()((set, get) => ({
+  config: defaultRunConfig,
+  fieldErrors: {},
+  backend: null,
+  backendPreference: 'auto',
+  backendBusy: false,
+  notices: [],
+  live: emptyRunView,
+  shown: null,
+  viewSource: 'live',
+  runs: [],
+  compareIds: [],
+  tab: 'live',
+  folder: null,
+  folderReport: null,
+  shareLink: null,
+
+  setField(path, value) {
+    const draft = structuredClone(get().config) as unknown as Record<string, unknown>;
+    setAtPath(draft, path, value);
+    const parsed = safeParseRunConfig(draft);
+    if (parsed.ok) {
+      const rest = { ...get().fieldErrors };
+      delete rest[path];
+      set({ config: parsed.config, fieldErrors: rest });
+    } else {
+      const own = parsed.issues.find((i) => i.path === path) ?? parsed.issues[0];
+      set({ fieldErrors: { ...get().fieldErrors, [path]: own.path === path ? own.message : `${own.path}: ${own.message}` } });
+    }
+  },
+  setConfig(config) {
+    set({ config, fieldErrors: {} });
+  },
+  resetConfig() {
+    set({ config: defaultRunConfig, fieldErrors: {} });
+  },
+  addNotice(level, text) {
+    set({ notices: [...get().notices, { id: ++noticeCounter, level, text }] });
+  },
+  dismissNotice(id) {
+    set({ notices: get().notices.filter((n) => n.id !== id) });
+  },
+  applyEvents(events) {
+    set({ live: applyLabEvents(get().live, events) });
+  },
+  beginLiveRun(runId, config) {
+    set({ live: { ...emptyRunView, runId, config, status: 'starting', statusMessage: 'Starting…' }, shown: null, viewSource: 'live' });
+  },
+  clearView() {
+    set({ live: { ...emptyRunView, controller: get().live.controller }, shown: null, viewSource: 'live' });
+  },
+  showLive() {
+    set({ shown: null, viewSource: 'live' });
+  },
+  showStoredRun(run) {
+    set({ shown: runViewOfStored(run), viewSource: 'stored', config: run.config, fieldErrors: {} });
+  },
+  openHash(hash) {
+    const decoded = configFromHash(hash);
+    const issues = [...decoded.issues];
+    let results: SharedResults | null = null;
+    if (decoded.results !== undefined) {
+      const parsed = parseSharedResults(decoded.results);
+      if (parsed.ok) results = parsed.results;
+      else issues.push({ path: 'results', message: parsed.reason });
+    }
+    const update: Partial<LabState> = { config: decoded.config, fieldErrors: {} };
+    if (results) {
+      update.shown = {
+        ...emptyRunView,
+        config: decoded.config,
+        status: results.status,
+        backend: results.backend,
+        metrics: results.metrics,
+        stages: results.stages,
+        statusMessage: 'Results from a shared link (not trained here). Re-run to train them yourself.',
+      };
+      update.viewSource = 'shared';
+    }
+    set(update);
+    if (issues.length) get().addNotice('warn', `Some settings in the link were ignored: ${issueText(issues)}`);
+  },
+  setRuns(runs) {
+    const ids = new Set(runs.map((r) => r.id));
+    set({ runs, compareIds: get().compareIds.filter((id) => ids.has(id)) });
+  },
+  toggleCompare(id) {
+    const ids = get().compareIds;
+    set({ compareIds: ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id] });
+  },
+  setTab(tab) {
+    set({ tab });
+  },
+  setBackend(info, busy = false) {
+    set({ backend: info, backendBusy: busy });
+  },
+  setBackendPreference(preference) {
+    set({ backendPreference: preference });
+  },
+  setFolder(folder, report) {
+    set({ folder, folderReport: report });
+  },
+  setShareLink(link) {
+    set({ shareLink: link });
+  },
+}));
+
+/** The run the views show: a stored or shared one when chosen, else the live one. */
+export function selectView(state: LabState): RunView {
+  return state.shown ?? state.live;
+}

@@ -1,0 +1,149 @@
+import type { RunConfig, RunSummary, StageName, StageSummary } from '../../core';
+import type { ControllerState, LabEvent } from '../../worker/api';
+import { type CheckpointInfo, type MetricPoint, type RunStatus, type StoredRun, metricPointOf } from '../runs/runRecord';
+
+export interface SimilaritySnapshot {
+  stage: StageName;
+  step: number;
+  size: number;
+  values: number[];
+  contrastiveAccuracy: number;
+}
+
+export interface EmbeddingSnapshot {
+  stage: StageName;
+  step: number;
+  points: [number, number][];
+  labels: number[];
+}
+
+export interface LogLine {
+  time: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+/** Everything the views show about one run: live, stored, or opened from a shared link. */
+export interface RunView {
+  runId: string | null;
+  config: RunConfig | null;
+  status: RunStatus | 'idle' | 'starting';
+  controller: ControllerState;
+  backend: string | null;
+  statusMessage: string | null;
+  metrics: MetricPoint[];
+  stages: Partial<Record<StageName, StageSummary>>;
+  progress: { stage: StageName; step: number; totalSteps: number } | null;
+  similarity: SimilaritySnapshot | null;
+  embedding: EmbeddingSnapshot | null;
+  logs: LogLine[];
+  summary: RunSummary | null;
+  checkpoint: CheckpointInfo | null;
+}
+
+export const emptyRunView: RunView = {
+  runId: null,
+  config: null,
+  status: 'idle',
+  controller: 'idle',
+  backend: null,
+  statusMessage: null,
+  metrics: [],
+  stages: {},
+  progress: null,
+  similarity: null,
+  embedding: null,
+  logs: [],
+  summary: null,
+  checkpoint: null,
+};
+
+const maxLogLines = 100;
+
+/**
+ * Folds a batch of worker events into the view. Returns a new object when anything changed (so
+ * React re-renders once per batch), with arrays copied only when they grow.
+ */
+export function applyLabEvents(view: RunView, events: LabEvent[]): RunView {
+  if (events.length === 0) return view;
+  const next: RunView = { ...view };
+  let metrics: MetricPoint[] | null = null;
+  let logs: LogLine[] | null = null;
+  for (const event of events) {
+    switch (event.type) {
+      case 'run-start':
+        next.backend = event.backend;
+        next.config = event.config;
+        next.status = 'running';
+        break;
+      case 'stage-start':
+        next.progress = { stage: event.stage, step: event.startStep, totalSteps: event.totalSteps };
+        break;
+      case 'metric':
+        (metrics ??= [...next.metrics]).push(metricPointOf(event));
+        if (next.progress?.stage === event.stage) next.progress = { ...next.progress, step: event.step };
+        break;
+      case 'checkpoint':
+        next.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
+        break;
+      case 'log':
+        (logs ??= [...next.logs]).push({ time: event.time, level: event.level, message: event.message });
+        break;
+      case 'stage-end':
+        next.stages = { ...next.stages, [event.stage]: event.summary };
+        break;
+      case 'similarity':
+        next.similarity = { stage: event.stage, step: event.step, size: event.size, values: event.values, contrastiveAccuracy: event.contrastiveAccuracy };
+        break;
+      case 'embedding':
+        next.embedding = { stage: event.stage, step: event.step, points: event.points, labels: event.labels };
+        break;
+      case 'run-end':
+        next.summary = event.summary;
+        next.status = event.summary.status;
+        next.controller = 'idle';
+        next.progress = null;
+        next.statusMessage = event.summary.error ? `Failed: ${event.summary.error}` : `Run ${event.summary.status}`;
+        break;
+      case 'status':
+        next.statusMessage = event.message;
+        break;
+      case 'controller':
+        next.controller = event.state;
+        if (next.status !== 'completed' && next.status !== 'stopped' && next.status !== 'failed') {
+          if (event.state === 'paused') next.status = 'paused';
+          else if (event.state === 'running') next.status = 'running';
+        }
+        break;
+    }
+  }
+  if (metrics) next.metrics = metrics;
+  if (logs) next.logs = logs.slice(-maxLogLines);
+  return next;
+}
+
+/** A stored run shown in the live views (reopened from the Runs list or after a reload). */
+export function runViewOfStored(run: StoredRun): RunView {
+  return {
+    ...emptyRunView,
+    runId: run.id,
+    config: run.config,
+    status: run.status,
+    backend: run.backend,
+    metrics: run.metrics,
+    stages: run.stages,
+    summary: run.summary,
+    checkpoint: run.checkpoint,
+    statusMessage: run.error ? `Failed: ${run.error}` : null,
+  };
+}
+
+/** Points of one stage that carry `field`, in step order, for a chart. */
+export function seriesOf(metrics: MetricPoint[], stage: StageName, field: keyof MetricPoint): { step: number; epoch: number; value: number }[] {
+  const out: { step: number; epoch: number; value: number }[] = [];
+  for (const point of metrics) {
+    const value = point[field];
+    if (point.stage === stage && typeof value === 'number') out.push({ step: point.step, epoch: point.epoch, value });
+  }
+  return out;
+}

@@ -1,0 +1,389 @@
+/**
+ * `npm run bench [-- --backends wasm,cpu --width 0.25 --n 64 --steps 10 --json]`: images/s of the
+ * reference SimCLR step (../shared/gpu/README.md) on each backend, and of PyTorch on this machine's
+ * CPU when python3 with torch is available (../shared/gpu/reference_simclr_step.py).
+ * images/s = 2N / median step time over `steps` steps after `warmup` warm-ups, awaiting the loss
+ * every step. `--json` prints exactly one JSON object on stdout; progress goes to stderr.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { availableNodeBackends, selectNodeBackend } from './backend';
+import { createReferenceStep, type ReferenceModelKind } from './referenceStep';
+
+export const BENCH_USAGE = `Usage: npm run bench -- [--backends LIST] [--width W] [--n N] [--cpu-n N] [--steps S] [--warmup K]
+                        [--model simclr|torch-like] [--torch-threads LIST] [--no-torch] [--json]
+
+  --backends LIST      comma-separated (webgpu, wasm, cpu, tensorflow, ...); default: every one that starts here
+  --width W            ResNet-18 width multiplier (default 0.25)
+  --n N                images per step, 2N views (default 64)
+  --cpu-n N            N for the cpu backend, which is ~50x slower than wasm (default 4; 0 = same as --n)
+  --steps S            timed steps (default 10, at least 10 for a reported figure)
+  --warmup K           untimed steps first (default 3)
+  --model KIND         simclr (the product's SimclrModel, default) or torch-like (PyTorch reference's exact net)
+  --torch-threads LIST PyTorch CPU thread counts to measure (default "1,<cores>"); the first listed
+                       with all cores is the headline reference
+  --no-torch           skip the PyTorch reference
+  --json               print one JSON object instead of a table`;
+
+interface BenchOptions {
+  backends: string[] | null;
+  width: number;
+  n: number;
+  cpuN: number;
+  steps: number;
+  warmup: number;
+  model: ReferenceModelKind;
+  torchThreads: number[];
+  torch: boolean;
+  json: boolean;
+}
+
+export interface BackendResult {
+  backend: string;
+  detail: string | null;
+  model: ReferenceModelKind | null;
+  width: number;
+  n: number;
+  views: number;
+  warmup: number;
+  steps: number;
+  imagesPerSecond: number | null;
+  stepMsMedian: number | null;
+  stepMsMin: number | null;
+  stepMsMax: number | null;
+  firstLoss: number | null;
+  lastLoss: number | null;
+  /** Live tensors did not grow between the first timed step and the last. */
+  tensorsStable: boolean | null;
+  parameterCount: number | null;
+  /** PyTorch images/s divided by this backend's (same width, N), at each measured thread count. */
+  pytorchSpeedup: Record<string, number> | null;
+  notices: string[];
+  error: string | null;
+}
+
+export interface TorchRun {
+  threads: number;
+  imagesPerSecond: number | null;
+  stepMsMedian: number | null;
+  error: string | null;
+}
+
+export interface TorchReference {
+  implementation: 'pytorch';
+  torch: string | null;
+  python: string;
+  device: 'cpu';
+  width: number;
+  n: number;
+  warmup: number;
+  steps: number;
+  /** Headline figure: the run with the most threads. */
+  threads: number;
+  imagesPerSecond: number | null;
+  stepMsMedian: number | null;
+  runs: TorchRun[];
+}
+
+export interface BenchReport {
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string; tfjs: string };
+  date: string;
+  results: BackendResult[];
+  reference: TorchReference | null;
+  notes: string[];
+}
+
+function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      backends: { type: 'string' },
+      width: { type: 'string', default: '0.25' },
+      n: { type: 'string', default: '64' },
+      'cpu-n': { type: 'string', default: '4' },
+      steps: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      model: { type: 'string', default: 'simclr' },
+      'torch-threads': { type: 'string' },
+      'no-torch': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const number = (name: string, value: string | undefined, min: number, integer: boolean): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || (integer && !Number.isInteger(parsed))) {
+      throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`);
+    }
+    return parsed;
+  };
+  const model = values.model;
+  if (model !== 'simclr' && model !== 'torch-like') throw new Error(`--model must be simclr or torch-like, got '${model}'`);
+  const cores = os.cpus().length;
+  const torchThreads = (values['torch-threads'] ?? [...new Set([1, cores])].join(','))
+    .split(',').map((t) => number('torch-threads', t.trim(), 1, true));
+  const n = number('n', values.n, 1, true);
+  const cpuN = number('cpu-n', values['cpu-n'], 0, true);
+  return {
+    backends: values.backends ? values.backends.split(',').map((b) => b.trim()).filter((b) => b) : null,
+    width: number('width', values.width, 0.001, false),
+    n,
+    cpuN: cpuN === 0 ? n : cpuN,
+    steps: number('steps', values.steps, 1, true),
+    warmup: number('warmup', values.warmup, 0, true),
+    model,
+    torchThreads,
+    torch: !values['no-torch'],
+    json: values.json ?? false,
+    help: values.help ?? false,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+async function measureStep(model: ReferenceModelKind, options: BenchOptions, n: number):
+  Promise<Pick<BackendResult, 'stepMsMedian' | 'stepMsMin' | 'stepMsMax' | 'firstLoss' | 'lastLoss' |
+    'tensorsStable' | 'parameterCount' | 'imagesPerSecond'>> {
+  const step = createReferenceStep({ widthMultiplier: options.width, n, model });
+  try {
+    const times: number[] = [];
+    const losses: number[] = [];
+    let tensorsAtFirstTimedStep = 0;
+    for (let i = 0; i < options.warmup + options.steps; i++) {
+      const start = performance.now();
+      const loss = await step.step();
+      const ms = performance.now() - start;
+      losses.push(loss);
+      if (!Number.isFinite(loss)) throw new Error(`non-finite loss ${loss} at step ${i}`);
+      if (i < options.warmup) {
+        log(`  warm-up ${i + 1}/${options.warmup}: ${ms.toFixed(0)} ms, loss ${loss.toFixed(4)}`);
+        continue;
+      }
+      if (i === options.warmup) tensorsAtFirstTimedStep = tf.memory().numTensors;
+      times.push(ms);
+      log(`  step ${i - options.warmup + 1}/${options.steps}: ${ms.toFixed(0)} ms, loss ${loss.toFixed(4)}`);
+    }
+    const med = median(times);
+    return {
+      imagesPerSecond: (2 * n) / (med / 1000),
+      stepMsMedian: med,
+      stepMsMin: Math.min(...times),
+      stepMsMax: Math.max(...times),
+      firstLoss: losses[0],
+      lastLoss: losses[losses.length - 1],
+      tensorsStable: tf.memory().numTensors === tensorsAtFirstTimedStep,
+      parameterCount: step.parameterCount,
+    };
+  } finally {
+    step.dispose();
+  }
+}
+
+async function benchBackend(backend: string, options: BenchOptions): Promise<BackendResult> {
+  const n = backend === 'cpu' ? options.cpuN : options.n;
+  const result: BackendResult = {
+    backend, detail: null, model: null, width: options.width, n, views: 2 * n, warmup: options.warmup,
+    steps: options.steps, imagesPerSecond: null, stepMsMedian: null, stepMsMin: null, stepMsMax: null,
+    firstLoss: null, lastLoss: null, tensorsStable: null, parameterCount: null, pytorchSpeedup: null,
+    notices: [], error: null,
+  };
+  try {
+    const selected = await selectNodeBackend(backend);
+    result.backend = selected.name;
+    result.detail = selected.detail;
+    result.notices.push(...selected.notices);
+  } catch (error) {
+    result.error = (error as Error).message;
+    return result;
+  }
+  if (backend === 'cpu' && n !== options.n) {
+    result.notices.push(`cpu measured at N=${n} (--cpu-n), not ${options.n}: at N=${options.n} one step takes minutes`);
+  }
+  log(`${backend}: ${result.detail}; ${options.model} ResNet-18 w=${options.width}, N=${n} (${2 * n} views)`);
+  let model = options.model;
+  try {
+    Object.assign(result, await measureStep(model, options, n));
+  } catch (error) {
+    if (model !== 'simclr') {
+      result.error = (error as Error).message;
+      return result;
+    }
+    // The product model is written concurrently by another part of the project; measure the
+    // kernels with the reference network rather than report nothing, and say so.
+    result.notices.push(`SimclrModel step failed (${(error as Error).message.split('\n')[0]}); measured the torch-like reference network instead`);
+    log(`  ${result.notices[result.notices.length - 1]}`);
+    model = 'torch-like';
+    try {
+      Object.assign(result, await measureStep(model, options, n));
+    } catch (second) {
+      result.error = (second as Error).message;
+      return result;
+    }
+  }
+  result.model = model;
+  return result;
+}
+
+function repositoryRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+/** A python3 that can import torch: $SIMCLR_PYTHON, python3 on PATH, then Debian's /usr/bin/python3. */
+function findTorchPython(): { python: string; torch: string } | null {
+  const candidates = [process.env.SIMCLR_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  for (const python of [...new Set(candidates)]) {
+    const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (probe.status === 0) return { python, torch: probe.stdout.trim() };
+  }
+  return null;
+}
+
+function runTorchReference(options: BenchOptions, notes: string[]): TorchReference | null {
+  const script = path.join(repositoryRoot(), '..', 'shared', 'gpu', 'reference_simclr_step.py');
+  if (!existsSync(script)) {
+    notes.push(`PyTorch reference skipped: ${script} not found`);
+    return null;
+  }
+  const found = findTorchPython();
+  if (found === null) {
+    notes.push('PyTorch reference skipped: no python3 with torch (apt-get install python3-torch, or set SIMCLR_PYTHON)');
+    return null;
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'simclr-bench-'));
+  const runs: TorchRun[] = [];
+  try {
+    for (const threads of options.torchThreads) {
+      log(`pytorch (${found.python}, torch ${found.torch}, cpu, ${threads} thread(s)): w=${options.width}, N=${options.n}`);
+      const out = path.join(dir, `torch-${threads}.json`);
+      const run = spawnSync(found.python, [script, '--device', 'cpu', '--modes', 'fp32',
+        '--configs', `${options.width}:${options.n}`, '--warmup', String(options.warmup),
+        '--steps', String(options.steps), '--out', out], {
+        encoding: 'utf8',
+        env: { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
+      });
+      const record = existsSync(out)
+        ? (JSON.parse(readFileSync(out, 'utf8')) as { runs?: { images_per_s?: number; ms_per_step_median?: number; status?: string }[] }).runs?.[0]
+        : undefined;
+      const ok = run.status === 0 && record?.images_per_s !== undefined;
+      runs.push({
+        threads,
+        imagesPerSecond: ok ? record!.images_per_s! : null,
+        stepMsMedian: ok ? record!.ms_per_step_median ?? null : null,
+        error: ok ? null : `${record?.status ?? 'failed'}: ${(run.stderr ?? '').trim().split('\n').slice(-1)[0] ?? ''}`,
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const headline = [...runs].sort((a, b) => b.threads - a.threads)[0];
+  return {
+    implementation: 'pytorch', torch: found.torch, python: found.python, device: 'cpu',
+    width: options.width, n: options.n, warmup: options.warmup, steps: options.steps,
+    threads: headline.threads, imagesPerSecond: headline.imagesPerSecond, stepMsMedian: headline.stepMsMedian, runs,
+  };
+}
+
+function machineInfo(): BenchReport['machine'] {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    tfjs: tf.version.tfjs,
+  };
+}
+
+function formatTable(report: BenchReport): string {
+  const m = report.machine;
+  const lines = [
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; node ${m.node}, tfjs ${m.tfjs}`,
+    '',
+    'backend      model       width    N   views   images/s   median ms   loss first→last   vs PyTorch',
+  ];
+  for (const r of report.results) {
+    if (r.error !== null) {
+      lines.push(`${r.backend.padEnd(12)} error: ${r.error}`);
+      continue;
+    }
+    const speedup = r.pytorchSpeedup === null ? '—'
+      : Object.entries(r.pytorchSpeedup).map(([t, x]) => `${x.toFixed(1)}x slower (${t})`).join(', ');
+    lines.push([
+      r.backend.padEnd(12), (r.model ?? '').padEnd(11), String(r.width).padStart(5), String(r.n).padStart(5),
+      String(r.views).padStart(7), r.imagesPerSecond!.toFixed(1).padStart(10), r.stepMsMedian!.toFixed(0).padStart(11),
+      `${r.firstLoss!.toFixed(3)}→${r.lastLoss!.toFixed(3)}`.padStart(17), `  ${speedup}`,
+    ].join(' '));
+  }
+  if (report.reference !== null) {
+    for (const run of report.reference.runs) {
+      lines.push([
+        `pytorch cpu  torch ${report.reference.torch}`.padEnd(24), String(report.reference.width).padStart(5),
+        String(report.reference.n).padStart(5), String(2 * report.reference.n).padStart(7),
+        (run.imagesPerSecond === null ? 'error' : run.imagesPerSecond.toFixed(1)).padStart(10),
+        (run.stepMsMedian === null ? '' : run.stepMsMedian.toFixed(0)).padStart(11),
+        `   ${run.threads} thread(s)${run.error ? `: ${run.error}` : ''}`,
+      ].join(' '));
+    }
+  }
+  const notes = [...report.results.flatMap((r) => r.notices.map((n) => `${r.backend}: ${n}`)), ...report.notes];
+  if (notes.length > 0) lines.push('', ...notes.map((n) => `note: ${n}`));
+  return lines.join('\n');
+}
+
+export async function runBench(argv: string[]): Promise<BenchReport | null> {
+  const options = parseBenchArgs(argv);
+  if (options.help) {
+    process.stdout.write(`${BENCH_USAGE}\n`);
+    return null;
+  }
+  const notes: string[] = [];
+  const backends = options.backends ?? (await availableNodeBackends());
+  const results: BackendResult[] = [];
+  for (const backend of backends) results.push(await benchBackend(backend, options));
+  const reference = options.torch ? runTorchReference(options, notes) : null;
+  if (reference !== null) {
+    for (const r of results) {
+      if (r.imagesPerSecond === null || r.n !== reference.n) continue;
+      r.pytorchSpeedup = Object.fromEntries(reference.runs
+        .filter((run) => run.imagesPerSecond !== null)
+        .map((run) => [`${run.threads} thread${run.threads === 1 ? '' : 's'}`, run.imagesPerSecond! / r.imagesPerSecond!]));
+    }
+  }
+  if (results.some((r) => r.backend === 'wasm')) {
+    notes.push('wasm in Node is single-threaded (tfjs disables its threaded build outside cross-origin-isolated browsers)');
+  }
+  if (options.steps < 10) notes.push(`only ${options.steps} timed steps: the reference definition asks for at least 10`);
+  const report: BenchReport = { machine: machineInfo(), date: new Date().toISOString(), results, reference, notes };
+  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${formatTable(report)}\n`);
+  return report;
+}
+
+const invokedDirectly = process.argv[1] !== undefined &&
+  path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  runBench(process.argv.slice(2)).then(
+    (report) => {
+      process.exitCode = report !== null && report.results.some((r) => r.error !== null) ? 1 : 0;
+    },
+    (error: unknown) => {
+      log(`bench: ${(error as Error).message}`);
+      process.exitCode = 2;
+    },
+  );
+}

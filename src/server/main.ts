@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { buildApp } from './app';
+import { LocalRunQueue } from './localRunQueue';
+import type { RunQueue } from './runQueue';
+import { RunStore } from './runStore';
+import { ArgsError, parseServerArgs } from './serverArgs';
+
+/** `npm run server -- …`: the GPU server (HTTP API + SSE + queue). See README "The GPU server". */
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseServerArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ArgsError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const store = new RunStore(args.store);
+  let queue: RunQueue;
+  if (args.redisUrl) {
+    const { BullRunQueue } = await import('./bullRunQueue');
+    queue = new BullRunQueue(store, { redisUrl: args.redisUrl });
+  } else {
+    queue = new LocalRunQueue(store, {
+      concurrency: args.concurrency,
+      dataRoots: args.dataRoots,
+      subsetsDir: args.subsetsDir,
+      backend: args.backend,
+      maxAttempts: args.maxAttempts,
+    });
+  }
+  const app = buildApp({ store, queue, version, token: args.token, corsOrigins: args.corsOrigins, dataRoots: args.dataRoots, bodyLimit: args.bodyLimit });
+  await queue.start();
+  const address = await app.listen({ port: args.port, host: args.host });
+  console.log(`SimCLR Lab server ${version} listening on ${address} (pid ${process.pid})`);
+  console.log(`store: ${args.store}; queue: ${queue.mode}${args.redisUrl ? ` (${redactUrl(args.redisUrl)})` : `, ${args.concurrency} run(s) at a time`}`);
+  console.log(`data roots: ${Object.entries(args.dataRoots).map(([n, p]) => `${n}=${p}`).join(', ') || 'none'}; subset lists: ${args.subsetsDir ?? 'none'}`);
+  if (args.token === null) console.log('no --token: authentication is off, so the server listens on loopback only');
+  if (args.corsOrigins.length > 0) console.log(`CORS origins: ${args.corsOrigins.join(', ')}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping (running runs resume from their checkpoints at the next start)`);
+    await app.close();
+    await queue.close();
+    store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
