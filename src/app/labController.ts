@@ -97,6 +97,13 @@ export function isRunning(): boolean {
   return live.controller === 'running' || live.controller === 'paused' || live.controller === 'stopping' || live.status === 'starting';
 }
 
+/** Roughly 10-20 similarity/embedding refreshes per pretraining run, at most one every step. */
+export function visualEveryStepsFor(config: RunConfig): number {
+  const images = config.dataset.trainSize ?? 50_000;
+  const steps = Math.max(1, Math.floor(images / config.pretrain.batchSize)) * config.pretrain.epochs;
+  return Math.max(1, Math.min(25, Math.floor(steps / 15)));
+}
+
 export async function startRun(options: { paused?: boolean; config?: RunConfig } = {}): Promise<void> {
   if (isRunning()) return;
   const config = options.config ?? lab().config;
@@ -106,7 +113,14 @@ export async function startRun(options: { paused?: boolean; config?: RunConfig }
   }
   const runId = newRunId();
   lab().beginLiveRun(runId, config);
-  const running = worker().startRun({ runId, config, resume: false, startPaused: options.paused, folder: lab().folder ?? undefined });
+  const running = worker().startRun({
+    runId,
+    config,
+    resume: false,
+    startPaused: options.paused,
+    folder: lab().folder ?? undefined,
+    visualEverySteps: visualEveryStepsFor(config),
+  });
   if (options.paused) void worker().step();
   await finishRun(running);
 }
@@ -115,9 +129,9 @@ export async function continueRun(runId: string): Promise<void> {
   if (isRunning()) return;
   const run = await store.getRun(runId);
   if (!run) return;
-  lab().beginLiveRun(runId, run.config);
+  lab().beginLiveRun(runId, run.config, run);
   lab().setConfig(run.config);
-  await finishRun(worker().startRun({ runId, config: run.config, resume: true, folder: lab().folder ?? undefined }));
+  await finishRun(worker().startRun({ runId, config: run.config, resume: true, folder: lab().folder ?? undefined, visualEverySteps: visualEveryStepsFor(run.config) }));
 }
 
 async function finishRun(running: Promise<unknown>): Promise<void> {

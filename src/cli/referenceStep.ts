@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ntXentLoss } from '../core/loss';
+import { SgdMomentum } from '../core/optim';
 import { SimclrModel } from '../core/model/index';
 
 /**
@@ -43,7 +44,9 @@ export function createReferenceStep(options: ReferenceStepOptions): ReferenceSte
     ? simclrNetwork(options.widthMultiplier, seed)
     : torchLikeNetwork(options.widthMultiplier, seed);
   const images = tf.randomUniform([2 * options.n, IMAGE_SIZE, IMAGE_SIZE, 3], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
-  const optimizer = tf.train.momentum(options.learningRate ?? 0.05, 0.9);
+  // The engine's own SGD-momentum (v = 0.9·v + g; w −= lr·v, as torch.optim.SGD), no weight decay.
+  // (tf.train.momentum would also do, but its dispose() leaks its learning-rate scalar in tfjs 4.22.)
+  const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.05, momentum: 0.9, weightDecay: 0 });
   const n = options.n;
   return {
     model: options.model,

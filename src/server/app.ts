@@ -69,8 +69,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` } satisfies ApiError));
 
   app.get('/api/health', async (): Promise<HealthResponse> => {
-    const backend = queue.backend();
-    return { name: 'simclr-lab-server', version: options.version, ...backend, queue: await queue.state(), auth: tokenDigest !== null };
+    const state = await queue.state();
+    return { name: 'simclr-lab-server', version: options.version, ...queue.backend(), queue: state, auth: tokenDigest !== null };
   });
 
   app.post('/api/runs', async (request, reply) => {
@@ -156,6 +156,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     raw.write('retry: 2000\n\n');
     let cursor = lastEventId;
     let ended = false;
+    let keepAlive: NodeJS.Timeout | undefined;
     const end = () => {
       if (ended) return;
       ended = true;
@@ -174,10 +175,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     };
     // Replay and subscription happen in one synchronous stretch, so no event can slip between them.
     for (let page = store.eventsAfter(id, cursor); page.length > 0 && !ended; page = store.eventsAfter(id, cursor)) page.forEach(write);
+    if (ended) return;
     store.events.on('event', onLive);
-    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), keepAliveSeconds * 1000);
+    keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), keepAliveSeconds * 1000);
     raw.on('close', end);
-    if (ended) end();
   }
 
   return app;

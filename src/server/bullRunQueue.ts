@@ -20,7 +20,6 @@ export class BullRunQueue implements RunQueue {
   private closing = false;
   private consumer: Promise<void> | null = null;
   private workers: WorkerHeartbeat[] = [];
-  private heartbeatTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: RunStore,
@@ -41,7 +40,6 @@ export class BullRunQueue implements RunQueue {
     }
     this.consumer = this.consume();
     await this.refreshWorkers();
-    this.heartbeatTimer = setInterval(() => void this.refreshWorkers().catch(() => undefined), 5000);
   }
 
   async submit(run: RunRecord): Promise<void> {
@@ -62,6 +60,7 @@ export class BullRunQueue implements RunQueue {
   }
 
   async state(): Promise<QueueState> {
+    await this.refreshWorkers();
     const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return {
       mode: this.mode,
@@ -80,7 +79,6 @@ export class BullRunQueue implements RunQueue {
 
   async close(): Promise<void> {
     this.closing = true;
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.reader.disconnect();
     await this.consumer?.catch(() => undefined);
     await this.queue.close();
@@ -97,14 +95,38 @@ export class BullRunQueue implements RunQueue {
   }
 
   private async consume(): Promise<void> {
+    let reconciled = Date.now();
     while (!this.closing) {
       try {
         await this.drainStream(5000);
+        if (Date.now() - reconciled > 15_000) {
+          await this.reconcile();
+          reconciled = Date.now();
+        }
       } catch (error) {
         if (this.closing) return;
         console.error(`reading the run message stream failed: ${error instanceof Error ? error.message : String(error)}`);
         await new Promise((r) => setTimeout(r, 1000));
       }
+    }
+  }
+
+  /**
+   * Runs the store thinks are running but whose job ended without a word from a worker (BullMQ gave
+   * up on it after repeated stalls, or it vanished) become interrupted. Workers publish a terminal
+   * status before their job ends, so draining the stream after looking at the job settles the race.
+   */
+  private async reconcile(): Promise<void> {
+    const running = this.store.listRuns({ status: 'running' });
+    if (running.length === 0) return;
+    const states = await Promise.all(running.map(async (run) => ({ run, state: await this.queue.getJobState(run.id) })));
+    const ended = states.filter(({ state }) => state === 'failed' || state === 'unknown' || state === 'completed');
+    if (ended.length === 0) return;
+    await this.drainStream(0);
+    for (const { run, state } of ended) {
+      if (this.store.getRun(run.id)?.status !== 'running') continue;
+      const job = state === 'failed' ? await this.queue.getJob(run.id) : undefined;
+      this.store.setStatus(run.id, 'interrupted', { reason: job?.failedReason ? `the queue gave up on it: ${job.failedReason}` : 'its job ended without a result from any worker' });
     }
   }
 

@@ -9,7 +9,7 @@ import { runExperiment } from '../core/train/run';
 import type { Checkpoint, Dataset, RunEvent, RunSummary } from '../core/types';
 import type { DataRoots } from './dataRoots';
 import { resolveDataPath } from './dataRoots';
-import { loadImageFolderDataset } from './imageFolderDataset';
+import { loadImageFolderDataset, type ImageNetDataset } from './imageFolderDataset';
 import type { BackendInfo } from './runnerProtocol';
 
 /**
@@ -60,6 +60,7 @@ export async function loadRunDataset(
       testSize: dataset.testSize,
       seed: config.seed,
       subsetLists,
+      onLog,
     });
   }
   return loadDataset(config, { source: nodeDataSource(), onLog });
@@ -86,10 +87,18 @@ export async function runOnEngine(options: EngineRunOptions): Promise<RunSummary
       dataset,
       backend: backend.name,
       onEvent: options.onEvent,
-      control: { beforeStep: async () => (options.shouldStop() ? 'stop' : 'continue') },
+      control: {
+        beforeStep: async () => {
+          // Steps on wasm/cpu never leave the microtask queue; one macrotask turn lets a pending
+          // stop message (IPC) arrive before deciding.
+          await new Promise((resolve) => setImmediate(resolve));
+          return options.shouldStop() ? 'stop' : 'continue';
+        },
+      },
       resumeFrom: options.resumeFrom ?? undefined,
     });
   } finally {
-    (dataset as { dispose?: () => void }).dispose?.();
+    // The ImageNet loader holds decode threads; the in-memory datasets have nothing to release.
+    await (dataset as Partial<Pick<ImageNetDataset, 'dispose'>>).dispose?.();
   }
 }

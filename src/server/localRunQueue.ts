@@ -14,10 +14,6 @@ export interface LocalQueueOptions {
   backend: string | null;
   /** Starts allowed per run (crash → resume → crash … ends as interrupted). */
   maxAttempts: number;
-  /** Replaces the child-process runner (tests of the queue logic). */
-  startRunner?: (job: RunnerJob, onEvent: Parameters<typeof startRunner>[1]) => RunnerHandle;
-  /** Skips the backend probe (tests). */
-  probe?: boolean;
 }
 
 interface ActiveRun {
@@ -35,6 +31,8 @@ export class LocalRunQueue implements RunQueue {
   private readonly active = new Map<string, ActiveRun>();
   private closing = false;
   private backendInfo = { backend: 'probing…', device: 'probing…', notices: [] as string[] };
+  /** Once known, runs ask for it directly instead of trying every faster backend again. */
+  private probedBackend: string | null = null;
 
   constructor(
     private readonly store: RunStore,
@@ -43,15 +41,14 @@ export class LocalRunQueue implements RunQueue {
 
   async start(): Promise<void> {
     this.recover();
-    if (this.options.probe !== false) {
-      probeBackend(this.options.backend)
-        .then((b) => (this.backendInfo = { backend: b.name, device: b.detail, notices: b.notices }))
-        .catch((error: unknown) => {
-          this.backendInfo = { backend: 'unavailable', device: 'unavailable', notices: [String(error instanceof Error ? error.message : error)] };
-        });
-    } else {
-      this.backendInfo = { backend: 'not probed', device: 'not probed', notices: [] };
-    }
+    probeBackend(this.options.backend)
+      .then((b) => {
+        this.backendInfo = { backend: b.name, device: b.detail, notices: b.notices };
+        this.probedBackend = b.name;
+      })
+      .catch((error: unknown) => {
+        this.backendInfo = { backend: 'unavailable', device: 'unavailable', notices: [String(error instanceof Error ? error.message : error)] };
+      });
     this.pump();
   }
 
@@ -126,9 +123,9 @@ export class LocalRunQueue implements RunQueue {
       subsetsDir: this.options.subsetsDir,
       resumeFromPath: resume ? this.store.checkpointPath(run.id) : null,
       checkpointPath: this.store.checkpointPath(run.id),
-      backend: this.options.backend,
+      backend: this.options.backend ?? this.probedBackend,
     };
-    const handle = (this.options.startRunner ?? startRunner)(job, (event) => this.store.appendEvent(run.id, event));
+    const handle = startRunner(job, (event) => this.store.appendEvent(run.id, event));
     const active: ActiveRun = { handle, cancelRequested: false };
     this.active.set(run.id, active);
     void handle.outcome.then((outcome) => {

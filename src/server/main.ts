@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { buildApp } from './app';
 import { LocalRunQueue } from './localRunQueue';
 import type { RunQueue } from './runQueue';
 import { RunStore } from './runStore';
 import { ArgsError, parseServerArgs } from './serverArgs';
+import { acquireStoreLock } from './storeLock';
 
 /** `npm run server -- …`: the GPU server (HTTP API + SSE + queue). See README "The GPU server". */
 
@@ -19,6 +20,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  mkdirSync(args.store, { recursive: true });
+  let releaseLock: () => void;
+  try {
+    releaseLock = acquireStoreLock(args.store);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
   const store = new RunStore(args.store);
   let queue: RunQueue;
   if (args.redisUrl) {
@@ -50,6 +59,7 @@ async function main(): Promise<void> {
     await app.close();
     await queue.close();
     store.close();
+    releaseLock();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

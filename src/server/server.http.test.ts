@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawnProcess, spawnServer, tempDir, type SpawnedServer } from './testSupport';
+
+// Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 180_000 });
 
 // The HTTP surface of a real server process: auth, validation, CORS, startup refusals.
 
@@ -74,6 +77,11 @@ describe('validation', () => {
     expect((await api('/api/health')).status).toBe(200);
   });
 
+  it('wants JSON', async () => {
+    const response = await api('/api/runs', { method: 'POST', body: 'seed=1', headers: { 'content-type': 'text/plain' } });
+    expect(response.status).toBe(415);
+  });
+
   it('rejects a non-object config and an oversized body', async () => {
     const array = await post('/api/runs', '[1]');
     expect(array.status).toBe(400);
@@ -135,14 +143,22 @@ describe('startup', () => {
     expect(child.output()).toMatch(/refusing to listen on 0\.0\.0\.0 without --token/);
   });
 
+  it('refuses a store another live server is using', async () => {
+    const child = spawnProcess(['src/server/main.ts', '--port', '0', '--store', store.path]);
+    expect(await child.exited).toBe(2);
+    expect(child.output()).toMatch(new RegExp(`is in use by another server \\(pid ${server.pid}\\)`));
+  });
+
   it('says so when it runs without a token (loopback only)', async () => {
-    const open = await spawnServer(['--port', '0', '--store', tempDir('simclr-server-open-').path]);
+    const openStore = tempDir('simclr-server-open-');
+    const open = await spawnServer(['--port', '0', '--store', openStore.path]);
     try {
       expect(open.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
       expect(open.output()).toMatch(/no --token: authentication is off, so the server listens on loopback only/);
       expect((await fetch(`${open.url}/api/health`)).status).toBe(200);
     } finally {
       await open.stop();
+      openStore.remove();
     }
   });
 });

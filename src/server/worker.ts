@@ -9,7 +9,8 @@ import { probeBackend, startRunner } from './runnerHandle';
 import type { BackendInfo } from './runnerProtocol';
 
 /**
- * `npm run worker -- [--name gpu1] [--data imagenet=/data/imagenet] [--subsets DIR] [--backend NAME]`
+ * `npm run worker -- [--name gpu1] [--data imagenet=/data/imagenet] [--subsets DIR] [--backend NAME]
+ *                    [--scratch DIR] [--lock-ms 60000] [--stalled-check-ms 30000]`
  * with REDIS_URL set: takes runs from the BullMQ queue one at a time, runs them on this machine's
  * backend (in a child process, like the server does) and publishes their events, status and
  * checkpoints on Redis for the server to store. A run whose worker dies is picked up again by
@@ -22,6 +23,10 @@ interface WorkerArgs {
   subsetsDir: string | null;
   backend: string | null;
   scratch: string;
+  /** BullMQ lock of a running job; a worker silent this long is presumed dead and its run resumes elsewhere. */
+  lockMs: number;
+  /** How often workers look for such stalled runs. */
+  stalledCheckMs: number;
 }
 
 function parseArgs(argv: string[]): WorkerArgs {
@@ -32,6 +37,8 @@ function parseArgs(argv: string[]): WorkerArgs {
     subsetsDir: existsSync(defaultSubsets) ? defaultSubsets : null,
     backend: null,
     scratch: '',
+    lockMs: 60_000,
+    stalledCheckMs: 30_000,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -44,10 +51,18 @@ function parseArgs(argv: string[]): WorkerArgs {
     } else if (flag === '--subsets') args.subsetsDir = resolve(value);
     else if (flag === '--backend') args.backend = value;
     else if (flag === '--scratch') args.scratch = resolve(value);
+    else if (flag === '--lock-ms') args.lockMs = positiveInt(flag, value);
+    else if (flag === '--stalled-check-ms') args.stalledCheckMs = positiveInt(flag, value);
     else throw new Error(`unknown option ${flag}`);
   }
   args.scratch ||= join(tmpdir(), `simclr-worker-${args.name}`);
   return args;
+}
+
+function positiveInt(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} must be a positive integer`);
+  return value;
 }
 
 async function main(): Promise<void> {
@@ -79,10 +94,13 @@ async function main(): Promise<void> {
   // Messages of one run leave in order: each waits for the one before.
   let outbox = Promise.resolve();
   const publish = (runId: string, message: RunMessage, before?: () => Promise<void>): Promise<void> => {
-    outbox = outbox.then(async () => {
-      await before?.();
-      await redis.xadd(keys.stream, 'MAXLEN', '~', '1000000', '*', ...encodeMessage(runId, message));
-    });
+    outbox = outbox
+      .then(async () => {
+        await before?.();
+        await redis.xadd(keys.stream, 'MAXLEN', '~', '1000000', '*', ...encodeMessage(runId, message));
+      })
+      // One failed message must not silence the ones after it.
+      .catch((error: unknown) => console.error(`publishing a ${message.kind} of run ${runId} failed: ${error instanceof Error ? error.message : String(error)}`));
     return outbox;
   };
 
@@ -156,7 +174,8 @@ async function main(): Promise<void> {
     prefix: keys.prefix,
     concurrency: 1,
     name: args.name,
-    lockDuration: 60_000,
+    lockDuration: args.lockMs,
+    stalledInterval: args.stalledCheckMs,
   });
   worker.on('error', (error) => console.error(`worker error: ${error.message}`));
   await worker.waitUntilReady();

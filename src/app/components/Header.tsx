@@ -20,14 +20,13 @@ export function Header() {
 function RunControls() {
   const live = useLab((s) => s.live);
   const view = useLab(selectView);
-  const viewSource = useLab((s) => s.viewSource);
   const active = live.controller === 'running' || live.controller === 'paused' || live.controller === 'stopping' || live.status === 'starting';
   const canContinue = !active && view.status === 'interrupted' && view.checkpoint !== null;
   const progress = live.progress;
   return (
     <div className="run-controls" role="group" aria-label="Run controls">
       <button type="button" className="primary" disabled={active} onClick={() => void startRun()}>
-        {viewSource === 'shared' ? 'Start (re-run)' : 'Start'}
+        Start
       </button>
       <button type="button" disabled={live.controller !== 'running'} onClick={pauseRun}>
         Pause

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import { type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
 import { configFromHash } from '../../core/url';
 import type { BackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../worker/api';
-import type { StoredRun } from '../runs/runRecord';
+import { type StoredRun, trimToCheckpoint } from '../runs/runRecord';
 import { type SharedResults, parseSharedResults } from '../share/sharedResults';
 import { type RunView, applyLabEvents, emptyRunView, runViewOfStored } from './liveRun';
 
@@ -44,7 +44,8 @@ export interface LabState {
   addNotice(level: Notice['level'], text: string): void;
   dismissNotice(id: number): void;
   applyEvents(events: LabEvent[]): void;
-  beginLiveRun(runId: string, config: RunConfig): void;
+  /** `resumed`: the stored run being continued, whose curves up to its checkpoint stay on screen. */
+  beginLiveRun(runId: string, config: RunConfig, resumed?: StoredRun): void;
   clearView(): void;
   showLive(): void;
   showStoredRun(run: StoredRun): void;
@@ -110,8 +111,9 @@ export const useLab = create<LabState>()((set, get) => ({
   applyEvents(events) {
     set({ live: applyLabEvents(get().live, events) });
   },
-  beginLiveRun(runId, config) {
-    set({ live: { ...emptyRunView, runId, config, status: 'starting', statusMessage: 'Starting…' }, shown: null, viewSource: 'live' });
+  beginLiveRun(runId, config, resumed) {
+    const base = resumed ? runViewOfStored(trimToCheckpoint(resumed)) : emptyRunView;
+    set({ live: { ...base, runId, config, status: 'starting', controller: 'idle', statusMessage: 'Starting…' }, shown: null, viewSource: 'live' });
   },
   clearView() {
     set({ live: { ...emptyRunView, controller: get().live.controller }, shown: null, viewSource: 'live' });

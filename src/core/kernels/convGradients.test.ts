@@ -34,6 +34,9 @@ const cases: ConvCase[] = [
   { name: '3x3 s2 numeric pad 1, odd size', x: [2, 9, 9, 4], filter: [3, 3, 4, 6], strides: 2, pad: 1 },
   { name: '1x1 s2 numeric pad 0 (SimclrModel shortcut)', x: [2, 8, 8, 4], filter: [1, 1, 4, 6], strides: 2, pad: 0 },
   { name: '7x7 s2 numeric pad 3 (ImageNet stem)', x: [2, 12, 12, 3], filter: [7, 7, 3, 4], strides: 2, pad: 3 },
+  { name: '1x1 s2 numeric pad 1 (zero-spread path)', x: [2, 6, 6, 3], filter: [1, 1, 3, 4], strides: 2, pad: 1 },
+  { name: '2x2 s3 valid (zero-spread path)', x: [2, 8, 8, 3], filter: [2, 2, 3, 2], strides: 3, pad: 'valid' },
+  { name: '3x3 s3 valid, odd size', x: [2, 10, 11, 2], filter: [3, 3, 2, 3], strides: 3, pad: 'valid' },
   { name: '5x5 s2 same', x: [2, 11, 11, 2], filter: [5, 5, 2, 3], strides: 2, pad: 'same' },
 ];
 

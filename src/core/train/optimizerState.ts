@@ -31,6 +31,8 @@ export async function optimizerToRecord(optimizer: tf.Optimizer, model: NamedMod
   for (const { name, tensor } of await optimizer.getWeights()) {
     const key = prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name;
     record[key] = { shape: tensor.shape.slice(), data: Float32Array.from(await tensor.data()) };
+    // Slots come back as the optimiser's own variables; anything else (the step count) is a fresh copy.
+    if (!(tensor instanceof tf.Variable)) tensor.dispose();
   }
   return record;
 }

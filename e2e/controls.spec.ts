@@ -1,0 +1,43 @@
+import { expect, test } from '@playwright/test';
+import { openLab, pointsOf, tinyRun } from './helpers';
+
+const pretrainOnly = { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 4 };
+
+test('Pause holds training, Step runs exactly one step, Resume continues and Stop ends the run', async ({ page }) => {
+  await openLab(page, pretrainOnly);
+  const status = page.locator('.run-status');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect.poll(() => pointsOf(page, 'chart-pretrain-loss'), { timeout: 180_000 }).toBeGreaterThan(0);
+
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(status).toHaveAttribute('data-state', 'paused');
+  // A step already under way when Pause was pressed may still report: let it land, then count.
+  await page.waitForTimeout(2500);
+  const paused = await pointsOf(page, 'chart-pretrain-loss');
+  await page.waitForTimeout(2500);
+  expect(await pointsOf(page, 'chart-pretrain-loss')).toBe(paused);
+
+  await page.getByRole('button', { name: 'Step' }).click();
+  await expect.poll(() => pointsOf(page, 'chart-pretrain-loss'), { timeout: 60_000 }).toBe(paused + 1);
+  await page.waitForTimeout(2000);
+  expect(await pointsOf(page, 'chart-pretrain-loss')).toBe(paused + 1);
+  await expect(status).toHaveAttribute('data-state', 'paused');
+
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect.poll(() => pointsOf(page, 'chart-pretrain-loss'), { timeout: 60_000 }).toBeGreaterThan(paused + 2);
+
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  await expect(page.getByRole('button', { name: 'Start' })).toBeEnabled();
+});
+
+test('Step before starting runs a single step and waits', async ({ page }) => {
+  await openLab(page, pretrainOnly);
+  await page.getByRole('button', { name: 'Step' }).click();
+  await expect.poll(() => pointsOf(page, 'chart-pretrain-loss'), { timeout: 180_000 }).toBe(1);
+  await expect(page.locator('.run-status')).toHaveAttribute('data-state', 'paused');
+  await page.waitForTimeout(2000);
+  expect(await pointsOf(page, 'chart-pretrain-loss')).toBe(1);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.locator('.run-status')).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+});

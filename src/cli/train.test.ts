@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const repo = resolve(__dirname, '../..');
+const tsx = join(repo, 'node_modules', '.bin', 'tsx');
+
+function train(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(tsx, ['src/cli/train.ts', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const tiny = [
+  '--set', 'dataset.name=shapes', '--set', 'dataset.trainSize=64', '--set', 'dataset.testSize=32', '--set', 'dataset.imageSize=16',
+  '--set', 'model.widthMultiplier=0.0625', '--set', 'model.projectionLayers=1', '--set', 'model.projectionDim=16',
+  '--set', 'pretrain.epochs=1', '--set', 'pretrain.batchSize=32', '--set', 'pretrain.knnK=5',
+  '--set', 'finetune.epochs=1', '--set', 'finetune.batchSize=8', '--set', 'finetune.labelFraction=0.25',
+  '--set', 'distill.epochs=1', '--set', 'distill.batchSize=32', '--set', 'distill.studentWidthMultiplier=0.0625',
+  '--backend', 'wasm', '--quiet',
+];
+
+describe('npm run train', () => {
+  it('exits 2 and names the field for an invalid override', () => {
+    const out = mkdtempSync(join(tmpdir(), 'simclr-cli-'));
+    const result = train(['--set', 'pretrain.temperature=-1', '--set', 'model.depth=19', '--out', out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/pretrain\.temperature/);
+    expect(result.stderr).toMatch(/model\.depth: must be one of 18, 34, 50, 101, 152/);
+    expect(existsSync(join(out, 'summary.json'))).toBe(false);
+  });
+
+  it('exits 2 for unknown fields and unreadable config files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simclr-cli-'));
+    writeFileSync(join(dir, 'unknown.json'), JSON.stringify({ pretrain: { temprature: 0.1 } }));
+    writeFileSync(join(dir, 'broken.json'), '{"seed": 1,');
+    const unknown = train(['--config', join(dir, 'unknown.json'), '--out', join(dir, 'a')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/pretrain\.temprature: unknown field/);
+    const broken = train(['--config', join(dir, 'broken.json'), '--out', join(dir, 'b')]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/broken\.json is not valid JSON/);
+    const missing = train(['--config', join(dir, 'nope.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read config file .*nope\.json/);
+  });
+
+  it('exits 1 with a clear message when a dataset is missing', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'simclr-nodata-'));
+    const result = train(['--set', 'dataset.trainSize=10', '--out', join(empty, 'out'), '--backend', 'cpu', '--quiet'], { SIMCLR_DATASETS_DIR: empty });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cifar10\/(data_batch_1\.png|train_labels\.json) is missing/);
+    expect(result.stderr).toMatch(/npm run fetch-datasets/);
+  });
+
+  it('runs all stages and writes config, metrics, summary and a checkpoint', () => {
+    const out = mkdtempSync(join(tmpdir(), 'simclr-cli-'));
+    const result = train([...tiny, '--out', out]);
+    expect(result.stderr).toMatch(/backend: wasm/);
+    expect(result.code).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.dataset.name).toBe('shapes');
+    expect(config.pretrain.temperature).toBe(0.5);
+    const events = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    for (const event of events) {
+      expect(event).toHaveProperty('stage');
+      expect(event).toHaveProperty('step');
+      expect(event).toHaveProperty('epoch');
+    }
+    expect(new Set(events.map((e) => e.stage))).toEqual(new Set(['pretrain', 'finetune', 'baseline', 'distill']));
+    expect(events.some((e) => e.stage === 'pretrain' && typeof e.knnAccuracy === 'number')).toBe(true);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('completed');
+    for (const stage of ['pretrain', 'finetune', 'baseline', 'distill']) {
+      expect(summary.stages[stage].backend).toBe('wasm');
+      expect(summary.stages[stage].imagesPerSecond).toBeGreaterThan(0);
+      expect(summary.stages[stage].seconds).toBeGreaterThan(0);
+      expect(summary.stages[stage].testAccuracy).toBeGreaterThanOrEqual(0);
+    }
+    expect(existsSync(join(out, 'checkpoint.bin'))).toBe(true);
+  });
+});

@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectNodeBackend } from '../../cli/backend';
+import { parseRunConfig, type RunConfigInput } from '../config';
+import { createShapesDataset } from '../data/shapes';
+import type { Checkpoint, RunEvent } from '../types';
+import { runExperiment } from './run';
+
+const tiny: RunConfigInput = {
+  seed: 3,
+  dataset: { name: 'shapes', trainSize: 64, testSize: 32, imageSize: 16 },
+  model: { widthMultiplier: 0.0625, projectionLayers: 2, projectionDim: 16 },
+  pretrain: { epochs: 2, batchSize: 32, knnK: 5 },
+  finetune: { epochs: 2, batchSize: 8, labelFraction: 0.25 },
+  distill: { epochs: 1, batchSize: 32, studentWidthMultiplier: 0.0625 },
+};
+
+function dataset(config = parseRunConfig(tiny)) {
+  return createShapesDataset({ trainSize: config.dataset.trainSize!, testSize: config.dataset.testSize!, imageSize: 16, seed: config.seed });
+}
+
+beforeAll(async () => {
+  await selectNodeBackend('wasm');
+});
+
+describe('runExperiment', () => {
+  it('runs every stage, emits well-formed events and leaks no tensors', async () => {
+    const config = parseRunConfig(tiny);
+    const events: RunEvent[] = [];
+    const before = tf.memory().numTensors;
+    const summary = await runExperiment({ config, dataset: dataset(), backend: 'wasm', onEvent: (e) => events.push(e), visualEverySteps: 2 });
+    expect(summary.error).toBeUndefined();
+    expect(summary.status).toBe('completed');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Object.keys(summary.stages)).toEqual(['pretrain', 'finetune', 'baseline', 'distill']);
+    expect(events[0].type).toBe('run-start');
+    expect(events.at(-1)!.type).toBe('run-end');
+    // Within each stage the live tensor count is the same at every step: nothing accumulates.
+    for (const stage of ['pretrain', 'finetune', 'baseline', 'distill'] as const) {
+      const counts = events.filter((e) => e.type === 'metric' && e.stage === stage && e.numTensors !== undefined).map((e) => (e as { numTensors: number }).numTensors);
+      expect(counts.length).toBeGreaterThan(1);
+      expect(new Set(counts.slice(1)).size).toBe(1);
+    }
+    const similarity = events.find((e) => e.type === 'similarity');
+    expect(similarity && similarity.type === 'similarity' && similarity.values.length).toBe(similarity && similarity.type === 'similarity' ? similarity.size ** 2 : -1);
+    const embedding = events.find((e) => e.type === 'embedding');
+    expect(embedding && embedding.type === 'embedding' && embedding.points.length).toBe(32);
+    expect(events.filter((e) => e.type === 'checkpoint').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('stops when asked and resumes from the checkpoint to the same result as an uninterrupted run', async () => {
+    const config = parseRunConfig(tiny);
+    const straight = await runExperiment({ config, dataset: dataset(), backend: 'wasm', onEvent: () => undefined });
+
+    let checkpoint: Checkpoint | undefined;
+    let finetuneSteps = 0;
+    let stopped = false;
+    const first = await runExperiment({
+      config,
+      dataset: dataset(),
+      backend: 'wasm',
+      onEvent: (e) => {
+        if (e.type === 'checkpoint') checkpoint = e.checkpoint;
+        if (e.type === 'metric' && e.stage === 'finetune' && e.loss !== undefined) finetuneSteps = e.step;
+      },
+      control: {
+        beforeStep: async () => {
+          if (finetuneSteps >= 3) stopped = true;
+          return stopped ? 'stop' : 'continue';
+        },
+      },
+    });
+    expect(first.status).toBe('stopped');
+    expect(checkpoint!.stage).toBe('finetune');
+    expect(checkpoint!.step).toBe(3);
+    expect(Object.keys(checkpoint!.completed)).toEqual(['pretrain']);
+
+    const resumedEvents: RunEvent[] = [];
+    const resumed = await runExperiment({ config, dataset: dataset(), backend: 'wasm', onEvent: (e) => resumedEvents.push(e), resumeFrom: checkpoint });
+    expect(resumed.status).toBe('completed');
+    expect(resumedEvents.some((e) => e.type === 'stage-start' && e.stage === 'pretrain')).toBe(false);
+    expect(resumedEvents.find((e) => e.type === 'stage-start' && e.stage === 'finetune')).toMatchObject({ startStep: 3 });
+    for (const stage of ['pretrain', 'finetune', 'baseline', 'distill'] as const) {
+      expect(resumed.stages[stage]!.testAccuracy).toBeCloseTo(straight.stages[stage]!.testAccuracy!, 6);
+    }
+    expect(resumed.stages.finetune!.finalMetrics.loss).toBeCloseTo(straight.stages.finetune!.finalMetrics.loss!, 4);
+  });
+
+  it('reports a failure (not a crash) when training cannot run', async () => {
+    const config = parseRunConfig({ ...tiny, pretrain: { ...tiny.pretrain, learningRate: 1e30 } });
+    const summary = await runExperiment({ config, dataset: dataset(), backend: 'wasm', onEvent: () => undefined });
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toMatch(/diverged|NaN|loss/i);
+  });
+});

@@ -1,0 +1,120 @@
+import { availableParallelism, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { permutation, Rng } from '../core/random';
+import { loadImageFolderDataset } from './imageFolderDataset';
+import { buildTinyImageNet } from './tinyImageNet';
+
+/**
+ * Images/s of the ImageNet input pipeline alone (JPEG decode + resize/crop in the worker pool, with
+ * the next batch prefetched while the current one is consumed), no training. `npm run bench` reports
+ * it; run on its own with `npx tsx src/server/benchImageLoader.ts [--root DIR] [--size 224] …`.
+ */
+
+export interface LoaderBenchOptions {
+  /** An ImageFolder (train/<wnid>/…); null builds a synthetic one of `syntheticImages` CIFAR-10 JPEGs at 500×375. */
+  root: string | null;
+  imageSize: number;
+  batchSize: number;
+  batches: number;
+  workers: number;
+  trainCrop: 'centre' | 'random-resized';
+  syntheticImages: number;
+}
+
+export interface LoaderBenchResult {
+  imagesPerSecond: number;
+  images: number;
+  seconds: number;
+  workers: number;
+  imageSize: number;
+  trainCrop: string;
+  source: string;
+}
+
+export const defaultLoaderBench: LoaderBenchOptions = {
+  root: null,
+  imageSize: 224,
+  batchSize: 64,
+  batches: 8,
+  workers: Math.max(1, Math.min(8, availableParallelism() - 1)),
+  trainCrop: 'random-resized',
+  syntheticImages: 256,
+};
+
+export async function benchImageLoader(partial: Partial<LoaderBenchOptions> = {}): Promise<LoaderBenchResult> {
+  const options = { ...defaultLoaderBench, ...partial };
+  let scratch: string | null = null;
+  let root = options.root;
+  if (root === null) {
+    scratch = mkdtempSync(join(tmpdir(), 'simclr-loader-bench-'));
+    const classes = 8;
+    const perClass = Math.max(1, Math.ceil(options.syntheticImages / classes));
+    // ImageNet's typical JPEG is about 500×375, which is what decoding costs scale with.
+    await buildTinyImageNet(scratch, { classes, listedPerClass: 1, extraPerClass: perClass - 1, valPerClass: 1, width: 500, height: 375 });
+    root = scratch;
+  }
+  const dataset = await loadImageFolderDataset({
+    root,
+    imageSize: options.imageSize,
+    trainSize: null,
+    testSize: null,
+    seed: 0,
+    workers: options.workers,
+    trainCrop: options.trainCrop,
+  });
+  try {
+    const count = dataset.train.count;
+    const batchSize = Math.min(options.batchSize, count);
+    const order = permutation(count, new Rng(1));
+    const batch = (b: number) => Array.from({ length: batchSize }, (_, k) => order[(b * batchSize + k) % count]);
+    // Warm-up: threads started, sharp loaded in each.
+    await dataset.train.readBatch(batch(0));
+    const started = performance.now();
+    dataset.train.prefetch(batch(1));
+    for (let b = 1; b <= options.batches; b++) {
+      await dataset.train.readBatch(batch(b));
+      dataset.train.prefetch(batch(b + 1));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const images = options.batches * batchSize;
+    return {
+      imagesPerSecond: images / seconds,
+      images,
+      seconds,
+      workers: dataset.pool.size,
+      imageSize: options.imageSize,
+      trainCrop: options.trainCrop,
+      source: options.root ?? `synthetic ImageFolder (${count} CIFAR-10 images as 500×375 JPEGs)`,
+    };
+  } finally {
+    await dataset.dispose();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function parseArgs(argv: string[]): Partial<LoaderBenchOptions> {
+  const out: Partial<LoaderBenchOptions> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--root') out.root = value;
+    else if (flag === '--size') out.imageSize = Number(value);
+    else if (flag === '--batch') out.batchSize = Number(value);
+    else if (flag === '--batches') out.batches = Number(value);
+    else if (flag === '--workers') out.workers = Number(value);
+    else if (flag === '--crop') out.trainCrop = value === 'centre' ? 'centre' : 'random-resized';
+    else if (flag === '--images') out.syntheticImages = Number(value);
+    else throw new Error(`unknown option ${flag}`);
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchImageLoader(parseArgs(process.argv.slice(2)))
+    .then((result) => console.log(JSON.stringify(result, null, 2)))
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    });
+}
