@@ -5,9 +5,9 @@ import type { AugmentationSample, BackendPreference, FolderFile, LabEvent, LabWo
 import { startLabWorker } from '../worker/client';
 import { createBatcher } from './lib/batcher';
 import { downloadBytes } from './lib/download';
-import { exportRunFile, exportWeightsFile, importRunFile } from './runs/runFile';
-import { markInterrupted, newRunId } from './runs/runRecord';
-import { indexedDbRunStore } from './runs/runsDb';
+import { exportRunFile, exportWeightsFile, importRunFile } from './runStore/runFile';
+import { markInterrupted, newRunId } from './runStore/runRecord';
+import { indexedDbRunStore } from './runStore/runsDb';
 import { sharedResultsOf } from './share/sharedResults';
 import { useLab } from './store/labStore';
 

@@ -14,6 +14,8 @@ export interface DatasetSplit {
   readonly imageSize: number;
   /** Raw pixels of the images at `indices`, concatenated: indices.length × size × size × 3 bytes. */
   readBatch(indices: ArrayLike<number>): Promise<Uint8Array>;
+  /** Optional hint: these images will be read next (loaders that decode from disk start early). */
+  prefetch?(indices: ArrayLike<number>): void;
 }
 
 export interface Dataset {

@@ -23,14 +23,14 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Seconds between SSE keep-alive comments. */
   keepAliveSeconds?: number;
-  logger?: boolean;
 }
 
 /** The HTTP API (see README "The GPU server"). Routes only; the queue and store do the work. */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { store, queue } = options;
   // forceCloseConnections: open SSE streams must not hold up a shutdown.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1_000_000, forceCloseConnections: true });
+  const bodyLimit = options.bodyLimit ?? 1_000_000;
+  const app = Fastify({ bodyLimit, forceCloseConnections: true });
   const tokenDigest = options.token === null ? null : sha256(options.token);
 
   app.removeAllContentTypeParsers();
@@ -58,9 +58,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.setErrorHandler((error: { statusCode?: number; message: string; code?: string }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-    if (status === 413) return reply.code(413).send({ error: `request body too large (limit ${options.bodyLimit ?? 1_000_000} bytes)` } satisfies ApiError);
+    if (status === 413) return reply.code(413).send({ error: `request body too large (limit ${bodyLimit} bytes)` } satisfies ApiError);
     if (status === 415) return reply.code(415).send({ error: 'send JSON (Content-Type: application/json)' } satisfies ApiError);
-    if (status >= 500) app.log.error(error);
+    if (status >= 500) console.error(error);
     const body: ApiError = { error: status >= 500 ? 'internal error' : error.message };
     if (status === 400) body.issues = [{ path: '', message: error.message }];
     return reply.code(status).send(body);

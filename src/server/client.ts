@@ -1,8 +1,9 @@
 import type { RunConfigInput } from '../core/config';
+import type { LabEvent } from '../worker/api';
 import type { Checkpoint } from '../core/types';
 import { deserializeCheckpoint } from '../core/checkpoint';
 import type { OfficialTrainerExport } from './officialTrainerExport';
-import type { ApiError, HealthResponse, RunRecord, RunStatus, StoredEvent, ValidationIssue } from './runTypes';
+import type { ApiError, HealthResponse, RunRecord, RunStatus, ServerRunEvent, StoredEvent, ValidationIssue } from './runTypes';
 import { isTerminal } from './runTypes';
 import { SseParser } from './sseParser';
 
@@ -173,4 +174,19 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(signal.reason);
     }, { once: true });
   });
+}
+
+/**
+ * A server run's event in the lab's own event shape (what the browser worker emits), so that
+ * `applyLabEvents` draws a server run in the same charts as a local one. Engine events pass through;
+ * the server's status changes become a status line plus the controller state.
+ */
+export function labEventsOf(event: ServerRunEvent): LabEvent[] {
+  if (event.type !== 'status') return [event];
+  const detail = event.reason ?? event.error;
+  const where = event.worker && event.worker !== 'local' ? ` on ${event.worker}` : '';
+  const line: LabEvent = { type: 'status', time: event.time, message: `Server: ${event.status}${where}${detail ? ` — ${detail}` : ''}` };
+  if (event.status === 'running') return [line, { type: 'controller', time: event.time, state: 'running' }];
+  if (isTerminal(event.status)) return [line, { type: 'controller', time: event.time, state: 'idle' }];
+  return [line];
 }

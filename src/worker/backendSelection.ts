@@ -4,6 +4,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { registerTrainingKernels } from '../core/kernels';
 import type { BackendInfo, BackendName, BackendPreference } from './api';
 
 // The wasm binaries are bundled by vite; tell tfjs where they ended up.
@@ -72,16 +73,6 @@ async function tryBackend(name: BackendName): Promise<{ ok: true } | { ok: false
   }
 }
 
-/** Registers the project's extra training kernels for a backend, when the engine provides them. */
-async function registerKernels(name: BackendName): Promise<void> {
-  // A glob, so that the lab builds whether or not the engine's kernels module exists yet.
-  const modules = import.meta.glob<{ registerTrainingKernels?: (backend: string) => unknown }>('../core/kernels/index.ts');
-  for (const load of Object.values(modules)) {
-    const register = (await load()).registerTrainingKernels;
-    if (typeof register === 'function') await register(name);
-  }
-}
-
 /**
  * Chooses a backend: the person's choice if it works, otherwise webgpu → webgl → cpu, and says
  * plainly when it fell back and why.
@@ -93,7 +84,8 @@ export async function selectBackend(preference: BackendPreference): Promise<Back
     const result = await tryBackend(name);
     tried.push(result.ok ? { name, ok: true } : { name, ok: false, reason: result.reason });
     if (!result.ok) continue;
-    await registerKernels(name);
+    // The project's training kernels (wasm has no Conv2DBackpropFilter; cpu's are slow).
+    registerTrainingKernels(name);
     const adapter = name === 'webgpu' ? await webgpuAdapterName() : name === 'webgl' ? webglRendererName() : null;
     const failed = tried.filter((t) => !t.ok);
     const wanted = preference === 'auto' ? 'webgpu' : preference;

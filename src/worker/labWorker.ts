@@ -4,8 +4,8 @@ import { type RunEvent, type RunSummary, Rng } from '../core';
 import { toFloatBatch } from '../core/data/tensor';
 import { runExperiment } from '../core/train/run';
 import { createBatcher } from '../app/lib/batcher';
-import { createRun, trimToCheckpoint } from '../app/runs/runRecord';
-import { indexedDbRunStore } from '../app/runs/runsDb';
+import { createRun, trimToCheckpoint } from '../app/runStore/runRecord';
+import { indexedDbRunStore } from '../app/runStore/runsDb';
 import type {
   AugmentationRequest,
   AugmentationSample,

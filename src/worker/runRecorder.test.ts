@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Checkpoint, defaultRunConfig } from '../core';
-import { createRun } from '../app/runs/runRecord';
-import { memoryRunStore } from '../app/runs/runsDb';
+import { createRun } from '../app/runStore/runRecord';
+import { memoryRunStore } from '../app/runStore/runsDb';
 import type { LabEvent } from './api';
 import { RunRecorder } from './runRecorder';
 

@@ -1,6 +1,6 @@
 import type { RunEvent } from '../core';
-import { type StoredRun, recordEvent } from '../app/runs/runRecord';
-import type { RunStore } from '../app/runs/runsDb';
+import { type StoredRun, recordEvent } from '../app/runStore/runRecord';
+import type { RunStore } from '../app/runStore/runsDb';
 import type { LabEvent } from './api';
 
 /**

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { backendNames, type BackendPreference } from '../../worker/api';
-import { isRunning, pauseRun, resetLab, resumeRun, selectBackend, share, startRun, stepRun, stopRun } from '../labController';
+import { pauseRun, resetLab, resumeRun, selectBackend, share, startRun, stepRun, stopRun } from '../labController';
 import { selectView, useLab } from '../store/labStore';
 
 export function Header() {
@@ -56,6 +56,7 @@ function BackendBadge() {
   const backend = useLab((s) => s.backend);
   const busy = useLab((s) => s.backendBusy);
   const preference = useLab((s) => s.backendPreference);
+  const training = useLab((s) => s.live.controller !== 'idle' || s.live.status === 'starting');
   return (
     <div className="backend-badge" data-backend={backend?.name ?? ''} data-fallback={backend?.fallbackNotice ? 'true' : 'false'}>
       <label>
@@ -63,7 +64,7 @@ function BackendBadge() {
         <select
           aria-label="Backend"
           value={preference}
-          disabled={busy || isRunning()}
+          disabled={busy || training}
           onChange={(e) => void selectBackend(e.target.value as BackendPreference)}
         >
           <option value="auto">auto</option>

@@ -3,7 +3,7 @@ import type { StageName } from '../../core';
 import { LabelEfficiencyChart } from '../charts/LabelEfficiencyChart';
 import { MetricChart, type Series } from '../charts/MetricChart';
 import { startRun } from '../labController';
-import type { MetricPoint } from '../runs/runRecord';
+import type { MetricPoint } from '../runStore/runRecord';
 import { type RunLike, labelEfficiencyRows } from '../store/labelEfficiency';
 import { selectView, useLab } from '../store/labStore';
 import { seriesOf } from '../store/liveRun';

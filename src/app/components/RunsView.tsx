@@ -1,6 +1,6 @@
 import { MetricChart, type Series } from '../charts/MetricChart';
 import { continueRun, deleteRun, downloadWeights, exportRun, importRun, isRunning, showRun } from '../labController';
-import { type StoredRun, stageAccuracy } from '../runs/runRecord';
+import { type StoredRun, stageAccuracy } from '../runStore/runRecord';
 import { useLab } from '../store/labStore';
 import { seriesOf } from '../store/liveRun';
 

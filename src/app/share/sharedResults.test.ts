@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricPoint } from '../runs/runRecord';
+import type { MetricPoint } from '../runStore/runRecord';
 import { parseSharedResults, thinMetrics } from './sharedResults';
 
 describe('thinMetrics', () => {

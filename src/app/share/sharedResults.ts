@@ -1,5 +1,5 @@
 import type { RunSummary, StageName, StageSummary } from '../../core';
-import type { MetricPoint } from '../runs/runRecord';
+import type { MetricPoint } from '../runStore/runRecord';
 
 /** What a share link carries besides the config: curves (thinned) and the stage summaries. */
 export interface SharedResults {

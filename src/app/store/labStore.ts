@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import { type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
 import { configFromHash } from '../../core/url';
 import type { BackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../worker/api';
-import { type StoredRun, trimToCheckpoint } from '../runs/runRecord';
+import { type StoredRun, trimToCheckpoint } from '../runStore/runRecord';
 import { type SharedResults, parseSharedResults } from '../share/sharedResults';
 import { type RunView, applyLabEvents, emptyRunView, runViewOfStored } from './liveRun';
 

@@ -1,5 +1,5 @@
 import type { RunConfig, StageName, StageSummary } from '../../core';
-import { type MetricPoint, formatPercent, stageAccuracy } from '../runs/runRecord';
+import { type MetricPoint, formatPercent, stageAccuracy } from '../runStore/runRecord';
 
 export interface LabelEfficiencyRow {
   labelFraction: number;

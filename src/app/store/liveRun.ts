@@ -1,6 +1,6 @@
 import type { RunConfig, RunSummary, StageName, StageSummary } from '../../core';
 import type { ControllerState, LabEvent } from '../../worker/api';
-import { type CheckpointInfo, type MetricPoint, type RunStatus, type StoredRun, metricPointOf } from '../runs/runRecord';
+import { type CheckpointInfo, type MetricPoint, type RunStatus, type StoredRun, metricPointOf } from '../runStore/runRecord';
 
 export interface SimilaritySnapshot {
   stage: StageName;

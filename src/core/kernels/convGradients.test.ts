@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerTrainingKernels, stockKernel } from './index';
+import { projectKernelNames, registerTrainingKernels, stockKernel } from './index';
 import { relativeMaxDifference, runKernelFunc, startWasmBackendForTests } from './testing';
 import type { Conv2DPad } from './convGradientGeometry';
 
@@ -132,6 +132,7 @@ describe.each(['wasm', 'cpu'])('project conv-gradient kernels on %s', (backendNa
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('Conv2DBackpropInput: %s', async (_name, c) => {
+    if (!projectKernelNames(backendName).includes(tf.Conv2DBackpropInput)) return; // stock kernel kept
     await tf.setBackend(backendName);
     const d = data.get(c.name)!;
     const idsBefore = tf.backend().numDataIds();

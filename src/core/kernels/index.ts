@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { cpuConv2dBackpropFilter, cpuConv2dBackpropInput } from './cpuConvGradients';
+import { cpuConv2dBackpropFilter } from './cpuConvGradients';
 import { registerTrainingGradients } from './trainingGradients';
 import { conv2dBackpropFilterViaForwardConv, conv2dBackpropInputViaForwardConv } from './wasmConvGradients';
 
@@ -9,8 +9,8 @@ export { registerTrainingGradients } from './trainingGradients';
  * Kernels tfjs 4.22 lacks or is too slow at for training conv nets, per backend:
  * - wasm: no Conv2DBackpropFilter at all; its Conv2DBackpropInput is a naive loop. Both are
  *   replaced by forward convs (XNNPack) over rearranged operands.
- * - cpu: the stock conv gradients are index-heavy loops (>90% of a training step); replaced by
- *   loops over contiguous channel rows.
+ * - cpu: the stock Conv2DBackpropFilter is an index-heavy loop (>90% of a training step); replaced
+ *   by a loop over contiguous channel rows.
  * Other backends (webgl, webgpu, tensorflow) keep their kernels. For every backend, the gradients
  * of FusedBatchNorm, Mean and Sum are replaced by broadcasting ones (see trainingGradients.ts).
  */
@@ -19,7 +19,7 @@ const overridesByBackend: Record<string, (stock: StockLookup) => tf.KernelConfig
     conv2dBackpropFilterViaForwardConv('wasm'),
     conv2dBackpropInputViaForwardConv('wasm', stock.required(tf.Conv2DBackpropInput)),
   ],
-  cpu: () => [cpuConv2dBackpropFilter('cpu'), cpuConv2dBackpropInput('cpu')],
+  cpu: () => [cpuConv2dBackpropFilter('cpu')],
 };
 
 interface StockLookup {

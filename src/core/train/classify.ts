@@ -58,6 +58,7 @@ export async function classifierStage(
     control: ctx.control,
     checkpoint: (step) => ctx.saveCheckpoint(stage, step, optimizer, classifier),
     evaluate: async () => ({ testAccuracy: await classifierAccuracy(classifier, dataset.test, imageSize) }),
+    prefetch: (next) => dataset.train.prefetch?.(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: f.learningRate, warmupSteps: 0, totalSteps: steps });
       setLearningRate(optimizer, learningRate);

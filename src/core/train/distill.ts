@@ -46,6 +46,7 @@ export async function distillStage(
     control: ctx.control,
     checkpoint: (step) => ctx.saveCheckpoint('distill', step, optimizer, student),
     evaluate: async () => ({ testAccuracy: await classifierAccuracy(student, dataset.test, imageSize), teacherAccuracy }),
+    prefetch: (next) => dataset.train.prefetch?.(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: d.learningRate, warmupSteps: 0, totalSteps: steps });
       setLearningRate(optimizer, learningRate);

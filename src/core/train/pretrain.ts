@@ -70,6 +70,7 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
     shouldEvaluate: (epoch) => epoch % Math.max(1, Math.round(p.knnEveryEpochs)) === 0,
     evaluate,
     checkpoint: (step) => ctx.saveCheckpoint('pretrain', step, optimizer, model),
+    prefetch: (next) => dataset.train.prefetch?.(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak, warmupSteps, totalSteps: steps });
       setLearningRate(optimizer, learningRate);

@@ -63,11 +63,16 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
   let status: RunSummary['status'] = 'completed';
   let error: string | undefined;
 
+  const stepsPerEpoch = new Map<StageName, number>();
+  const stepsPerEpochOf = (stage: StageName) => stepsPerEpoch.get(stage);
   const ctx: StageContext = {
     config,
     dataset,
     backend,
-    emit,
+    emit: (event) => {
+      if (event.type === 'stage-start') stepsPerEpoch.set(event.stage, event.stepsPerEpoch);
+      emit(event);
+    },
     control: options.control,
     visualEverySteps: options.visualEverySteps ?? 0,
     saveCheckpoint: async (stage, step, optimizer, model) => {
@@ -79,7 +84,7 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
         models: await modelWeights(models),
         optimizer: await optimizerToRecord(optimizer, model),
       };
-      emit({ type: 'checkpoint', time: Date.now(), stage, step, epoch: 0, checkpoint });
+      emit({ type: 'checkpoint', time: Date.now(), stage, step, epoch: stepsPerEpochOf(stage) ? step / stepsPerEpochOf(stage)! : 0, checkpoint });
     },
   };
 

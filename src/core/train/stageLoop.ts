@@ -13,6 +13,8 @@ export interface StageLoopOptions {
   imagesPerStep: number;
   emit: (event: RunEvent) => void;
   control?: RunControl;
+  /** Called with the next step's batch before a step runs, so disk-backed loaders can decode ahead. */
+  prefetch?(batch: number[]): void;
   /** One optimisation step; returns the step's metrics (loss, accuracy...). */
   trainStep(step: number, batch: number[]): Promise<MetricFields>;
   /** Evaluation after an epoch (and at the end); returns metrics to publish. */
@@ -53,6 +55,7 @@ export async function runStageLoop(options: StageLoopOptions): Promise<StageLoop
       return finish('stopped');
     }
     const batch = plan.batch(step);
+    if (options.prefetch && step + 1 < totalSteps) options.prefetch(plan.batch(step + 1));
     const t0 = performance.now();
     const metrics = await options.trainStep(step, batch);
     const seconds = (performance.now() - t0) / 1000;
