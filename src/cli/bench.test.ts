@@ -33,11 +33,14 @@ describe('npm run bench', () => {
     expect(wasm.stepMsMin!).toBeLessThanOrEqual(wasm.stepMsMedian!);
     expect(wasm.stepMsMedian!).toBeLessThanOrEqual(wasm.stepMsMax!);
     expect(parsed.notes.join(' ')).toMatch(/at least 10/);
+    // The ImageNet input pipeline is measured too: JPEG decoding in worker threads, no training.
+    expect(parsed.inputPipeline!.images).toBeGreaterThan(0);
+    expect(parsed.inputPipeline!.imagesPerSecond).toBeCloseTo(parsed.inputPipeline!.images / parsed.inputPipeline!.seconds, 6);
   });
 
   it('reports a backend that cannot start as an error entry, not a crash', async () => {
     captureStdout();
-    const report = await runBench(['--backends', 'tfjs-node', '--no-torch', '--json']);
+    const report = await runBench(['--backends', 'tfjs-node', '--no-torch', '--no-loader', '--json']);
     expect(report!.results[0].error).toMatch(/could not start.*Available here/);
     expect(report!.results[0].imagesPerSecond).toBeNull();
   });

@@ -5,6 +5,7 @@
  * images/s = 2N / median step time over `steps` steps after `warmup` warm-ups, awaiting the loss
  * every step. `--json` prints exactly one JSON object on stdout; progress goes to stderr.
  */
+import { benchImageLoader, type LoaderBenchResult } from '../server/benchImageLoader';
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { availableNodeBackends, selectNodeBackend } from './backend';
 import { createReferenceStep, type ReferenceModelKind } from './referenceStep';
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--backends LIST] [--width W] [--n N] [--cpu-n N] [--steps S] [--warmup K]
-                        [--model simclr|torch-like] [--torch-threads LIST] [--no-torch] [--json]
+                        [--model simclr|torch-like] [--torch-threads LIST] [--no-torch] [--no-loader] [--json]
 
   --backends LIST      comma-separated (webgpu, wasm, cpu, tensorflow, ...); default: every one that starts here
   --width W            ResNet-18 width multiplier (default 0.25)
@@ -28,6 +29,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--backends LIST] [--width W
   --torch-threads LIST PyTorch CPU thread counts to measure (default "1,<cores>"); the first listed
                        with all cores is the headline reference
   --no-torch           skip the PyTorch reference
+  --no-loader          skip the ImageNet input-pipeline measurement (JPEG decode + crop, no training)
   --json               print one JSON object instead of a table`;
 
 interface BenchOptions {
@@ -40,6 +42,7 @@ interface BenchOptions {
   model: ReferenceModelKind;
   torchThreads: number[];
   torch: boolean;
+  loader: boolean;
   json: boolean;
 }
 
@@ -102,6 +105,8 @@ export interface BenchReport {
   date: string;
   results: BackendResult[];
   reference: TorchReference | null;
+  /** The server's ImageNet input pipeline alone (synthetic 500×375 JPEGs → 224 px), or null if skipped. */
+  inputPipeline: LoaderBenchResult | null;
   notes: string[];
 }
 
@@ -118,6 +123,7 @@ function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
       model: { type: 'string', default: 'simclr' },
       'torch-threads': { type: 'string' },
       'no-torch': { type: 'boolean', default: false },
+      'no-loader': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -148,6 +154,7 @@ function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
     model,
     torchThreads,
     torch: !values['no-torch'],
+    loader: !values['no-loader'],
     json: values.json ?? false,
     help: values.help ?? false,
   };
@@ -356,6 +363,10 @@ function formatTable(report: BenchReport): string {
     }
   }
   const notes = [...report.results.flatMap((r) => r.notices.map((n) => `${r.backend}: ${n}`)), ...report.notes];
+  if (report.inputPipeline !== null) {
+    const p = report.inputPipeline;
+    lines.push('', `input pipeline (JPEG decode + ${p.trainCrop} crop to ${p.imageSize} px, ${p.workers} worker threads, ${p.source}): ${p.imagesPerSecond.toFixed(1)} images/s`);
+  }
   if (notes.length > 0) lines.push('', ...notes.map((n) => `note: ${n}`));
   return lines.join('\n');
 }
@@ -383,7 +394,16 @@ export async function runBench(argv: string[]): Promise<BenchReport | null> {
     notes.push('wasm in Node is single-threaded (tfjs disables its threaded build outside cross-origin-isolated browsers)');
   }
   if (options.steps < 10) notes.push(`only ${options.steps} timed steps: the reference definition asks for at least 10`);
-  const report: BenchReport = { machine: machineInfo(), date: new Date().toISOString(), results, reference, notes };
+  let inputPipeline: LoaderBenchResult | null = null;
+  if (options.loader) {
+    try {
+      log('input pipeline: decoding synthetic ImageNet-sized JPEGs in the worker pool…');
+      inputPipeline = await benchImageLoader({ batches: 4 });
+    } catch (error) {
+      notes.push(`input-pipeline bench failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const report: BenchReport = { machine: machineInfo(), date: new Date().toISOString(), results, reference, inputPipeline, notes };
   process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${formatTable(report)}\n`);
   return report;
 }

@@ -65,9 +65,12 @@ export function conv2dBackpropFilterViaForwardConv(backendName: string): tf.Kern
 }
 
 /**
- * Conv2DBackpropInput as a stride-1 forward conv of the (stride-dilated) dy with the flipped,
- * in/out-swapped filter (see inputGradientAsConv). `fallback` handles geometries outside that
- * rewrite (padding larger than the filter).
+ * Conv2DBackpropInput as forward convs with the flipped, in/out-swapped filter:
+ * - stride 1: one conv of dy (inputGradientAsConv);
+ * - 1x1 strided (shortcuts): a 1x1 conv of dy, then spread to every stride-th pixel;
+ * - other strided: one small conv per output phase (inputGradientByPhases), interleaved;
+ * - anything else: one conv of a zero-spread dy (inputGradientAsConv).
+ * `fallback` (tfjs's own kernel) handles padding larger than the filter.
  */
 export function conv2dBackpropInputViaForwardConv(backendName: string, fallback: tf.KernelFunc):
   tf.KernelConfig {
