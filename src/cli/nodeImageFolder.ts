@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import type { ImageFolderSource } from '../core/data/folder';
+import type { ImageFolderSource } from '../core/data/imageFolder';
 
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|gif|bmp|tiff?|avif)$/i;
 

@@ -8,7 +8,7 @@ export function Header() {
     <header className="app-header">
       <div className="brand">
         <h1>SimCLR Lab</h1>
-        <span className="tagline">Big self-supervised models are strong semi-supervised learners — in your browser</span>
+        <span className="tagline">SimCLRv2: pretrain → fine-tune → distill, in your browser</span>
       </div>
       <RunControls />
       <BackendBadge />

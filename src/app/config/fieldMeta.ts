@@ -97,9 +97,6 @@ export const fieldMeta: Record<string, FieldMeta> = {
   'distill.momentum': { label: 'Momentum', min: 0, max: 1, step: 0.05 },
 };
 
-/** Fields only the server and CLI use (paths on disk). */
-export const hostOnlyFields = new Set(['dataset.path', 'dataset.subsetList']);
-
 export function metaOf(path: string): FieldMeta {
   return fieldMeta[path] ?? { label: path.split('.').at(-1) ?? path };
 }
