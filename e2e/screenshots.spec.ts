@@ -4,19 +4,20 @@ import { openLab, waitForRunEnd } from './helpers';
 // Regenerates the README screenshots from a real run: SCREENSHOTS=1 npx playwright test screenshots --project=webgpu
 test.skip(!process.env.SCREENSHOTS, 'set SCREENSHOTS=1 to regenerate docs/screenshots');
 
+// Small enough for a software GPU on a busy 2-core machine; on a real GPU use the defaults.
 const smallCifar = {
-  'dataset.trainSize': 512,
-  'dataset.testSize': 200,
-  'model.widthMultiplier': 0.125,
+  'dataset.trainSize': 192,
+  'dataset.testSize': 100,
+  'model.widthMultiplier': 0.0625,
   'model.projectionLayers': 2,
-  'pretrain.epochs': 3,
+  'pretrain.epochs': 2,
   'pretrain.batchSize': 32,
   'pretrain.warmupEpochs': 0,
   'pretrain.knnK': 20,
-  'finetune.labelFraction': 0.1,
-  'finetune.epochs': 3,
+  'finetune.labelFraction': 0.2,
+  'finetune.epochs': 2,
   'finetune.batchSize': 16,
-  'distill.epochs': 2,
+  'distill.epochs': 1,
   'distill.batchSize': 32,
   'distill.studentWidthMultiplier': 0.0625,
 };

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectNodeBackend } from '../../cli/backend';
+import { parseRunConfig } from '../config';
+import { createShapesDataset } from '../data/shapes';
+import type { RunEvent } from '../types';
+import { runExperiment } from './run';
+
+/**
+ * The method actually works, asserted on accuracy (never on time): a short run of
+ * examples/shapes-smoke.json (10 classes, chance = 10%) on the wasm backend.
+ */
+const config = parseRunConfig(JSON.parse(readFileSync(resolve(__dirname, '../../../examples/shapes-smoke.json'), 'utf8')));
+
+beforeAll(async () => {
+  await selectNodeBackend('wasm');
+});
+
+describe('SimCLR on shapes learns', () => {
+  it('pretraining lifts k-NN accuracy far above chance, fine-tuning beats the baseline, the student learns from the teacher', async () => {
+    const dataset = createShapesDataset({ trainSize: config.dataset.trainSize!, testSize: config.dataset.testSize!, imageSize: config.dataset.imageSize, seed: config.seed });
+    const events: RunEvent[] = [];
+    const summary = await runExperiment({ config, dataset, backend: 'wasm', onEvent: (e) => events.push(e) });
+    expect(summary.error).toBeUndefined();
+    const { pretrain, finetune, baseline, distill } = summary.stages;
+
+    const knn = events.filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.knnAccuracy !== undefined).map((e) => (e as { knnAccuracy: number }).knnAccuracy);
+    expect(knn.length).toBeGreaterThanOrEqual(2);
+    expect(pretrain!.testAccuracy!).toBeGreaterThan(0.3);
+    const losses = events.filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.loss !== undefined).map((e) => (e as { loss: number }).loss);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
+
+    expect(finetune!.labelledImages).toBe(100);
+    expect(finetune!.testAccuracy!).toBeGreaterThan(baseline!.testAccuracy! + 0.08);
+    expect(finetune!.testAccuracy!).toBeGreaterThan(0.2);
+
+    // The student sees no labels (labelWeight 0): what it learns comes from the teacher.
+    expect(distill!.labelledImages).toBe(0);
+    expect(distill!.testAccuracy!).toBeGreaterThan(0.17);
+    expect(distill!.finalMetrics.trainAccuracy!).toBeGreaterThan(0.3);
+  }, 900_000);
+});
