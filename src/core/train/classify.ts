@@ -10,7 +10,7 @@ import type { StageContext, StageResume } from './context';
 import { mapImages, range, readImages } from './features';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
 import { setLearningRate } from './pretrain';
-import { runStageLoop } from './stageLoop';
+import { runStageLoop, summarizeStage } from './stageLoop';
 
 /** Top-1 accuracy of `classifier` (eval mode) on the images `indices` of `split`. */
 export async function classifierAccuracy(classifier: Classifier, split: DatasetSplit, imageSize: number, indices: ArrayLike<number> = range(split.count)): Promise<number> {
@@ -83,16 +83,5 @@ export async function classifierStage(
     },
   });
   optimizer.dispose();
-  return {
-    stage,
-    status: result.status,
-    steps: result.steps,
-    epochs: result.steps / plan.stepsPerEpoch,
-    seconds: result.seconds,
-    imagesPerSecond: result.imagesPerSecond,
-    backend: ctx.backend,
-    finalMetrics: result.lastMetrics,
-    testAccuracy: result.lastMetrics.testAccuracy ?? null,
-    labelledImages: labelled.length,
-  };
+  return summarizeStage(stage, result, plan.stepsPerEpoch, ctx.backend, result.lastMetrics.testAccuracy, labelled.length);
 }

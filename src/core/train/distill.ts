@@ -10,7 +10,7 @@ import type { StageContext, StageResume } from './context';
 import { range, readImages } from './features';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
 import { setLearningRate } from './pretrain';
-import { runStageLoop } from './stageLoop';
+import { runStageLoop, summarizeStage } from './stageLoop';
 
 /**
  * Distillation on the unlabelled images: the fine-tuned teacher's tempered softmax is the target for
@@ -84,16 +84,5 @@ export async function distillStage(
     },
   });
   optimizer.dispose();
-  return {
-    stage: 'distill',
-    status: result.status,
-    steps: result.steps,
-    epochs: result.steps / plan.stepsPerEpoch,
-    seconds: result.seconds,
-    imagesPerSecond: result.imagesPerSecond,
-    backend: ctx.backend,
-    finalMetrics: result.lastMetrics,
-    testAccuracy: result.lastMetrics.testAccuracy ?? null,
-    labelledImages: labelPlan ? labelled.length : 0,
-  };
+  return summarizeStage('distill', result, plan.stepsPerEpoch, ctx.backend, result.lastMetrics.testAccuracy, labelPlan ? labelled.length : 0);
 }

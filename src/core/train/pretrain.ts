@@ -10,7 +10,7 @@ import { mapImages, range, readImages } from './features';
 import { knnAccuracy } from './knn';
 import { pca2d } from './pca';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
-import { runStageLoop } from './stageLoop';
+import { runStageLoop, summarizeStage } from './stageLoop';
 
 /** Test images shown in the embedding view, and the most views shown in the similarity heatmap. */
 const EMBEDDING_POINTS = 500;
@@ -116,17 +116,7 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
   });
   if (lastViews) tf.dispose(lastViews);
   optimizer.dispose();
-  return {
-    stage: 'pretrain',
-    status: result.status,
-    steps: result.steps,
-    epochs: result.steps / plan.stepsPerEpoch,
-    seconds: result.seconds,
-    imagesPerSecond: result.imagesPerSecond,
-    backend: ctx.backend,
-    finalMetrics: result.lastMetrics,
-    testAccuracy: result.lastMetrics.knnAccuracy ?? null,
-  };
+  return summarizeStage('pretrain', result, plan.stepsPerEpoch, ctx.backend, result.lastMetrics.knnAccuracy);
 }
 
 export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {

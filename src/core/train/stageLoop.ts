@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StageName } from '../config';
+import type { StageSummary } from '../types';
 import type { MetricFields, RunControl, RunEvent } from '../types';
 import type { BatchPlan } from './batches';
 
@@ -66,8 +67,8 @@ export async function runStageLoop(options: StageLoopOptions): Promise<StageLoop
     step++;
     const epoch = step / plan.stepsPerEpoch;
     Object.assign(lastMetrics, metrics, { imagesPerSecond: recentRate });
-    emit({ type: 'metric', time: Date.now(), stage, step, epoch, ...metrics, imagesPerSecond: recentRate, numTensors: tf.memory().numTensors });
     if (options.afterStep) await options.afterStep(step);
+    emit({ type: 'metric', time: Date.now(), stage, step, epoch, ...metrics, imagesPerSecond: recentRate, numTensors: tf.memory().numTensors });
 
     const epochEnded = step % plan.stepsPerEpoch === 0 || step === totalSteps;
     if (epochEnded) {
@@ -92,4 +93,27 @@ export async function runStageLoop(options: StageLoopOptions): Promise<StageLoop
       lastMetrics,
     };
   }
+}
+
+/** The summary every stage reports, from its loop result. */
+export function summarizeStage(
+  stage: StageName,
+  result: StageLoopResult,
+  stepsPerEpoch: number,
+  backend: string,
+  testAccuracy: number | undefined,
+  labelledImages?: number,
+): StageSummary {
+  return {
+    stage,
+    status: result.status,
+    steps: result.steps,
+    epochs: result.steps / stepsPerEpoch,
+    seconds: result.seconds,
+    imagesPerSecond: result.imagesPerSecond,
+    backend,
+    finalMetrics: result.lastMetrics,
+    testAccuracy: testAccuracy ?? null,
+    ...(labelledImages !== undefined ? { labelledImages } : {}),
+  };
 }
