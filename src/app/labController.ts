@@ -129,6 +129,10 @@ export async function continueRun(runId: string): Promise<void> {
   if (isRunning()) return;
   const run = await store.getRun(runId);
   if (!run) return;
+  if (run.config.dataset.name === 'folder' && !lab().folder?.length) {
+    lab().addNotice('error', 'This run trained on your own images: choose the same folder again (Data & model → Your images), then continue.');
+    return;
+  }
   lab().beginLiveRun(runId, run.config, run);
   lab().setConfig(run.config);
   await finishRun(worker().startRun({ runId, config: run.config, resume: true, folder: lab().folder ?? undefined, visualEverySteps: visualEveryStepsFor(run.config) }));

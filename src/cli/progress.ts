@@ -7,6 +7,8 @@ import type { RunEvent } from '../core/types';
  */
 export function createProgressReporter(stream: NodeJS.WriteStream = process.stderr): (event: RunEvent) => void {
   let bar: cliProgress.SingleBar | null = null;
+  // Off a terminal (CI logs, pipes) a bar cannot redraw in place: print a plain line every few seconds.
+  let plain: { stage: string; total: number; started: number; startStep: number; lastPrinted: number } | null = null;
   const stop = () => {
     bar?.stop();
     bar = null;
@@ -15,13 +17,15 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
     switch (event.type) {
       case 'stage-start':
         stop();
+        if (!stream.isTTY) {
+          plain = { stage: event.stage, total: event.totalSteps, started: Date.now(), startStep: event.startStep, lastPrinted: 0 };
+          break;
+        }
         bar = new cliProgress.SingleBar(
           {
             stream,
             format: `${event.stage.padEnd(9)} [{bar}] {value}/{total} | loss {loss} | {rate} img/s | ETA {eta_formatted}`,
             barsize: 24,
-            noTTYOutput: !stream.isTTY,
-            notTTYSchedule: 5000,
             etaBuffer: 20,
             hideCursor: true,
           },
@@ -30,7 +34,15 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
         bar.start(event.totalSteps, event.startStep, { loss: '-', rate: '-' });
         break;
       case 'metric':
-        if (bar && event.loss !== undefined) {
+        if (plain && event.loss !== undefined) {
+          const now = Date.now();
+          if (now - plain.lastPrinted >= 5000 || event.step === plain.total) {
+            plain.lastPrinted = now;
+            const done = event.step - plain.startStep;
+            const eta = done > 0 ? ((now - plain.started) / done) * (plain.total - event.step) / 1000 : NaN;
+            stream.write(`${plain.stage} step ${event.step}/${plain.total} | loss ${event.loss.toFixed(4)} | ${(event.imagesPerSecond ?? 0).toFixed(1)} img/s | ETA ${Number.isFinite(eta) ? `${Math.round(eta)}s` : '-'}\n`);
+          }
+        } else if (bar && event.loss !== undefined) {
           bar.update(event.step, { loss: event.loss.toFixed(4), rate: (event.imagesPerSecond ?? 0).toFixed(1) });
         } else if (event.knnAccuracy !== undefined || event.testAccuracy !== undefined) {
           const parts = [

@@ -1,11 +1,28 @@
 import { useEffect, useRef } from 'react';
 import { selectView, useLab } from '../store/labStore';
 
-/** Diverging colour for a cosine similarity in [-1, 1]: blue (dissimilar) → white → dark red (same). */
-export function similarityColour(value: number): [number, number, number] {
-  const v = Math.max(-1, Math.min(1, value));
-  if (v >= 0) return [255 - 80 * v, 255 - 215 * v, 255 - 215 * v];
-  return [255 + 200 * v, 255 + 130 * v, 255];
+/** Sequential colour for t in [0, 1]: white (least similar in this batch) → dark red (most). */
+export function similarityColour(t: number): [number, number, number] {
+  const v = Math.max(0, Math.min(1, t));
+  return [255 - 120 * v, 255 - 225 * v, 255 - 215 * v];
+}
+
+/**
+ * Range of the off-diagonal similarities: early in training they all sit close together, so the
+ * colours stretch over this batch's own range to make the structure visible.
+ */
+export function offDiagonalRange(values: number[], n: number): [number, number] {
+  let low = Infinity;
+  let high = -Infinity;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (i === j) continue;
+      const v = values[i * n + j];
+      if (v < low) low = v;
+      if (v > high) high = v;
+    }
+  }
+  return Number.isFinite(low) ? [low, high] : [-1, 1];
 }
 
 export function SimilarityView() {
@@ -21,20 +38,22 @@ export function SimilarityView() {
     const context = element.getContext('2d');
     if (!context) return;
     const image = context.createImageData(n, n);
+    const [low, high] = offDiagonalRange(similarity.values, n);
     for (let i = 0; i < n * n; i++) {
-      const [r, g, b] = similarityColour(similarity.values[i]);
+      const [r, g, b] = similarityColour((similarity.values[i] - low) / (high - low || 1));
       image.data.set([r, g, b, 255], i * 4);
     }
     context.putImageData(image, 0, 0);
   }, [similarity]);
 
   const half = similarity ? similarity.size / 2 : 0;
+  const [low, high] = similarity ? offDiagonalRange(similarity.values, similarity.size) : [0, 0];
   return (
     <div className="similarity-view">
       <p className="explain">
         Cosine similarities between the projections of all 2N views of the current pretraining batch: rows and columns list view 1 of every image, then view 2. The two
         off-diagonal bands (marked) are the positive pairs — the loss pulls them up and pushes every other cell down, so the bands emerge as pretraining proceeds. The
-        main diagonal (a view with itself) is always 1 and is excluded from the loss.
+        main diagonal (a view with itself) is always 1 and is excluded from the loss. Colours span this batch’s range of similarities.
       </p>
       {!similarity ? (
         <div className="chart-empty" data-testid="similarity-empty">
@@ -55,8 +74,8 @@ export function SimilarityView() {
           </div>
           <figcaption>
             Step {similarity.step} · contrastive accuracy <strong data-testid="similarity-accuracy">{(similarity.contrastiveAccuracy * 100).toFixed(1)}%</strong> (how often the
-            positive is the most similar of the 2N−1 other views) · <span className="legend-swatch neg" /> −1 <span className="legend-swatch zero" /> 0{' '}
-            <span className="legend-swatch pos" /> 1 · outlined cells: positives
+            positive is the most similar of the 2N−1 other views) · colour scale <span className="legend-swatch zero" /> {low.toFixed(2)} →{' '}
+            <span className="legend-swatch pos" /> {high.toFixed(2)} (this batch’s range; the diagonal is 1) · outlined cells: positives
           </figcaption>
         </figure>
       )}
