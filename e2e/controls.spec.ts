@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { openLab, pointsOf, tinyRun } from './helpers';
+import { openLab, pointsOf, settledPoints, tinyRun } from './helpers';
 
 const pretrainOnly = { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 4 };
 
@@ -11,10 +11,8 @@ test('Pause holds training, Step runs exactly one step, Resume continues and Sto
 
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(status).toHaveAttribute('data-state', 'paused');
-  // A step already under way when Pause was pressed may still report: let it land, then count.
-  await page.waitForTimeout(2500);
-  const paused = await pointsOf(page, 'chart-pretrain-loss');
-  await page.waitForTimeout(2500);
+  const paused = await settledPoints(page, 'chart-pretrain-loss');
+  await page.waitForTimeout(3000);
   expect(await pointsOf(page, 'chart-pretrain-loss')).toBe(paused);
 
   await page.getByRole('button', { name: 'Step' }).click();

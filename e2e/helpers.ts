@@ -46,3 +46,19 @@ export async function waitForRunEnd(page: Page, timeout = 600_000): Promise<stri
   await expect(status).toHaveAttribute('data-status', /completed|stopped|failed/, { timeout });
   return (await status.getAttribute('data-status')) ?? '';
 }
+
+/**
+ * The point count once it has stopped changing for `quietMs`: after Pause, the step already under
+ * way (which may be compiling shaders on a software GPU) still reports.
+ */
+export async function settledPoints(page: Page, testId: string, quietMs = 3000, timeoutMs = 90_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await pointsOf(page, testId);
+  while (Date.now() < deadline) {
+    await page.waitForTimeout(quietMs);
+    const now = await pointsOf(page, testId);
+    if (now === last) return now;
+    last = now;
+  }
+  throw new Error(`${testId} kept changing for ${timeoutMs} ms`);
+}
