@@ -27,6 +27,11 @@ test('Pause holds training, Step runs exactly one step, Resume continues and Sto
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
   await expect(page.getByRole('button', { name: 'Start' })).toBeEnabled();
+
+  // Reset clears the live views but keeps the settings.
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(page.getByTestId('chart-pretrain-loss')).toHaveAttribute('data-points', '0');
+  await expect(page.locator('[name="pretrain.epochs"]')).toHaveValue('4');
 });
 
 test('Step before starting runs a single step and waits', async ({ page }) => {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { backendNames, type BackendPreference } from '../../worker/api';
 import { pauseRun, resetLab, resumeRun, selectBackend, share, startRun, stepRun, stopRun } from '../labController';
 import { selectView, useLab } from '../store/labStore';
+import { ServerRunBadge, ServerRunButton, ServerSettings, useServerStop } from './ServerSettings';
 
 export function Header() {
   return (
@@ -13,6 +14,7 @@ export function Header() {
       <RunControls />
       <BackendBadge />
       <ShareBox />
+      <ServerSettings />
     </header>
   );
 }
@@ -23,21 +25,23 @@ function RunControls() {
   const active = live.controller === 'running' || live.controller === 'paused' || live.controller === 'stopping' || live.status === 'starting';
   const canContinue = !active && view.status === 'interrupted' && view.checkpoint !== null;
   const progress = live.progress;
+  const serverStop = useServerStop();
   return (
     <div className="run-controls" role="group" aria-label="Run controls">
       <button type="button" className="primary" disabled={active} onClick={() => void startRun()}>
         Start
       </button>
-      <button type="button" disabled={live.controller !== 'running'} onClick={pauseRun}>
+      <ServerRunButton />
+      <button type="button" disabled={live.controller !== 'running' || serverStop !== null} onClick={pauseRun}>
         Pause
       </button>
       <button type="button" disabled={live.controller !== 'paused' && !canContinue} onClick={resumeRun}>
         Resume
       </button>
-      <button type="button" disabled={live.controller === 'stopping' || (active && live.controller === 'idle')} onClick={stepRun}>
+      <button type="button" disabled={live.controller === 'stopping' || (active && live.controller === 'idle') || serverStop !== null} onClick={stepRun}>
         Step
       </button>
-      <button type="button" disabled={!active || live.controller === 'stopping'} onClick={stopRun}>
+      <button type="button" disabled={!active || live.controller === 'stopping'} onClick={serverStop ?? stopRun}>
         Stop
       </button>
       <button type="button" onClick={resetLab}>
@@ -48,6 +52,7 @@ function RunControls() {
         {progress && active && ` · ${progress.stage} ${progress.step}/${progress.totalSteps}`}
         {live.statusMessage && <span className="status-message"> · {live.statusMessage}</span>}
       </span>
+      <ServerRunBadge />
     </div>
   );
 }

@@ -99,7 +99,8 @@ function RunRow({ run, compared, live, onCompare }: { run: StoredRun; compared: 
       <td>{percent(stageAccuracy(run, 'finetune'))}</td>
       <td>{percent(stageAccuracy(run, 'baseline'))}</td>
       <td>{percent(stageAccuracy(run, 'distill'))}</td>
-      <td className="run-actions">
+      <td>
+        <div className="run-actions">
         <button type="button" onClick={() => void showRun(run.id)} aria-label={`Open ${run.name}`}>
           Open
         </button>
@@ -117,6 +118,7 @@ function RunRow({ run, compared, live, onCompare }: { run: StoredRun; compared: 
         <button type="button" disabled={live} onClick={() => void deleteRun(run.id)} aria-label={`Delete ${run.name}`}>
           Delete
         </button>
+        </div>
       </td>
     </tr>
   );

@@ -26,6 +26,10 @@ export interface StoredRun {
   summary: RunSummary | null;
   checkpoint: CheckpointInfo | null;
   error?: string;
+  /** Where it trained: absent (or 'browser') for the lab's worker, 'server' for a GPU-server run. */
+  origin?: 'browser' | 'server';
+  /** For a server run: which server and its id there. */
+  server?: { url: string; runId: string };
 }
 
 const metricKeys: (keyof MetricFields)[] = [

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+
+test('runs can be compared, exported, deleted, imported back, and their weights downloaded', async ({ page }) => {
+  await openLab(page, { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false });
+  await page.getByRole('button', { name: 'Start' }).click();
+  expect(await waitForRunEnd(page)).toBe('completed');
+  const lossPoints = await pointsOf(page, 'chart-pretrain-loss');
+
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  const rows = page.getByTestId('runs-table').locator('tbody tr');
+  await expect(rows).toHaveCount(1);
+  const row = rows.first();
+  await row.getByRole('checkbox', { name: /^Compare/ }).check();
+  await expect.poll(() => pointsOf(page, 'compare-loss')).toBe(lossPoints);
+
+  const [weights] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: /^Download weights/ }).click()]);
+  const weightsJson = JSON.parse(readFileSync(await weights.path(), 'utf8'));
+  expect(weightsJson.format).toBe('simclr-lab-weights');
+  expect(Object.keys(weightsJson.models).length).toBeGreaterThan(0);
+
+  const [exported] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: /^Export/ }).click()]);
+  const file = await exported.path();
+  expect(exported.suggestedFilename()).toMatch(/\.simclr-run\.json\.gz$/);
+
+  await row.getByRole('button', { name: /^Delete/ }).click();
+  await expect(page.getByTestId('runs-table')).toHaveCount(0);
+
+  await page.getByLabel('Import a run file').setInputFiles({ name: 'run.simclr-run.json.gz', mimeType: 'application/gzip', buffer: readFileSync(file) });
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('data-status', 'completed');
+  await rows.first().getByRole('button', { name: /^Open/ }).click();
+  await page.getByRole('tab', { name: 'Live' }).click();
+  await expect(page.getByTestId('stored-banner')).toBeVisible();
+  await expect.poll(() => pointsOf(page, 'chart-pretrain-loss')).toBe(lossPoints);
+});

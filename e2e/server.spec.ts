@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+
+/**
+ * Issue 4: the lab sends a run to a real GPU server process (wasm in Node here) and draws the
+ * streamed curves in the same charts as a local run.
+ */
+const token = 'e2e-server-token';
+let server: ChildProcess | null = null;
+let storeDir = '';
+let baseUrl = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (server?.exitCode !== null) throw new Error(`The server exited with code ${server?.exitCode}`);
+    try {
+      const response = await fetch(`${baseUrl}/api/health`, { headers: { authorization: `Bearer ${token}` } });
+      if (response.ok) return;
+      lastError = `${response.status}`;
+    } catch (error) {
+      lastError = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`The server did not answer /api/health within ${timeoutMs} ms (${lastError})`);
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  const port = await freePort();
+  storeDir = mkdtempSync(join(tmpdir(), 'simclr-e2e-server-'));
+  baseUrl = `http://127.0.0.1:${port}`;
+  server = spawn('npx', ['tsx', 'src/server/main.ts', '--port', String(port), '--host', '127.0.0.1', '--store', storeDir, '--token', token, '--origin', 'http://127.0.0.1:4173'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    // Own process group, so afterAll ends npx, tsx and the server's run processes together.
+    detached: true,
+  });
+  await waitForHealth(90_000);
+});
+
+test.afterAll(() => {
+  if (server?.pid && server.exitCode === null) {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+  server = null;
+  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+});
+
+test('the lab runs a tiny config on the server and charts its streamed curves', async ({ page }) => {
+  await openLab(page, { ...tinyRun, 'model.projectionLayers': 1 });
+
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.locator('[name="server.url"]').fill(baseUrl);
+  await page.locator('[name="server.token"]').fill('not-the-token');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('server-check')).toHaveAttribute('data-state', 'error', { timeout: 30_000 });
+  await expect(page.getByTestId('server-check')).toContainText('401');
+
+  await page.locator('[name="server.token"]').fill(token);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('server-check')).toHaveAttribute('data-state', 'ok', { timeout: 30_000 });
+  await expect(page.getByTestId('server-check')).toContainText('backend');
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByRole('button', { name: 'Run on server' }).click();
+  await expect(page.getByTestId('server-run-badge')).toContainText(`running on server ${baseUrl}`, { timeout: 30_000 });
+  await expect.poll(() => pointsOf(page, 'chart-pretrain-loss'), { timeout: 180_000 }).toBeGreaterThan(0);
+  expect(await waitForRunEnd(page, 180_000)).toBe('completed');
+  await expect(page.getByTestId('server-run-badge')).toHaveCount(0);
+
+  // Stored like a local run: listed in Runs, marked as a server run.
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await expect(page.getByText(/· server/).first()).toBeVisible({ timeout: 30_000 });
+});
+
+test('Stop during a server run cancels it on the server and the lab settles as stopped', async ({ page }) => {
+  // Long enough (many epochs) that Stop lands while it trains.
+  await openLab(page, { ...tinyRun, 'model.projectionLayers': 1, 'pretrain.epochs': 60 });
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.locator('[name="server.url"]').fill(baseUrl);
+  await page.locator('[name="server.token"]').fill(token);
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByRole('button', { name: 'Run on server' }).click();
+  await expect.poll(() => pointsOf(page, 'chart-pretrain-loss'), { timeout: 180_000 }).toBeGreaterThan(0);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  expect(await waitForRunEnd(page, 120_000)).toBe('stopped');
+  await expect(page.getByTestId('server-run-badge')).toHaveCount(0);
+
+  const runs = (await (await fetch(`${baseUrl}/api/runs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { runs: { status: string }[] };
+  expect(runs.runs.at(-1)?.status).toBe('cancelled');
+});
