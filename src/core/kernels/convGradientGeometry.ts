@@ -9,7 +9,15 @@ import * as tf from '@tensorflow/tfjs';
 
 export type Conv2DPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type DimRoundingMode = 'floor' | 'round' | 'ceil';
-type Shape4D = [number, number, number, number];
+export type Shape4D = [number, number, number, number];
+
+/** The attributes tfjs hands both Conv2D gradient kernels (Conv2DBackpropFilter/InputAttrs). */
+export interface ConvGradientAttrs {
+  strides: number | [number, number];
+  pad: Conv2DPad;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: DimRoundingMode;
+}
 
 export interface ForwardConvGeometry {
   batch: number;
@@ -208,4 +216,12 @@ function phasesForAxis(inSize: number, outSize: number, filterSize: number, stri
     phases.push({ phase: r, firstTap: q, taps, padBefore: before, padAfter: after });
   }
   return { phases, perPhase };
+}
+
+/** Inputs and forward-conv geometry of a Conv2DBackpropFilter call, as every backend's version needs them. */
+export function filterGradientCall(inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): { x: tf.TensorInfo; dy: tf.TensorInfo; geometry: ForwardConvGeometry } {
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  // The engine hands kernels an untyped attribute map; these are tfjs's Conv2DBackpropFilterAttrs.
+  const a = attrs as unknown as ConvGradientAttrs & { filterShape: Shape4D };
+  return { x, dy, geometry: forwardConvGeometry(x.shape as Shape4D, a.filterShape, a.strides, a.pad, a.dimRoundingMode, a.dataFormat) };
 }

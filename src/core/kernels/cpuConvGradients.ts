@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { forwardConvGeometry, type Conv2DPad, type DimRoundingMode, type ForwardConvGeometry } from './convGradientGeometry';
+import { filterGradientCall, type ForwardConvGeometry } from './convGradientGeometry';
 
-type Shape4D = [number, number, number, number];
-
-interface ConvGradientAttrs {
-  strides: number | [number, number];
-  pad: Conv2DPad;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: DimRoundingMode;
-}
 
 /** What these kernels need from tfjs's cpu backend (MathBackendCPU). */
 interface CpuBackendLike {
@@ -69,11 +61,7 @@ export function cpuConv2dBackpropFilter(backendName = 'cpu'): tf.KernelConfig {
     kernelName: tf.Conv2DBackpropFilter,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      // The engine hands kernels an untyped attribute map; these are tfjs's Conv2DBackpropFilterAttrs.
-      const a = attrs as unknown as ConvGradientAttrs & { filterShape: Shape4D };
-      const g = forwardConvGeometry(x.shape as Shape4D, a.filterShape, a.strides, a.pad,
-        a.dimRoundingMode, a.dataFormat);
+      const { x, dy, geometry: g } = filterGradientCall(inputs, attrs);
       const cpu = asCpuBackend(backend);
       const xs = floatValues(cpu, x);
       const dys = floatValues(cpu, dy);
@@ -88,7 +76,7 @@ export function cpuConv2dBackpropFilter(backendName = 'cpu'): tf.KernelConfig {
           for (let o = 0; o < co; o++) acc[row + o] += xv * dys[dyOffset + o];
         }
       });
-      return cpu.makeTensorInfo(a.filterShape, 'float32', Float32Array.from(acc));
+      return cpu.makeTensorInfo([g.filterHeight, g.filterWidth, ci, co], 'float32', Float32Array.from(acc));
     },
   };
 }

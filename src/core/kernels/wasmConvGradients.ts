@@ -2,25 +2,18 @@ import * as tf from '@tensorflow/tfjs';
 import { kernelCaller, withIntermediates, type KernelCaller } from './backendKernelCalls';
 import {
   filterGradientAsConv,
+  filterGradientCall,
   forwardConvGeometry,
   inputGradientAsConv,
   inputGradientByPhases,
-  type Conv2DPad,
-  type DimRoundingMode,
+  type ConvGradientAttrs,
   type ForwardConvGeometry,
   type InputGradientAxis,
   type InputGradientPhase,
   type PhasedInputGradient,
+  type Shape4D,
 } from './convGradientGeometry';
 
-type Shape4D = [number, number, number, number];
-
-interface ConvGradientAttrs {
-  strides: number | [number, number];
-  pad: Conv2DPad;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: DimRoundingMode;
-}
 
 function explicitPadding(top: number, bottom: number, left: number, right: number):
   tf.backend_util.ExplicitPadding {
@@ -36,11 +29,7 @@ export function conv2dBackpropFilterViaForwardConv(backendName: string): tf.Kern
     kernelName: tf.Conv2DBackpropFilter,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      // The engine hands kernels an untyped attribute map; these are tfjs's Conv2DBackpropFilterAttrs.
-      const a = attrs as unknown as ConvGradientAttrs & { filterShape: Shape4D };
-      const g = forwardConvGeometry(x.shape as Shape4D, a.filterShape, a.strides, a.pad,
-        a.dimRoundingMode, a.dataFormat);
+      const { x, dy, geometry: g } = filterGradientCall(inputs, attrs);
       const plan = filterGradientAsConv(g);
       const caller = kernelCaller(backendName, backend as tf.KernelBackend);
       return withIntermediates(caller, (keep) => {
