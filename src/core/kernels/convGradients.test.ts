@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels, stockKernel } from './index';
 import { relativeMaxDifference, runKernelFunc, startWasmBackendForTests } from './testing';
 import type { Conv2DPad } from './convGradientGeometry';
+import { conv2dBackpropFilterByTapGemms, splitKGroups } from './filterGradientByTaps';
 
 interface ConvCase {
   name: string;
@@ -153,6 +154,46 @@ describe.each(Object.keys(projectKernels))('project conv-gradient kernels on %s'
     expect(relativeMaxDifference(await got.data(), d.expectedInputGrad)).toBeLessThan(1e-5);
     got.dispose();
     expect(tf.backend().numDataIds()).toBe(idsBefore);
+  });
+});
+
+// The GPU filter gradient (one split-K GEMM per tap) only composes other kernels, so it is checked
+// here on the cpu backend; the browser bench checks it against the stock webgpu kernel too.
+describe.each([
+  ['default split', undefined],
+  ['many small groups', { targetTiles: 64, minRowsPerGroup: 3 }],
+  ['no split', { targetTiles: 1, minRowsPerGroup: 1_000_000 }],
+] as const)('Conv2DBackpropFilter by per-tap GEMMs (%s)', (_label, options) => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    await tf.setBackend('cpu');
+    const d = data.get(c.name)!;
+    const idsBefore = tf.backend().numDataIds();
+    const got = tf.tidy(() => runKernelFunc(conv2dBackpropFilterByTapGemms('cpu', options).kernelFunc, {
+      x: tf.tensor(d.x, c.x), dy: tf.tensor(d.dy, outputShape(c)),
+    }, filterGradAttrs(c)));
+    expect(got.shape).toEqual(c.filter);
+    expect(relativeMaxDifference(await got.data(), d.expectedFilterGrad)).toBeLessThan(1e-5);
+    got.dispose();
+    expect(tf.backend().numDataIds()).toBe(idsBefore);
+  });
+});
+
+describe('split-K group count', () => {
+  const options = { targetTiles: 2048, minRowsPerGroup: 256 };
+  it('splits a long pixel sum into enough groups, each a whole share of the rows', () => {
+    const rows = 128 * 32 * 32;
+    const groups = splitKGroups(rows, 1, options);
+    expect(groups).toBe(512);
+    expect(rows % groups).toBe(0);
+  });
+  it('keeps groups at least minRowsPerGroup long and divides the rows exactly', () => {
+    expect(splitKGroups(2 * 4 * 4, 1, options)).toBe(1);
+    const odd = splitKGroups(7 * 13 * 13, 1, options);
+    expect((7 * 13 * 13) % odd).toBe(0);
+    expect((7 * 13 * 13) / odd).toBeGreaterThanOrEqual(256);
+  });
+  it('splits less when the output already has many tiles', () => {
+    expect(splitKGroups(512 * 4 * 4, 16 * 16, options)).toBe(8);
   });
 });
 
