@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerTrainingKernels, stockKernel } from './index';
+import { registerTrainingKernels, restoreStockKernels, stockKernel } from './index';
 import { relativeMaxDifference, runKernelFunc, startWasmBackendForTests } from './testing';
 import type { Conv2DPad } from './convGradientGeometry';
 import { conv2dBackpropFilterByTapGemms, splitKGroups } from './filterGradientByTaps';
@@ -205,6 +205,14 @@ describe('registration', () => {
     const stockInput = stockKernel(tf.Conv2DBackpropInput, 'wasm');
     expect(stockInput).not.toBeNull();
     expect(stockInput!.kernelFunc).not.toBe(tf.getKernel(tf.Conv2DBackpropInput, 'wasm').kernelFunc);
+  });
+
+  it('can put tfjs kernels back for a before/after comparison, keeping the ones tfjs lacks', () => {
+    expect(restoreStockKernels('wasm').keptProjectKernels).toEqual([tf.Conv2DBackpropFilter]);
+    expect(tf.getKernel(tf.Conv2DBackpropInput, 'wasm').kernelFunc).toBe(stockKernel(tf.Conv2DBackpropInput, 'wasm')!.kernelFunc);
+    expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')).toBeDefined();
+    expect(registerTrainingKernels('wasm').sort()).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+    expect(tf.getKernel(tf.Conv2DBackpropInput, 'wasm').kernelFunc).not.toBe(stockKernel(tf.Conv2DBackpropInput, 'wasm')!.kernelFunc);
   });
 
   it('does nothing for backends that need nothing', () => {

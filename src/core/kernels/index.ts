@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpuConv2dBackpropFilter } from './cpuConvGradients';
-import { registerTrainingGradients } from './trainingGradients';
+import { registerTrainingGradients, restoreStockGradients } from './trainingGradients';
 import { conv2dBackpropFilterViaForwardConv, conv2dBackpropInputViaForwardConv } from './wasmConvGradients';
 
-export { registerTrainingGradients } from './trainingGradients';
+export { registerTrainingGradients, restoreStockGradients } from './trainingGradients';
 
 /**
  * Kernels tfjs 4.22 lacks or is too slow at for training conv nets, per backend:
@@ -53,7 +53,7 @@ export function registerTrainingKernels(backendName: string): string[] {
   for (const config of overrides) {
     const key = `${backendName}/${config.kernelName}`;
     const existing = tf.getKernel(config.kernelName, backendName) ?? null;
-    stockKernels.set(key, existing);
+    if (!stockKernels.has(key)) stockKernels.set(key, existing);
     // Unregister first: registering over an existing kernel logs a warning on every start.
     if (existing !== null) tf.unregisterKernel(config.kernelName, backendName);
     tf.registerKernel(config);
@@ -64,6 +64,7 @@ export function registerTrainingKernels(backendName: string): string[] {
 
 /** Names of the kernels the project registered for `backendName` (empty before registration). */
 export function projectKernelNames(backendName: string): string[] {
+  if (!registeredBackends.has(backendName)) return [];
   const prefix = `${backendName}/`;
   return [...stockKernels.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
 }
@@ -76,4 +77,27 @@ export function stockKernel(kernelName: string, backendName: string): tf.KernelC
   const key = `${backendName}/${kernelName}`;
   if (stockKernels.has(key)) return stockKernels.get(key) ?? null;
   return tf.getKernel(kernelName, backendName) ?? null;
+}
+
+/**
+ * Runs `backendName` on tfjs's kernels and gradients as shipped (the "before" of every speed
+ * figure), for benchmarks and for checks that the project's kernels do not change the maths.
+ * Kernels tfjs lacks altogether (wasm's Conv2DBackpropFilter) stay the project's: they are
+ * returned so that callers can say so. `registerTrainingKernels` switches back.
+ */
+export function restoreStockKernels(backendName: string): { keptProjectKernels: string[] } {
+  restoreStockGradients();
+  const keptProjectKernels: string[] = [];
+  if (!registeredBackends.has(backendName)) return { keptProjectKernels };
+  for (const kernelName of projectKernelNames(backendName)) {
+    const stock = stockKernels.get(`${backendName}/${kernelName}`) ?? null;
+    if (stock === null) {
+      keptProjectKernels.push(kernelName);
+      continue;
+    }
+    tf.unregisterKernel(kernelName, backendName);
+    tf.registerKernel(stock);
+  }
+  registeredBackends.delete(backendName);
+  return { keptProjectKernels };
 }

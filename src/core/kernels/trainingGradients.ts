@@ -12,13 +12,27 @@ import * as tf from '@tensorflow/tfjs';
  */
 
 let registered = false;
+/** tfjs's own gradients, kept so that benchmarks and tests can compare against them. */
+const stockGradients = new Map<string, tf.GradConfig>();
 
 export function registerTrainingGradients(): void {
   if (registered) return;
-  tf.registerGradient(fusedBatchNormGradient);
-  tf.registerGradient(meanGradient);
-  tf.registerGradient(sumGradient);
+  for (const config of [fusedBatchNormGradient, meanGradient, sumGradient]) {
+    const stock = tf.getGradient(config.kernelName);
+    if (stock !== undefined && !stockGradients.has(config.kernelName)) stockGradients.set(config.kernelName, stock);
+    tf.registerGradient(config);
+  }
   registered = true;
+}
+
+/**
+ * Puts tfjs's own FusedBatchNorm/Mean/Sum gradients back (gradients are global: every backend);
+ * `registerTrainingGradients` installs the project's again.
+ */
+export function restoreStockGradients(): void {
+  if (!registered) return;
+  for (const config of stockGradients.values()) tf.registerGradient(config);
+  registered = false;
 }
 
 const fusedBatchNormGradient: tf.GradConfig = {
