@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
+import { batchNormTraining } from './batchNormTraining';
 import type { ParameterStore } from './parameters';
 
 /**
@@ -83,17 +84,18 @@ export class BatchNorm {
     }
     // tf.batchNorm's gradient assumes 4-D input when the statistics are 1-D, so 2-D goes as N×1×1×C.
     const x4 = (x.rank === 4 ? x : tf.reshape(x, [x.shape[0], 1, 1, this.channels])) as tf.Tensor4D;
-    let mean: tf.Tensor1D = this.movingMean as tf.Tensor1D;
-    let variance: tf.Tensor1D = this.movingVariance as tf.Tensor1D;
-    if (training) {
-      const moments = tf.moments(x4, [0, 1, 2]);
-      mean = moments.mean as tf.Tensor1D;
-      variance = moments.variance as tf.Tensor1D;
-      this.updateMovingStatistics(mean, variance);
-    }
     // A missing offset breaks tfjs 4.22's tape (it reads the id of every input), so pass zeros.
     const beta = (this.beta ?? tf.zerosLike(this.gamma)) as tf.Tensor1D;
-    const y = tf.batchNorm4d(x4, mean, variance, beta, this.gamma as tf.Tensor1D, BATCH_NORM_EPSILON);
+    let y: tf.Tensor4D;
+    if (training) {
+      const result = batchNormTraining(x4, this.gamma as tf.Tensor1D, beta, BATCH_NORM_EPSILON);
+      this.updateMovingStatistics(result.mean, result.variance);
+      tf.dispose([result.mean, result.variance]);
+      y = result.y;
+    } else {
+      y = tf.batchNorm4d(x4, this.movingMean as tf.Tensor1D, this.movingVariance as tf.Tensor1D, beta,
+        this.gamma as tf.Tensor1D, BATCH_NORM_EPSILON);
+    }
     return (x.rank === 4 ? y : tf.reshape(y, x.shape)) as T;
   }
 
