@@ -14,10 +14,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableNodeBackends, selectNodeBackend } from './backend';
-import { createReferenceStep, type ReferenceModelKind } from './referenceStep';
+import { createReferenceStep, type ReferenceModelKind } from '../core/bench/referenceStep';
+import type { BrowserBenchResult } from '../worker/benchWorker';
+import type { BrowserBenchOptions } from './browserBench';
+import { benchFilterGradientKernels, type LayerKernelReport } from '../core/bench/kernelBench';
+import { registerTrainingKernels, restoreStockKernels } from '../core/kernels';
+
+export type KernelChoice = 'project' | 'stock';
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--backends LIST] [--width W] [--n N] [--cpu-n N] [--steps S] [--warmup K]
                         [--model simclr|torch-like] [--torch-threads LIST] [--no-torch] [--no-loader] [--json]
+                        [--browser | --browser-only] [--browser-backends LIST] [--browser-wasm-threads N]
+                        [--browser-timeout S] [--kernels project|stock] [--kernel-layers | --kernel-layers-only]
 
   --backends LIST      comma-separated (webgpu, wasm, cpu, tensorflow, ...); default: every one that starts here
   --width W            ResNet-18 width multiplier (default 0.25)
@@ -30,7 +38,22 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--backends LIST] [--width W
                        with all cores is the headline reference
   --no-torch           skip the PyTorch reference
   --no-loader          skip the ImageNet input-pipeline measurement (JPEG decode + crop, no training)
-  --json               print one JSON object instead of a table`;
+  --json               print one JSON object instead of a table
+  --browser            also measure in Chromium (Playwright, a Vite dev server started here): each browser
+                       backend in a fresh Web Worker of the cross-origin-isolated bench page
+                       (src/bench/index.html); needs Chromium at $CHROMIUM_PATH or /usr/bin/chromium
+  --browser-only       only the browser measurements (no Node backends, PyTorch or input pipeline)
+  --browser-backends LIST  browser backends (default webgpu,wasm,webgl,cpu; cpu runs at --cpu-n)
+  --browser-wasm-threads N wasm XNNPACK threads in the browser (default: one per logical core;
+                       "tfjs": tfjs's own choice, half the logical cores)
+  --browser-timeout S  seconds one browser backend may take before it is stopped and reported as an
+                       error (default 1200; webgpu on a software adapter compiles shaders for 10-25 s)
+  --kernels KIND       project (default): the kernels and gradients SimCLR Lab registers; stock: tfjs's
+                       own, as shipped (the "before" figures; kernels tfjs lacks, such as wasm's
+                       Conv2DBackpropFilter, stay the project's and are named in the notes)
+  --kernel-layers      also time every Conv2DBackpropFilter variant (stock, registered, tap-gemm,
+                       forward-conv) on each ResNet-18 conv shape at 2N views, per backend
+  --kernel-layers-only the per-layer timings without the training step`;
 
 interface BenchOptions {
   backends: string[] | null;
@@ -44,10 +67,19 @@ interface BenchOptions {
   torch: boolean;
   loader: boolean;
   json: boolean;
+  /** Run the bench page in Chromium too ('also'), instead of the Node backends ('only'), or not. */
+  browser: 'no' | 'also' | 'only';
+  browserBackends: string[];
+  browserWasmThreads: BrowserBenchOptions['wasmThreads'];
+  browserTimeout: number;
+  kernels: KernelChoice;
+  kernelLayers: boolean | 'only';
 }
 
 export interface BackendResult {
   backend: string;
+  /** 'node', or 'browser (Chromium <version>)' for `--browser` results (a Web Worker of the bench page). */
+  environment: string;
   detail: string | null;
   model: ReferenceModelKind | null;
   width: number;
@@ -68,6 +100,10 @@ export interface BackendResult {
   parameterCount: number | null;
   /** PyTorch images/s divided by this backend's (same width, N), at each measured thread count. */
   pytorchSpeedup: Record<string, number> | null;
+  /** 'project' or 'stock' (tfjs as shipped), as measured. */
+  kernels: KernelChoice;
+  /** --kernel-layers: per-layer timings of the filter-gradient variants on this backend. */
+  filterGradientLayers: LayerKernelReport[] | null;
   notices: string[];
   error: string | null;
 }
@@ -110,7 +146,9 @@ export interface BenchReport {
   notes: string[];
 }
 
-function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
+const browserBackendDefault = ['webgpu', 'wasm', 'webgl', 'cpu'];
+
+export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -125,6 +163,14 @@ function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
       'no-torch': { type: 'boolean', default: false },
       'no-loader': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      browser: { type: 'boolean', default: false },
+      'browser-only': { type: 'boolean', default: false },
+      'browser-backends': { type: 'string' },
+      'browser-wasm-threads': { type: 'string' },
+      'browser-timeout': { type: 'string', default: '1200' },
+      kernels: { type: 'string', default: 'project' },
+      'kernel-layers': { type: 'boolean', default: false },
+      'kernel-layers-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -137,6 +183,8 @@ function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
     }
     return parsed;
   };
+  const kernels = values.kernels;
+  if (kernels !== 'project' && kernels !== 'stock') throw new Error(`--kernels must be project or stock, got '${kernels}'`);
   const model = values.model;
   if (model !== 'simclr' && model !== 'torch-like') throw new Error(`--model must be simclr or torch-like, got '${model}'`);
   const cores = os.cpus().length;
@@ -144,6 +192,19 @@ function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
     .split(',').map((t) => number('torch-threads', t.trim(), 1, true));
   const n = number('n', values.n, 1, true);
   const cpuN = number('cpu-n', values['cpu-n'], 0, true);
+  const browserBackends = (values['browser-backends'] ?? browserBackendDefault.join(','))
+    .split(',').map((b) => b.trim()).filter((b) => b);
+  const unknownBrowser = browserBackends.filter((b) => !browserBackendDefault.includes(b));
+  if (unknownBrowser.length > 0 || browserBackends.length === 0) {
+    throw new Error(`--browser-backends must list some of ${browserBackendDefault.join(', ')}, got '${values['browser-backends']}'`);
+  }
+  const threadsFlag = values['browser-wasm-threads'];
+  const browserWasmThreads = threadsFlag === undefined ? null
+    : threadsFlag === 'tfjs' ? 'tfjs' : number('browser-wasm-threads', threadsFlag, 1, true);
+  const browserFlag = (['browser-backends', 'browser-wasm-threads'] as const).find((flag) => values[flag] !== undefined);
+  if (!values.browser && !values['browser-only'] && browserFlag !== undefined) {
+    throw new Error(`--${browserFlag} needs --browser or --browser-only`);
+  }
   return {
     backends: values.backends ? values.backends.split(',').map((b) => b.trim()).filter((b) => b) : null,
     width: number('width', values.width, 0.001, false),
@@ -156,6 +217,12 @@ function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
     torch: !values['no-torch'],
     loader: !values['no-loader'],
     json: values.json ?? false,
+    browser: values['browser-only'] ? 'only' : values.browser ? 'also' : 'no',
+    browserBackends,
+    browserWasmThreads,
+    browserTimeout: number('browser-timeout', values['browser-timeout'], 1, false),
+    kernels,
+    kernelLayers: values['kernel-layers-only'] ? 'only' : values['kernel-layers'] ?? false,
     help: values.help ?? false,
   };
 }
@@ -212,16 +279,24 @@ async function measureStep(model: ReferenceModelKind, options: BenchOptions, n: 
 async function benchBackend(backend: string, options: BenchOptions): Promise<BackendResult> {
   const n = backend === 'cpu' ? options.cpuN : options.n;
   const result: BackendResult = {
-    backend, detail: null, model: null, width: options.width, n, views: 2 * n, warmup: options.warmup,
+    backend, environment: 'node', detail: null, model: null, width: options.width, n, views: 2 * n, warmup: options.warmup,
     steps: options.steps, imagesPerSecond: null, imagesPerSecondBest: null, stepMsMedian: null, stepMsMin: null, stepMsMax: null,
     firstLoss: null, lastLoss: null, tensorsStable: null, parameterCount: null, pytorchSpeedup: null,
-    notices: [], error: null,
+    kernels: options.kernels, filterGradientLayers: null, notices: [], error: null,
   };
   try {
     const selected = await selectNodeBackend(backend);
     result.backend = selected.name;
     result.detail = selected.detail;
     result.notices.push(...selected.notices);
+    // Every backend the bench starts registers the project's kernels; put tfjs's back when asked.
+    registerTrainingKernels(selected.name);
+    if (options.kernels === 'stock') {
+      const { keptProjectKernels } = restoreStockKernels(selected.name);
+      if (keptProjectKernels.length > 0) {
+        result.notices.push(`stock kernels, except ${keptProjectKernels.join(', ')}: tfjs ${selected.name} has none`);
+      }
+    }
   } catch (error) {
     result.error = (error as Error).message;
     return result;
@@ -230,6 +305,11 @@ async function benchBackend(backend: string, options: BenchOptions): Promise<Bac
     result.notices.push(`cpu measured at N=${n} (--cpu-n), not ${options.n}: the cpu backend is ~50x slower than wasm`);
   }
   log(`${backend}: ${result.detail}; ${options.model} ResNet-18 w=${options.width}, N=${n} (${2 * n} views)`);
+  if (options.kernelLayers === 'only') {
+    log(`  Conv2DBackpropFilter variants per layer (batch ${2 * n})`);
+    result.filterGradientLayers = await benchFilterGradientKernels({ widthMultiplier: options.width, batch: 2 * n, repetitions: 3 });
+    return result;
+  }
   let model = options.model;
   try {
     Object.assign(result, await measureStep(model, options, n));
@@ -251,6 +331,10 @@ async function benchBackend(backend: string, options: BenchOptions): Promise<Bac
     }
   }
   result.model = model;
+  if (options.kernelLayers) {
+    log(`  Conv2DBackpropFilter variants per layer (batch ${2 * n})`);
+    result.filterGradientLayers = await benchFilterGradientKernels({ widthMultiplier: options.width, batch: 2 * n, repetitions: 3 });
+  }
   return result;
 }
 
@@ -327,33 +411,54 @@ function machineInfo(): BenchReport['machine'] {
   };
 }
 
+function where(r: BackendResult): string {
+  return r.environment === 'node' ? 'node' : 'browser';
+}
+
+/** A browser worker's result in the Node report's shape (exported for tests). */
+export function fromBrowserResult(r: BrowserBenchResult, browser: string): BackendResult {
+  return {
+    backend: r.backend, environment: `browser (${browser})`, detail: r.detail, model: r.model, width: r.width, n: r.n,
+    views: r.views, warmup: r.warmup, steps: r.steps, imagesPerSecond: r.imagesPerSecond,
+    imagesPerSecondBest: r.imagesPerSecondBest, stepMsMedian: r.stepMsMedian, stepMsMin: r.stepMsMin, stepMsMax: r.stepMsMax,
+    firstLoss: r.firstLoss, lastLoss: r.lastLoss, tensorsStable: r.tensorsStable, parameterCount: r.parameterCount,
+    pytorchSpeedup: null, kernels: r.kernels, filterGradientLayers: r.filterGradientLayers,
+    notices: [...(r.firstStepMs !== null ? [`first step ${Math.round(r.firstStepMs)} ms (one-time setup included: shader compilation on GPU backends)`] : []), ...r.notices],
+    error: r.error,
+  };
+}
+
 function formatTable(report: BenchReport): string {
   const m = report.machine;
   const lines = [
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; node ${m.node}, tfjs ${m.tfjs}; ` +
       `load average ${m.loadAverage.join(' ')}`,
     '',
-    'backend      model        width    N   views   images/s  (best)   median ms   loss first→last   vs PyTorch (median)',
+    'backend      where     model        width    N   views   images/s  (best)   median ms   loss first→last   vs PyTorch (median)',
   ];
   for (const r of report.results) {
     if (r.error !== null) {
-      lines.push(`${r.backend.padEnd(12)} error: ${r.error}`);
+      lines.push(`${r.backend.padEnd(12)} ${where(r).padEnd(9)} error: ${r.error}`);
+      continue;
+    }
+    if (r.imagesPerSecond === null) {
+      lines.push(`${r.backend.padEnd(12)} ${where(r).padEnd(9)} (no training step: --kernel-layers-only)`);
       continue;
     }
     const speedup = r.pytorchSpeedup === null ? '—'
       : Object.entries(r.pytorchSpeedup)
         .map(([t, x]) => (x >= 1 ? `${x.toFixed(1)}x slower` : `${(1 / x).toFixed(1)}x faster`) + ` (${t})`).join(', ');
     lines.push([
-      r.backend.padEnd(12), (r.model ?? '').padEnd(11), String(r.width).padStart(6), String(r.n).padStart(4),
+      r.backend.padEnd(12), where(r).padEnd(9), (r.model ?? '').padEnd(11), String(r.width).padStart(6), String(r.n).padStart(4),
       String(r.views).padStart(7), r.imagesPerSecond!.toFixed(1).padStart(10), `(${r.imagesPerSecondBest!.toFixed(1)})`.padStart(8),
       r.stepMsMedian!.toFixed(0).padStart(11),
-      `${r.firstLoss!.toFixed(3)}→${r.lastLoss!.toFixed(3)}`.padStart(17), `  ${speedup}`,
+      `${r.firstLoss!.toFixed(3)}→${r.lastLoss!.toFixed(3)}`.padStart(17), `  ${speedup}${r.kernels === 'stock' ? ' [stock tfjs kernels]' : ''}`,
     ].join(' '));
   }
   if (report.reference !== null) {
     for (const run of report.reference.runs) {
       lines.push([
-        'pytorch-cpu'.padEnd(12), `torch ${report.reference.torch}`.slice(0, 11).padEnd(11),
+        'pytorch-cpu'.padEnd(12), 'python'.padEnd(9), `torch ${report.reference.torch}`.slice(0, 11).padEnd(11),
         String(report.reference.width).padStart(6), String(report.reference.n).padStart(4), String(2 * report.reference.n).padStart(7),
         (run.imagesPerSecond === null ? 'error' : run.imagesPerSecond.toFixed(1)).padStart(10),
         (run.imagesPerSecondBest === null ? '' : `(${run.imagesPerSecondBest.toFixed(1)})`).padStart(8),
@@ -362,13 +467,39 @@ function formatTable(report: BenchReport): string {
       ].join(' '));
     }
   }
-  const notes = [...report.results.flatMap((r) => r.notices.map((n) => `${r.backend}: ${n}`)), ...report.notes];
+  const notes = [...report.results.flatMap((r) => r.notices.map((n) => `${r.backend}${r.environment === 'node' ? '' : ' (browser)'}: ${n}`)), ...report.notes];
+  for (const r of report.results) {
+    if (r.filterGradientLayers === null) continue;
+    lines.push('', `Conv2DBackpropFilter per layer, ${r.backend} (${where(r)}), batch ${2 * r.n}: median ms (relative difference from the first variant)`);
+    for (const layer of r.filterGradientLayers) {
+      const cells = layer.timings.map((t) => `${t.variant} ${t.msMedian === null ? `— (${t.error})`
+        : `${t.msMedian.toFixed(1)}${t.relativeDifference === null ? '' : ` (${t.relativeDifference.toExponential(0)})`}`}`);
+      lines.push(`  ${layer.layer.name.padEnd(24)} ${layer.gflop.toFixed(3).padStart(7)} GFLOP   ${cells.join(' · ')}`);
+    }
+  }
   if (report.inputPipeline !== null) {
     const p = report.inputPipeline;
     lines.push('', `input pipeline (JPEG decode + ${p.trainCrop} crop to ${p.imageSize} px, ${p.workers} worker threads, ${p.source}): ${p.imagesPerSecond.toFixed(1)} images/s`);
   }
   if (notes.length > 0) lines.push('', ...notes.map((n) => `note: ${n}`));
   return lines.join('\n');
+}
+
+async function browserResults(options: BenchOptions, notes: string[]): Promise<BackendResult[]> {
+  // Loaded only when asked for: Playwright and Vite are heavy, and the Node bench needs neither.
+  const { runBrowserBench } = await import('./browserBench');
+  const run = await runBrowserBench({
+    backends: options.browserBackends, width: options.width, n: options.n, cpuN: options.cpuN, steps: options.steps,
+    warmup: options.warmup, model: options.model, wasmThreads: options.browserWasmThreads, timeoutSeconds: options.browserTimeout,
+    kernels: options.kernels, kernelLayers: options.kernelLayers,
+  }, log);
+  notes.push(`browser: ${run.browser}, headless, one fresh Web Worker per backend, crossOriginIsolated ${run.crossOriginIsolated}`);
+  const wasm = run.results.find((r) => r.backend === 'wasm' && r.error === null);
+  if (wasm) {
+    notes.push(`browser wasm ran with ${wasm.wasmThreads} XNNPACK thread(s)` +
+      (wasm.wasmThreads !== null && wasm.wasmThreads > 1 ? ' (threaded binary: the page is cross-origin isolated)' : ''));
+  }
+  return run.results.map((r) => fromBrowserResult(r, run.browser));
 }
 
 export async function runBench(argv: string[]): Promise<BenchReport | null> {
@@ -378,10 +509,13 @@ export async function runBench(argv: string[]): Promise<BenchReport | null> {
     return null;
   }
   const notes: string[] = [];
-  const backends = options.backends ?? (await availableNodeBackends());
   const results: BackendResult[] = [];
-  for (const backend of backends) results.push(await benchBackend(backend, options));
-  const reference = options.torch ? runTorchReference(options, notes) : null;
+  if (options.browser !== 'only') {
+    const backends = options.backends ?? (await availableNodeBackends());
+    for (const backend of backends) results.push(await benchBackend(backend, options));
+  }
+  if (options.browser !== 'no') results.push(...(await browserResults(options, notes)));
+  const reference = options.torch && options.browser !== 'only' ? runTorchReference(options, notes) : null;
   if (reference !== null) {
     for (const r of results) {
       if (r.imagesPerSecond === null || r.n !== reference.n) continue;
@@ -390,12 +524,12 @@ export async function runBench(argv: string[]): Promise<BenchReport | null> {
         .map((run) => [`${run.threads} thread${run.threads === 1 ? '' : 's'}`, run.imagesPerSecond! / r.imagesPerSecond!]));
     }
   }
-  if (results.some((r) => r.backend === 'wasm')) {
+  if (results.some((r) => r.backend === 'wasm' && r.environment === 'node')) {
     notes.push('wasm in Node is single-threaded (tfjs disables its threaded build outside cross-origin-isolated browsers)');
   }
   if (options.steps < 10) notes.push(`only ${options.steps} timed steps: the reference definition asks for at least 10`);
   let inputPipeline: LoaderBenchResult | null = null;
-  if (options.loader) {
+  if (options.loader && options.browser !== 'only') {
     try {
       log('input pipeline: decoding synthetic ImageNet-sized JPEGs in the worker pool…');
       inputPipeline = await benchImageLoader({ batches: 4 });

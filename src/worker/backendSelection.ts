@@ -25,7 +25,7 @@ interface GpuLike {
   requestAdapter(): Promise<GpuAdapterLike | null>;
 }
 
-async function webgpuAdapterName(): Promise<string | null> {
+export async function webgpuAdapterName(): Promise<string | null> {
   const gpu = (self.navigator as Navigator & { gpu?: GpuLike }).gpu;
   if (!gpu) return null;
   const adapter = await gpu.requestAdapter();
@@ -35,7 +35,7 @@ async function webgpuAdapterName(): Promise<string | null> {
   return parts.length ? [...new Set(parts)].join(' · ') : null;
 }
 
-function webglRendererName(): string | null {
+export function webglRendererName(): string | null {
   try {
     const canvas = new OffscreenCanvas(1, 1);
     const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
@@ -55,7 +55,8 @@ async function whyWebgpuIsMissing(): Promise<string> {
   return adapter ? 'the WebGPU backend failed to initialise' : 'no WebGPU adapter is available';
 }
 
-async function tryBackend(name: BackendName): Promise<{ ok: true } | { ok: false; reason: string }> {
+/** Starts exactly `name` (no fallback) and checks it can run a kernel. */
+export async function tryBackend(name: BackendName): Promise<{ ok: true } | { ok: false; reason: string }> {
   try {
     if (name === 'webgpu') {
       // Ask first: tfjs would otherwise log a stack trace for a browser without WebGPU.

@@ -216,7 +216,7 @@ describe('registration', () => {
   });
 
   it('does nothing for backends that need nothing', () => {
-    expect(registerTrainingKernels('webgl')).toEqual([]);
+    expect(registerTrainingKernels('tensorflow')).toEqual([]);
   });
 
   it('rejects NCHW data with a clear message', async () => {

@@ -92,14 +92,21 @@ function filterGradientByTaps(caller: KernelCaller, x: tf.TensorInfo, dy: tf.Ten
     for (const tap of plan.taps) {
       const size = tap.end.map((end, axis) => end - tap.begin[axis]);
       const isWholeInput = !strided && size.every((s, axis) => s === padded.shape[axis]);
-      const pixels = isWholeInput ? padded : keep(strided
+      const pixels = isWholeInput ? padded : (strided
         ? caller.run(tf.StridedSlice, { x: padded }, {
           begin: tap.begin, end: tap.end, strides: [1, g.strideHeight, g.strideWidth, 1],
           beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
         })
         : caller.run(tf.Slice, { x: padded }, { begin: tap.begin, size }));
-      const grouped = keep(caller.run(tf.Reshape, { x: pixels }, { shape: [plan.groups, perGroup, g.inChannels] }));
-      partials.push(keep(caller.run(tf.BatchMatMul, { a: grouped, b: dyGrouped }, { transposeA: true, transposeB: false })));
+      // Each tap's pixels are as large as x: freed at once rather than KH·KW copies held together.
+      const transient = pixels === padded ? [] : [pixels];
+      try {
+        const grouped = caller.run(tf.Reshape, { x: pixels }, { shape: [plan.groups, perGroup, g.inChannels] });
+        transient.push(grouped);
+        partials.push(keep(caller.run(tf.BatchMatMul, { a: grouped, b: dyGrouped }, { transposeA: true, transposeB: false })));
+      } finally {
+        caller.release(...transient);
+      }
     }
     // [G, taps·Ci, Co]: the tap-major row order is the filter's [KH, KW, Ci] layout.
     const stacked = partials.length === 1 ? partials[0]

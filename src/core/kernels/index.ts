@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpuConv2dBackpropFilter } from './cpuConvGradients';
+import { conv2dBackpropFilterByTapGemms } from './filterGradientByTaps';
 import { registerTrainingGradients, restoreStockGradients } from './trainingGradients';
 import { conv2dBackpropFilterViaForwardConv, conv2dBackpropInputViaForwardConv } from './wasmConvGradients';
 
@@ -11,7 +12,11 @@ export { registerTrainingGradients, restoreStockGradients } from './trainingGrad
  *   replaced by forward convs (XNNPack) over rearranged operands.
  * - cpu: the stock Conv2DBackpropFilter is an index-heavy loop (>90% of a training step); replaced
  *   by a loop over contiguous channel rows.
- * Other backends (webgl, webgpu, tensorflow) keep their kernels. For every backend, the gradients
+ * - webgpu, webgl: the stock Conv2DBackpropFilter runs one thread per filter element, each looping
+ *   over the whole batch (85% of an H200's step time in ../shared/gpu/README.md); replaced by one
+ *   split-K batched GEMM per filter tap (filterGradientByTaps.ts), which tfjs's tiled matmul runs
+ *   with thousands of workgroups. Measured in Chromium on SwiftShader only (BENCHMARKS.md).
+ * tensorflow (tfjs-node) keeps its kernels. For every backend, the gradients
  * of FusedBatchNorm, Mean and Sum are replaced by broadcasting ones (see trainingGradients.ts).
  */
 const overridesByBackend: Record<string, (stock: StockLookup) => tf.KernelConfig[]> = {
@@ -20,6 +25,8 @@ const overridesByBackend: Record<string, (stock: StockLookup) => tf.KernelConfig
     conv2dBackpropInputViaForwardConv('wasm', stock.required(tf.Conv2DBackpropInput)),
   ],
   cpu: () => [cpuConv2dBackpropFilter('cpu')],
+  webgpu: () => [conv2dBackpropFilterByTapGemms('webgpu')],
+  webgl: () => [conv2dBackpropFilterByTapGemms('webgl')],
 };
 
 interface StockLookup {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { ntXentLoss } from '../core/loss';
-import { SgdMomentum } from '../core/optim';
-import { SimclrModel } from '../core/model/index';
+import { ntXentLoss } from '../loss';
+import { SgdMomentum } from '../optim';
+import { SimclrModel } from '../model/index';
 
 /**
  * The benchmark's reference step (../shared/gpu/README.md): CIFAR ResNet-18 with channels × w, BN +

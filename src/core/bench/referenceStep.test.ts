@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerTrainingKernels } from '../core/kernels/index';
-import { startWasmBackendForTests } from '../core/kernels/testing';
+import { registerTrainingKernels } from '../kernels/index';
+import { startWasmBackendForTests } from '../kernels/testing';
 import { createReferenceStep } from './referenceStep';
 
 beforeAll(async () => {

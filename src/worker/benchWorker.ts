@@ -1,0 +1,221 @@
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { createReferenceStep, type ReferenceModelKind } from '../core/bench/referenceStep';
+import { benchFilterGradientKernels, type LayerKernelReport } from '../core/bench/kernelBench';
+import { registerTrainingKernels, restoreStockKernels } from '../core/kernels';
+import { backendNames, type BackendName } from './api';
+// Importing backendSelection also points tfjs at the bundled wasm binaries (threaded one included).
+import { tryBackend, webglRendererName, webgpuAdapterName } from './backendSelection';
+
+/**
+ * The browser half of `npm run bench -- --browser`: the reference SimCLR step
+ * (src/core/bench/referenceStep.ts) on exactly one backend, in a worker like the lab's. The page
+ * starts one worker per backend, so backends never share memory, compiled shaders or kernel state.
+ */
+export interface BrowserBenchOptions {
+  backend: BackendName;
+  widthMultiplier: number;
+  n: number;
+  steps: number;
+  warmup: number;
+  model: ReferenceModelKind;
+  /** wasm only: XNNPACK threads to start; absent: tfjs's own choice (half the logical cores, at most 8). */
+  threads?: number;
+  /** 'stock': tfjs's kernels and gradients as shipped (the "before"); default: the project's. */
+  kernels?: 'project' | 'stock';
+  /** Also time the Conv2DBackpropFilter variants on each ResNet-18 conv shape ('only': just those). */
+  filterGradientLayers?: boolean | 'only';
+}
+
+export interface BrowserBenchResult {
+  backend: string;
+  /** Adapter (webgpu), renderer (webgl), or SIMD / threads / isolation (wasm). */
+  detail: string | null;
+  model: ReferenceModelKind | null;
+  width: number;
+  n: number;
+  views: number;
+  warmup: number;
+  steps: number;
+  imagesPerSecond: number | null;
+  imagesPerSecondBest: number | null;
+  stepMsMedian: number | null;
+  stepMsMin: number | null;
+  stepMsMax: number | null;
+  firstLoss: number | null;
+  lastLoss: number | null;
+  /** Live tensors were the same before and after the timed steps. */
+  tensorsStable: boolean | null;
+  parameterCount: number | null;
+  /** The very first step, warm-up or not: shader compilation and first allocations land here. */
+  firstStepMs: number | null;
+  /** wasm: XNNPACK threads tfjs actually started (1 = the single-threaded binary or one thread). */
+  wasmThreads: number | null;
+  wasmSimd: boolean | null;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  kernels: 'project' | 'stock';
+  filterGradientLayers: LayerKernelReport[] | null;
+  notices: string[];
+  error: string | null;
+}
+
+export interface BenchWorkerApi {
+  run(options: BrowserBenchOptions, onProgress?: (message: string) => void): Promise<BrowserBenchResult>;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function checkOptions(options: BrowserBenchOptions): void {
+  const positiveInteger = (name: string, value: number, min: number) => {
+    if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${value}`);
+  };
+  if (!(backendNames as readonly string[]).includes(options.backend)) {
+    throw new Error(`unknown backend '${options.backend}' (browser backends: ${backendNames.join(', ')})`);
+  }
+  if (!(Number.isFinite(options.widthMultiplier) && options.widthMultiplier > 0)) {
+    throw new Error(`widthMultiplier must be a number > 0, got ${options.widthMultiplier}`);
+  }
+  positiveInteger('n', options.n, 1);
+  positiveInteger('steps', options.steps, 1);
+  positiveInteger('warmup', options.warmup, 0);
+  if (options.threads !== undefined) positiveInteger('threads', options.threads, 1);
+  if (options.model !== 'simclr' && options.model !== 'torch-like') {
+    throw new Error(`model must be simclr or torch-like, got '${String(options.model)}'`);
+  }
+}
+
+type Measured = Pick<BrowserBenchResult, 'imagesPerSecond' | 'imagesPerSecondBest' | 'stepMsMedian' | 'stepMsMin' |
+  'stepMsMax' | 'firstLoss' | 'lastLoss' | 'tensorsStable' | 'parameterCount' | 'firstStepMs'>;
+
+async function measure(options: BrowserBenchOptions, model: ReferenceModelKind, progress: (m: string) => void): Promise<Measured> {
+  const step = createReferenceStep({ widthMultiplier: options.widthMultiplier, n: options.n, model });
+  try {
+    const times: number[] = [];
+    const losses: number[] = [];
+    let firstStepMs = 0;
+    let tensorsBefore = 0;
+    for (let i = 0; i < options.warmup + options.steps; i++) {
+      if (i === options.warmup) tensorsBefore = tf.memory().numTensors;
+      const start = performance.now();
+      const loss = await step.step();
+      const ms = performance.now() - start;
+      if (i === 0) firstStepMs = ms;
+      if (!Number.isFinite(loss)) throw new Error(`non-finite loss ${loss} at step ${i}`);
+      losses.push(loss);
+      const label = i < options.warmup ? `warm-up ${i + 1}/${options.warmup}` : `step ${i - options.warmup + 1}/${options.steps}`;
+      progress(`${options.backend}: ${label}: ${ms.toFixed(0)} ms, loss ${loss.toFixed(4)}`);
+      if (i >= options.warmup) times.push(ms);
+    }
+    const tensorsAfter = tf.memory().numTensors;
+    const med = median(times);
+    const views = 2 * options.n;
+    return {
+      imagesPerSecond: views / (med / 1000),
+      imagesPerSecondBest: views / (Math.min(...times) / 1000),
+      stepMsMedian: med,
+      stepMsMin: Math.min(...times),
+      stepMsMax: Math.max(...times),
+      firstLoss: losses[0],
+      lastLoss: losses[losses.length - 1],
+      tensorsStable: tensorsAfter === tensorsBefore,
+      parameterCount: step.parameterCount,
+      firstStepMs,
+    };
+  } finally {
+    step.dispose();
+  }
+}
+
+async function describeBackend(name: BackendName, result: BrowserBenchResult): Promise<string | null> {
+  if (name === 'webgpu') return webgpuAdapterName();
+  if (name === 'webgl') return webglRendererName();
+  if (name === 'wasm') {
+    result.wasmSimd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    result.wasmThreads = getThreadsCount();
+    const multithread = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+    return `${result.wasmSimd ? 'SIMD' : 'no SIMD'}, ${result.wasmThreads} thread${result.wasmThreads === 1 ? '' : 's'} ` +
+      `(${multithread ? 'threaded binary' : 'single-threaded binary'}), crossOriginIsolated ${self.crossOriginIsolated}`;
+  }
+  return 'plain JavaScript';
+}
+
+const api: BenchWorkerApi = {
+  async run(options, onProgress) {
+    const progress = (message: string) => {
+      // A page that went away must not fail the measurement.
+      void Promise.resolve(onProgress?.(message)).catch(() => undefined);
+    };
+    const n = Number(options?.n);
+    const result: BrowserBenchResult = {
+      backend: String(options?.backend), detail: null, model: null, width: Number(options?.widthMultiplier), n,
+      views: 2 * n, warmup: Number(options?.warmup), steps: Number(options?.steps), imagesPerSecond: null,
+      imagesPerSecondBest: null, stepMsMedian: null, stepMsMin: null, stepMsMax: null, firstLoss: null, lastLoss: null,
+      tensorsStable: null, parameterCount: null, firstStepMs: null, wasmThreads: null, wasmSimd: null,
+      crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: self.navigator.hardwareConcurrency,
+      kernels: options?.kernels === 'stock' ? 'stock' : 'project', filterGradientLayers: null, notices: [], error: null,
+    };
+    try {
+      checkOptions(options);
+      if (options.backend === 'wasm' && options.threads !== undefined) requestWasmThreads(options.threads);
+      const started = await tryBackend(options.backend);
+      if (!started.ok) throw new Error(`${options.backend} could not start: ${started.reason}`);
+      // Exactly what the lab does after picking a backend (wasm cannot train without these).
+      registerTrainingKernels(options.backend);
+      if (options.kernels === 'stock') {
+        const { keptProjectKernels } = restoreStockKernels(options.backend);
+        if (keptProjectKernels.length > 0) result.notices.push(`stock kernels, except ${keptProjectKernels.join(', ')}: tfjs ${options.backend} has none`);
+      }
+      result.detail = await describeBackend(options.backend, result);
+      if (options.backend === 'wasm' && options.threads !== undefined && result.wasmThreads !== options.threads) {
+        result.notices.push(`asked for ${options.threads} wasm threads, tfjs started ${result.wasmThreads}`);
+      }
+      progress(`${options.backend}: ${result.detail ?? ''}; ${options.model} ResNet-18 w=${options.widthMultiplier}, N=${options.n}`);
+      let model = options.model;
+      try {
+        if (options.filterGradientLayers !== 'only') Object.assign(result, await measure(options, model, progress));
+      } catch (error) {
+        if (model !== 'simclr') throw error;
+        // As the Node bench: rather measure the kernels with the reference network than nothing.
+        result.notices.push(`SimclrModel step failed (${message(error).split('\n')[0]}); measured the torch-like reference network instead`);
+        model = 'torch-like';
+        Object.assign(result, await measure(options, model, progress));
+      }
+      result.model = model;
+      if (options.filterGradientLayers) {
+        progress(`${options.backend}: Conv2DBackpropFilter variants per layer (batch ${2 * options.n})`);
+        result.filterGradientLayers = await benchFilterGradientKernels({ widthMultiplier: options.widthMultiplier, batch: 2 * options.n, repetitions: 3 });
+      }
+    } catch (error) {
+      result.error = message(error);
+    }
+    return result;
+  },
+};
+
+/**
+ * Must run before tf.setBackend('wasm'): tfjs reads both when it creates the backend. Its C++
+ * side caps XNNPACK's pool at navigator.hardwareConcurrency / 2 (it assumes two hyperthreads per
+ * core), so on a 2-core machine it never starts a second thread whatever setThreadsCount says.
+ * This worker exists only to measure, so it shows tfjs a core count that lets the request through.
+ */
+function requestWasmThreads(threads: number): void {
+  if (self.navigator.hardwareConcurrency < 2 * threads) {
+    Object.defineProperty(self.navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  }
+  setThreadsCount(threads);
+}
+
+function message(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  // tfjs's wasm init rejects with a plain {message} object.
+  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}
+
+Comlink.expose(api);
