@@ -5,7 +5,7 @@
  * images/s = 2N / median step time over `steps` steps after `warmup` warm-ups, awaiting the loss
  * every step. `--json` prints exactly one JSON object on stdout; progress goes to stderr.
  */
-import { benchImageLoader, type LoaderBenchResult } from '../server/benchImageLoader';
+import type { LoaderBenchResult } from '../server/benchImageLoader';
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { createReferenceStep, type ReferenceModelKind } from '../core/bench/refe
 import type { BrowserBenchResult } from '../worker/benchWorker';
 import type { BrowserBenchOptions } from './browserBench';
 import { benchFilterGradientKernels, type LayerKernelReport } from '../core/bench/kernelBench';
+import { memorySnapshot, type MemorySnapshot } from '../core/bench/memorySnapshot';
 import { registerTrainingKernels, restoreStockKernels } from '../core/kernels';
 
 export type KernelChoice = 'project' | 'stock';
@@ -100,6 +101,8 @@ export interface BackendResult {
   parameterCount: number | null;
   /** PyTorch images/s divided by this backend's (same width, N), at each measured thread count. */
   pytorchSpeedup: Record<string, number> | null;
+  /** After the timed steps: live tensor bytes and the backend's GPU allocation (pool included). */
+  memory: MemorySnapshot | null;
   /** 'project' or 'stock' (tfjs as shipped), as measured. */
   kernels: KernelChoice;
   /** --kernel-layers: per-layer timings of the filter-gradient variants on this backend. */
@@ -239,7 +242,7 @@ function log(message: string): void {
 
 async function measureStep(model: ReferenceModelKind, options: BenchOptions, n: number):
   Promise<Pick<BackendResult, 'stepMsMedian' | 'stepMsMin' | 'stepMsMax' | 'firstLoss' | 'lastLoss' |
-    'tensorsStable' | 'parameterCount' | 'imagesPerSecond' | 'imagesPerSecondBest'>> {
+    'tensorsStable' | 'parameterCount' | 'imagesPerSecond' | 'imagesPerSecondBest' | 'memory'>> {
   const step = createReferenceStep({ widthMultiplier: options.width, n, model });
   try {
     const times: number[] = [];
@@ -270,6 +273,7 @@ async function measureStep(model: ReferenceModelKind, options: BenchOptions, n: 
       lastLoss: losses[losses.length - 1],
       tensorsStable: tf.memory().numTensors === tensorsAtFirstTimedStep,
       parameterCount: step.parameterCount,
+      memory: await memorySnapshot(() => step.step()),
     };
   } finally {
     step.dispose();
@@ -282,7 +286,7 @@ async function benchBackend(backend: string, options: BenchOptions): Promise<Bac
     backend, environment: 'node', detail: null, model: null, width: options.width, n, views: 2 * n, warmup: options.warmup,
     steps: options.steps, imagesPerSecond: null, imagesPerSecondBest: null, stepMsMedian: null, stepMsMin: null, stepMsMax: null,
     firstLoss: null, lastLoss: null, tensorsStable: null, parameterCount: null, pytorchSpeedup: null,
-    kernels: options.kernels, filterGradientLayers: null, notices: [], error: null,
+    memory: null, kernels: options.kernels, filterGradientLayers: null, notices: [], error: null,
   };
   try {
     const selected = await selectNodeBackend(backend);
@@ -422,7 +426,7 @@ export function fromBrowserResult(r: BrowserBenchResult, browser: string): Backe
     views: r.views, warmup: r.warmup, steps: r.steps, imagesPerSecond: r.imagesPerSecond,
     imagesPerSecondBest: r.imagesPerSecondBest, stepMsMedian: r.stepMsMedian, stepMsMin: r.stepMsMin, stepMsMax: r.stepMsMax,
     firstLoss: r.firstLoss, lastLoss: r.lastLoss, tensorsStable: r.tensorsStable, parameterCount: r.parameterCount,
-    pytorchSpeedup: null, kernels: r.kernels, filterGradientLayers: r.filterGradientLayers,
+    pytorchSpeedup: null, memory: r.memory ?? null, kernels: r.kernels, filterGradientLayers: r.filterGradientLayers,
     notices: [...(r.firstStepMs !== null ? [`first step ${Math.round(r.firstStepMs)} ms (one-time setup included: shader compilation on GPU backends)`] : []), ...r.notices],
     error: r.error,
   };
@@ -468,6 +472,14 @@ function formatTable(report: BenchReport): string {
     }
   }
   const notes = [...report.results.flatMap((r) => r.notices.map((n) => `${r.backend}${r.environment === 'node' ? '' : ' (browser)'}: ${n}`)), ...report.notes];
+  for (const r of report.results) {
+    if (r.memory?.backendBytes == null) continue;
+    const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    const peak = r.memory.peakBytes;
+    lines.push(`memory ${r.backend} (${where(r)}): ${mb(r.memory.liveBytes)} live tensors between steps` +
+      (peak === null ? '' : `, ${mb(peak)} at the step's peak`) + `, ${mb(r.memory.backendBytes)} allocated on the GPU, pool included` +
+      (peak === null ? '' : ` (${(r.memory.backendBytes / Math.max(1, peak)).toFixed(1)}x the peak)`));
+  }
   for (const r of report.results) {
     if (r.filterGradientLayers === null) continue;
     lines.push('', `Conv2DBackpropFilter per layer, ${r.backend} (${where(r)}), batch ${2 * r.n}: median ms (relative difference from the first variant)`);
@@ -532,6 +544,8 @@ export async function runBench(argv: string[]): Promise<BenchReport | null> {
   if (options.loader && options.browser !== 'only') {
     try {
       log('input pipeline: decoding synthetic ImageNet-sized JPEGs in the worker pool…');
+      // Loaded only here: it needs sharp (native), which a bundled GPU-machine bench leaves out.
+      const { benchImageLoader } = await import('../server/benchImageLoader');
       inputPipeline = await benchImageLoader({ batches: 4 });
     } catch (error) {
       notes.push(`input-pipeline bench failed: ${(error as Error).message.split('\n')[0]}`);

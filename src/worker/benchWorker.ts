@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createReferenceStep, type ReferenceModelKind } from '../core/bench/referenceStep';
 import { benchFilterGradientKernels, type LayerKernelReport } from '../core/bench/kernelBench';
+import { memorySnapshot, type MemorySnapshot } from '../core/bench/memorySnapshot';
 import { registerTrainingKernels, restoreStockKernels } from '../core/kernels';
 import { backendNames, type BackendName } from './api';
 // Importing backendSelection also points tfjs at the bundled wasm binaries (threaded one included).
@@ -55,6 +56,8 @@ export interface BrowserBenchResult {
   wasmSimd: boolean | null;
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
+  /** After the timed steps: live tensor bytes and the backend's GPU allocation (pool included). */
+  memory?: MemorySnapshot | null;
   kernels: 'project' | 'stock';
   filterGradientLayers: LayerKernelReport[] | null;
   notices: string[];
@@ -91,7 +94,7 @@ function checkOptions(options: BrowserBenchOptions): void {
 }
 
 type Measured = Pick<BrowserBenchResult, 'imagesPerSecond' | 'imagesPerSecondBest' | 'stepMsMedian' | 'stepMsMin' |
-  'stepMsMax' | 'firstLoss' | 'lastLoss' | 'tensorsStable' | 'parameterCount' | 'firstStepMs'>;
+  'stepMsMax' | 'firstLoss' | 'lastLoss' | 'tensorsStable' | 'parameterCount' | 'firstStepMs' | 'memory'>;
 
 async function measure(options: BrowserBenchOptions, model: ReferenceModelKind, progress: (m: string) => void): Promise<Measured> {
   const step = createReferenceStep({ widthMultiplier: options.widthMultiplier, n: options.n, model });
@@ -126,6 +129,7 @@ async function measure(options: BrowserBenchOptions, model: ReferenceModelKind, 
       tensorsStable: tensorsAfter === tensorsBefore,
       parameterCount: step.parameterCount,
       firstStepMs,
+      memory: await memorySnapshot(() => step.step()),
     };
   } finally {
     step.dispose();
