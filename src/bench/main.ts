@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { ReferenceModelKind } from '../core/bench/referenceStep';
+import type { StepBenchSettings } from '../core/bench/measureSteps';
 import { backendNames, type BackendName } from '../worker/api';
 import type { BenchWorkerApi, BrowserBenchOptions, BrowserBenchResult } from '../worker/benchWorker';
 
@@ -8,14 +8,8 @@ import type { BenchWorkerApi, BrowserBenchOptions, BrowserBenchResult } from '..
  * Runs each backend in its own fresh worker, one after another, and publishes the results on
  * `window.__simclrBench` for Playwright.
  */
-interface PageOptions {
+interface PageOptions extends StepBenchSettings {
   backends: BackendName[];
-  width: number;
-  n: number;
-  cpuN: number;
-  steps: number;
-  warmup: number;
-  model: ReferenceModelKind;
   threads: number | undefined;
   kernels: 'project' | 'stock';
   filterGradientLayers: boolean | 'only';
@@ -96,7 +90,7 @@ function emptyResult(options: BrowserBenchOptions, error: string): BrowserBenchR
     backend: options.backend, detail: null, model: null, width: options.widthMultiplier, n: options.n, views: 2 * options.n,
     warmup: options.warmup, steps: options.steps, imagesPerSecond: null, imagesPerSecondBest: null, stepMsMedian: null,
     stepMsMin: null, stepMsMax: null, firstLoss: null, lastLoss: null, tensorsStable: null, parameterCount: null,
-    firstStepMs: null, wasmThreads: null, wasmSimd: null, crossOriginIsolated: self.crossOriginIsolated,
+    firstStepMs: null, memory: null, wasmThreads: null, wasmSimd: null, crossOriginIsolated: self.crossOriginIsolated,
     hardwareConcurrency: navigator.hardwareConcurrency, kernels: options.kernels ?? 'project', filterGradientLayers: null,
     notices: [], error,
   };

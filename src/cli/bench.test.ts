@@ -87,7 +87,7 @@ describe('npm run bench', () => {
       backend: 'wasm', detail: 'SIMD, 2 threads', model: 'simclr', width: 0.25, n: 64, views: 128, warmup: 3, steps: 10,
       imagesPerSecond: 60, imagesPerSecondBest: 70, stepMsMedian: 2133, stepMsMin: 1829, stepMsMax: 2500, firstLoss: 4.9,
       lastLoss: 3.1, tensorsStable: true, parameterCount: 749_000, firstStepMs: 3000, wasmThreads: 2, wasmSimd: true,
-      crossOriginIsolated: true, hardwareConcurrency: 2, kernels: 'stock', filterGradientLayers: null, notices: [], error: null,
+      crossOriginIsolated: true, hardwareConcurrency: 2, kernels: 'stock', filterGradientLayers: null, memory: null, notices: [], error: null,
     }, 'Chromium 156.0.8078.108');
     expect(result).toMatchObject({ backend: 'wasm', environment: 'browser (Chromium 156.0.8078.108)', imagesPerSecond: 60, pytorchSpeedup: null, kernels: 'stock' });
     expect(result.notices.join(' ')).toMatch(/first step 3000 ms/);

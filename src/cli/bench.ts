@@ -14,11 +14,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableNodeBackends, selectNodeBackend } from './backend';
-import { createReferenceStep, type ReferenceModelKind } from '../core/bench/referenceStep';
 import type { BrowserBenchResult } from '../worker/benchWorker';
 import type { BrowserBenchOptions } from './browserBench';
-import { benchFilterGradientKernels, type LayerKernelReport } from '../core/bench/kernelBench';
-import { memorySnapshot, type MemorySnapshot } from '../core/bench/memorySnapshot';
+import { benchFilterGradientKernels } from '../core/bench/kernelBench';
+import { measureReferenceSteps, type BackendRunResult, type StepBenchSettings } from '../core/bench/measureSteps';
 import { registerTrainingKernels, restoreStockKernels } from '../core/kernels';
 
 export type KernelChoice = 'project' | 'stock';
@@ -56,14 +55,8 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--backends LIST] [--width W
                        forward-conv) on each ResNet-18 conv shape at 2N views, per backend
   --kernel-layers-only the per-layer timings without the training step`;
 
-interface BenchOptions {
+interface BenchOptions extends StepBenchSettings {
   backends: string[] | null;
-  width: number;
-  n: number;
-  cpuN: number;
-  steps: number;
-  warmup: number;
-  model: ReferenceModelKind;
   torchThreads: number[];
   torch: boolean;
   loader: boolean;
@@ -77,38 +70,11 @@ interface BenchOptions {
   kernelLayers: boolean | 'only';
 }
 
-export interface BackendResult {
-  backend: string;
+export interface BackendResult extends BackendRunResult {
   /** 'node', or 'browser (Chromium <version>)' for `--browser` results (a Web Worker of the bench page). */
   environment: string;
-  detail: string | null;
-  model: ReferenceModelKind | null;
-  width: number;
-  n: number;
-  views: number;
-  warmup: number;
-  steps: number;
-  imagesPerSecond: number | null;
-  /** 2N / fastest step: on a shared machine, closer to what the backend can do undisturbed. */
-  imagesPerSecondBest: number | null;
-  stepMsMedian: number | null;
-  stepMsMin: number | null;
-  stepMsMax: number | null;
-  firstLoss: number | null;
-  lastLoss: number | null;
-  /** Live tensors did not grow between the first timed step and the last. */
-  tensorsStable: boolean | null;
-  parameterCount: number | null;
   /** PyTorch images/s divided by this backend's (same width, N), at each measured thread count. */
   pytorchSpeedup: Record<string, number> | null;
-  /** After the timed steps: live tensor bytes and the backend's GPU allocation (pool included). */
-  memory: MemorySnapshot | null;
-  /** 'project' or 'stock' (tfjs as shipped), as measured. */
-  kernels: KernelChoice;
-  /** --kernel-layers: per-layer timings of the filter-gradient variants on this backend. */
-  filterGradientLayers: LayerKernelReport[] | null;
-  notices: string[];
-  error: string | null;
 }
 
 export interface TorchRun {
@@ -230,54 +196,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
-}
-
-async function measureStep(model: ReferenceModelKind, options: BenchOptions, n: number):
-  Promise<Pick<BackendResult, 'stepMsMedian' | 'stepMsMin' | 'stepMsMax' | 'firstLoss' | 'lastLoss' |
-    'tensorsStable' | 'parameterCount' | 'imagesPerSecond' | 'imagesPerSecondBest' | 'memory'>> {
-  const step = createReferenceStep({ widthMultiplier: options.width, n, model });
-  try {
-    const times: number[] = [];
-    const losses: number[] = [];
-    let tensorsAtFirstTimedStep = 0;
-    for (let i = 0; i < options.warmup + options.steps; i++) {
-      const start = performance.now();
-      const loss = await step.step();
-      const ms = performance.now() - start;
-      losses.push(loss);
-      if (!Number.isFinite(loss)) throw new Error(`non-finite loss ${loss} at step ${i}`);
-      if (i < options.warmup) {
-        log(`  warm-up ${i + 1}/${options.warmup}: ${ms.toFixed(0)} ms, loss ${loss.toFixed(4)}`);
-        continue;
-      }
-      if (i === options.warmup) tensorsAtFirstTimedStep = tf.memory().numTensors;
-      times.push(ms);
-      log(`  step ${i - options.warmup + 1}/${options.steps}: ${ms.toFixed(0)} ms, loss ${loss.toFixed(4)}`);
-    }
-    const med = median(times);
-    return {
-      imagesPerSecond: (2 * n) / (med / 1000),
-      imagesPerSecondBest: (2 * n) / (Math.min(...times) / 1000),
-      stepMsMedian: med,
-      stepMsMin: Math.min(...times),
-      stepMsMax: Math.max(...times),
-      firstLoss: losses[0],
-      lastLoss: losses[losses.length - 1],
-      tensorsStable: tf.memory().numTensors === tensorsAtFirstTimedStep,
-      parameterCount: step.parameterCount,
-      memory: await memorySnapshot(() => step.step()),
-    };
-  } finally {
-    step.dispose();
-  }
 }
 
 async function benchBackend(backend: string, options: BenchOptions): Promise<BackendResult> {
@@ -285,7 +206,7 @@ async function benchBackend(backend: string, options: BenchOptions): Promise<Bac
   const result: BackendResult = {
     backend, environment: 'node', detail: null, model: null, width: options.width, n, views: 2 * n, warmup: options.warmup,
     steps: options.steps, imagesPerSecond: null, imagesPerSecondBest: null, stepMsMedian: null, stepMsMin: null, stepMsMax: null,
-    firstLoss: null, lastLoss: null, tensorsStable: null, parameterCount: null, pytorchSpeedup: null,
+    firstLoss: null, lastLoss: null, tensorsStable: null, parameterCount: null, firstStepMs: null, pytorchSpeedup: null,
     memory: null, kernels: options.kernels, filterGradientLayers: null, notices: [], error: null,
   };
   try {
@@ -316,7 +237,7 @@ async function benchBackend(backend: string, options: BenchOptions): Promise<Bac
   }
   let model = options.model;
   try {
-    Object.assign(result, await measureStep(model, options, n));
+    Object.assign(result, await measureReferenceSteps({ width: options.width, n, steps: options.steps, warmup: options.warmup, model }, (m) => log(`  ${m}`)));
   } catch (error) {
     if (model !== 'simclr') {
       result.error = (error as Error).message;
@@ -328,7 +249,7 @@ async function benchBackend(backend: string, options: BenchOptions): Promise<Bac
     log(`  ${result.notices[result.notices.length - 1]}`);
     model = 'torch-like';
     try {
-      Object.assign(result, await measureStep(model, options, n));
+      Object.assign(result, await measureReferenceSteps({ width: options.width, n, steps: options.steps, warmup: options.warmup, model }, (m) => log(`  ${m}`)));
     } catch (second) {
       result.error = (second as Error).message;
       return result;
@@ -425,8 +346,8 @@ export function fromBrowserResult(r: BrowserBenchResult, browser: string): Backe
     backend: r.backend, environment: `browser (${browser})`, detail: r.detail, model: r.model, width: r.width, n: r.n,
     views: r.views, warmup: r.warmup, steps: r.steps, imagesPerSecond: r.imagesPerSecond,
     imagesPerSecondBest: r.imagesPerSecondBest, stepMsMedian: r.stepMsMedian, stepMsMin: r.stepMsMin, stepMsMax: r.stepMsMax,
-    firstLoss: r.firstLoss, lastLoss: r.lastLoss, tensorsStable: r.tensorsStable, parameterCount: r.parameterCount,
-    pytorchSpeedup: null, memory: r.memory ?? null, kernels: r.kernels, filterGradientLayers: r.filterGradientLayers,
+    firstLoss: r.firstLoss, lastLoss: r.lastLoss, tensorsStable: r.tensorsStable, parameterCount: r.parameterCount, firstStepMs: r.firstStepMs,
+    pytorchSpeedup: null, memory: r.memory, kernels: r.kernels, filterGradientLayers: r.filterGradientLayers,
     notices: [...(r.firstStepMs !== null ? [`first step ${Math.round(r.firstStepMs)} ms (one-time setup included: shader compilation on GPU backends)`] : []), ...r.notices],
     error: r.error,
   };

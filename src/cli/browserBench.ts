@@ -10,20 +10,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
-import type { ReferenceModelKind } from '../core/bench/referenceStep';
+import type { StepBenchSettings } from '../core/bench/measureSteps';
 import type { BenchPageState } from '../bench/main';
 import type { BrowserBenchResult } from '../worker/benchWorker';
 
 export const browserBackendNames = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
 
-export interface BrowserBenchOptions {
+export interface BrowserBenchOptions extends StepBenchSettings {
   backends: string[];
-  width: number;
-  n: number;
-  cpuN: number;
-  steps: number;
-  warmup: number;
-  model: ReferenceModelKind;
   /** XNNPACK threads for wasm; null: one per logical core; 'tfjs': tfjs's own choice. */
   wasmThreads: number | 'tfjs' | null;
   /** Per backend, in seconds: the page stops a worker that has not answered by then. */

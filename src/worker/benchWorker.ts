@@ -1,9 +1,9 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { createReferenceStep, type ReferenceModelKind } from '../core/bench/referenceStep';
-import { benchFilterGradientKernels, type LayerKernelReport } from '../core/bench/kernelBench';
-import { memorySnapshot, type MemorySnapshot } from '../core/bench/memorySnapshot';
+import type { ReferenceModelKind } from '../core/bench/referenceStep';
+import { benchFilterGradientKernels } from '../core/bench/kernelBench';
+import { measureReferenceSteps, type BackendRunResult } from '../core/bench/measureSteps';
 import { registerTrainingKernels, restoreStockKernels } from '../core/kernels';
 import { backendNames, type BackendName } from './api';
 // Importing backendSelection also points tfjs at the bundled wasm binaries (threaded one included).
@@ -29,49 +29,16 @@ export interface BrowserBenchOptions {
   filterGradientLayers?: boolean | 'only';
 }
 
-export interface BrowserBenchResult {
-  backend: string;
-  /** Adapter (webgpu), renderer (webgl), or SIMD / threads / isolation (wasm). */
-  detail: string | null;
-  model: ReferenceModelKind | null;
-  width: number;
-  n: number;
-  views: number;
-  warmup: number;
-  steps: number;
-  imagesPerSecond: number | null;
-  imagesPerSecondBest: number | null;
-  stepMsMedian: number | null;
-  stepMsMin: number | null;
-  stepMsMax: number | null;
-  firstLoss: number | null;
-  lastLoss: number | null;
-  /** Live tensors were the same before and after the timed steps. */
-  tensorsStable: boolean | null;
-  parameterCount: number | null;
-  /** The very first step, warm-up or not: shader compilation and first allocations land here. */
-  firstStepMs: number | null;
+export interface BrowserBenchResult extends BackendRunResult {
   /** wasm: XNNPACK threads tfjs actually started (1 = the single-threaded binary or one thread). */
   wasmThreads: number | null;
   wasmSimd: boolean | null;
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
-  /** After the timed steps: live tensor bytes and the backend's GPU allocation (pool included). */
-  memory?: MemorySnapshot | null;
-  kernels: 'project' | 'stock';
-  filterGradientLayers: LayerKernelReport[] | null;
-  notices: string[];
-  error: string | null;
 }
 
 export interface BenchWorkerApi {
   run(options: BrowserBenchOptions, onProgress?: (message: string) => void): Promise<BrowserBenchResult>;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function checkOptions(options: BrowserBenchOptions): void {
@@ -90,49 +57,6 @@ function checkOptions(options: BrowserBenchOptions): void {
   if (options.threads !== undefined) positiveInteger('threads', options.threads, 1);
   if (options.model !== 'simclr' && options.model !== 'torch-like') {
     throw new Error(`model must be simclr or torch-like, got '${String(options.model)}'`);
-  }
-}
-
-type Measured = Pick<BrowserBenchResult, 'imagesPerSecond' | 'imagesPerSecondBest' | 'stepMsMedian' | 'stepMsMin' |
-  'stepMsMax' | 'firstLoss' | 'lastLoss' | 'tensorsStable' | 'parameterCount' | 'firstStepMs' | 'memory'>;
-
-async function measure(options: BrowserBenchOptions, model: ReferenceModelKind, progress: (m: string) => void): Promise<Measured> {
-  const step = createReferenceStep({ widthMultiplier: options.widthMultiplier, n: options.n, model });
-  try {
-    const times: number[] = [];
-    const losses: number[] = [];
-    let firstStepMs = 0;
-    let tensorsBefore = 0;
-    for (let i = 0; i < options.warmup + options.steps; i++) {
-      if (i === options.warmup) tensorsBefore = tf.memory().numTensors;
-      const start = performance.now();
-      const loss = await step.step();
-      const ms = performance.now() - start;
-      if (i === 0) firstStepMs = ms;
-      if (!Number.isFinite(loss)) throw new Error(`non-finite loss ${loss} at step ${i}`);
-      losses.push(loss);
-      const label = i < options.warmup ? `warm-up ${i + 1}/${options.warmup}` : `step ${i - options.warmup + 1}/${options.steps}`;
-      progress(`${options.backend}: ${label}: ${ms.toFixed(0)} ms, loss ${loss.toFixed(4)}`);
-      if (i >= options.warmup) times.push(ms);
-    }
-    const tensorsAfter = tf.memory().numTensors;
-    const med = median(times);
-    const views = 2 * options.n;
-    return {
-      imagesPerSecond: views / (med / 1000),
-      imagesPerSecondBest: views / (Math.min(...times) / 1000),
-      stepMsMedian: med,
-      stepMsMin: Math.min(...times),
-      stepMsMax: Math.max(...times),
-      firstLoss: losses[0],
-      lastLoss: losses[losses.length - 1],
-      tensorsStable: tensorsAfter === tensorsBefore,
-      parameterCount: step.parameterCount,
-      firstStepMs,
-      memory: await memorySnapshot(() => step.step()),
-    };
-  } finally {
-    step.dispose();
   }
 }
 
@@ -160,7 +84,7 @@ const api: BenchWorkerApi = {
       backend: String(options?.backend), detail: null, model: null, width: Number(options?.widthMultiplier), n,
       views: 2 * n, warmup: Number(options?.warmup), steps: Number(options?.steps), imagesPerSecond: null,
       imagesPerSecondBest: null, stepMsMedian: null, stepMsMin: null, stepMsMax: null, firstLoss: null, lastLoss: null,
-      tensorsStable: null, parameterCount: null, firstStepMs: null, wasmThreads: null, wasmSimd: null,
+      tensorsStable: null, parameterCount: null, firstStepMs: null, memory: null, wasmThreads: null, wasmSimd: null,
       crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: self.navigator.hardwareConcurrency,
       kernels: options?.kernels === 'stock' ? 'stock' : 'project', filterGradientLayers: null, notices: [], error: null,
     };
@@ -182,13 +106,13 @@ const api: BenchWorkerApi = {
       progress(`${options.backend}: ${result.detail ?? ''}; ${options.model} ResNet-18 w=${options.widthMultiplier}, N=${options.n}`);
       let model = options.model;
       try {
-        if (options.filterGradientLayers !== 'only') Object.assign(result, await measure(options, model, progress));
+        if (options.filterGradientLayers !== 'only') Object.assign(result, await measureReferenceSteps({ ...options, width: options.widthMultiplier, model }, (m) => progress(`${options.backend}: ${m}`)));
       } catch (error) {
         if (model !== 'simclr') throw error;
         // As the Node bench: rather measure the kernels with the reference network than nothing.
         result.notices.push(`SimclrModel step failed (${message(error).split('\n')[0]}); measured the torch-like reference network instead`);
         model = 'torch-like';
-        Object.assign(result, await measure(options, model, progress));
+        Object.assign(result, await measureReferenceSteps({ ...options, width: options.widthMultiplier, model }, (m) => progress(`${options.backend}: ${m}`)));
       }
       result.model = model;
       if (options.filterGradientLayers) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { stockKernel } from '../kernels';
+import { relativeMaxDifference } from '../kernels/compare';
 import { conv2dBackpropFilterByTapGemms } from '../kernels/filterGradientByTaps';
 import { conv2dBackpropFilterViaForwardConv } from '../kernels/wasmConvGradients';
 
@@ -87,16 +88,6 @@ async function timeKernel(kernel: tf.KernelFunc, x: tf.Tensor4D, dy: tf.Tensor4D
   return { ms: times[Math.floor(times.length / 2)], values };
 }
 
-function relativeDifference(a: Float32Array, reference: Float32Array): number {
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < reference.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - reference[i]));
-    scale = Math.max(scale, Math.abs(reference[i]));
-  }
-  return diff / scale;
-}
-
 export async function benchFilterGradientKernels(options: KernelBenchOptions): Promise<LayerKernelReport[]> {
   const backendName = tf.getBackend();
   const variants = options.variants ?? ['stock', 'registered', 'tap-gemm', 'forward-conv'];
@@ -123,7 +114,7 @@ export async function benchFilterGradientKernels(options: KernelBenchOptions): P
       }
       try {
         const { ms, values } = await timeKernel(kernel, x, dy, attrs, repetitions);
-        const difference: number | null = reference === null ? null : relativeDifference(values, reference);
+        const difference: number | null = reference === null ? null : relativeMaxDifference(values, reference);
         reference ??= values;
         timings.push({ variant, msMedian: ms, relativeDifference: difference, error: null });
       } catch (error) {

@@ -83,6 +83,21 @@ function naiveFilterGradient(c: ConvCase, x: Float32Array, dy: Float32Array): Fl
 
 const data = new Map<string, CaseData>();
 
+/** `kernelFunc` on `backendName` gives tfjs's stock cpu filter gradient and frees what it made. */
+async function expectFilterGradientOf(kernelFunc: tf.KernelFunc, backendName: string, c: ConvCase): Promise<void> {
+  await tf.setBackend(backendName);
+  const d = data.get(c.name)!;
+  const idsBefore = tf.backend().numDataIds();
+  const got = tf.tidy(() => runKernelFunc(kernelFunc, {
+    x: tf.tensor(d.x, c.x), dy: tf.tensor(d.dy, outputShape(c)),
+  }, filterGradAttrs(c)));
+  expect(got.shape).toEqual(c.filter);
+  expect(relativeMaxDifference(await got.data(), d.expectedFilterGrad)).toBeLessThan(1e-5);
+  got.dispose();
+  // Every intermediate the kernel made on the backend was released.
+  expect(tf.backend().numDataIds()).toBe(idsBefore);
+}
+
 beforeAll(async () => {
   // References come from tfjs's own cpu kernels, computed before anything is replaced.
   await tf.setBackend('cpu');
@@ -129,17 +144,7 @@ describe.each(Object.keys(projectKernels))('project conv-gradient kernels on %s'
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('Conv2DBackpropFilter: %s', async (_name, c) => {
-    await tf.setBackend(backendName);
-    const d = data.get(c.name)!;
-    const idsBefore = tf.backend().numDataIds();
-    const got = tf.tidy(() => runKernelFunc(tf.getKernel(tf.Conv2DBackpropFilter, backendName).kernelFunc, {
-      x: tf.tensor(d.x, c.x), dy: tf.tensor(d.dy, outputShape(c)),
-    }, filterGradAttrs(c)));
-    expect(got.shape).toEqual(c.filter);
-    expect(relativeMaxDifference(await got.data(), d.expectedFilterGrad)).toBeLessThan(1e-5);
-    got.dispose();
-    // Every intermediate the kernel made on the backend was released.
-    expect(tf.backend().numDataIds()).toBe(idsBefore);
+    await expectFilterGradientOf(tf.getKernel(tf.Conv2DBackpropFilter, backendName).kernelFunc, backendName, c);
   });
 
   const inputGradientCases = projectKernels[backendName].includes(tf.Conv2DBackpropInput) ? cases : [];
@@ -165,16 +170,7 @@ describe.each([
   ['no split', { targetTiles: 1, minRowsPerGroup: 1_000_000 }],
 ] as const)('Conv2DBackpropFilter by per-tap GEMMs (%s)', (_label, options) => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    await tf.setBackend('cpu');
-    const d = data.get(c.name)!;
-    const idsBefore = tf.backend().numDataIds();
-    const got = tf.tidy(() => runKernelFunc(conv2dBackpropFilterByTapGemms('cpu', options).kernelFunc, {
-      x: tf.tensor(d.x, c.x), dy: tf.tensor(d.dy, outputShape(c)),
-    }, filterGradAttrs(c)));
-    expect(got.shape).toEqual(c.filter);
-    expect(relativeMaxDifference(await got.data(), d.expectedFilterGrad)).toBeLessThan(1e-5);
-    got.dispose();
-    expect(tf.backend().numDataIds()).toBe(idsBefore);
+    await expectFilterGradientOf(conv2dBackpropFilterByTapGemms('cpu', options).kernelFunc, 'cpu', c);
   });
 });
 

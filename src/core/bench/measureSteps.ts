@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LayerKernelReport } from './kernelBench';
+import { memorySnapshot, type MemorySnapshot } from './memorySnapshot';
+import { createReferenceStep, type ReferenceModelKind } from './referenceStep';
+
+/** What every bench (Node, the browser page) is asked to measure. */
+export interface StepBenchSettings {
+  width: number;
+  /** Images per step (2N views); the cpu backend gets its own, smaller N. */
+  n: number;
+  cpuN: number;
+  steps: number;
+  warmup: number;
+  model: ReferenceModelKind;
+}
+
+/** The figures of one backend's timed steps, the same in Node and in a browser worker. */
+export interface StepMeasurement {
+  imagesPerSecond: number | null;
+  /** 2N / fastest step: on a shared machine, closer to what the backend can do undisturbed. */
+  imagesPerSecondBest: number | null;
+  stepMsMedian: number | null;
+  stepMsMin: number | null;
+  stepMsMax: number | null;
+  firstLoss: number | null;
+  lastLoss: number | null;
+  /** Live tensors did not grow between the first timed step and the last. */
+  tensorsStable: boolean | null;
+  parameterCount: number | null;
+  /** The very first step, warm-up or not: shader compilation and first allocations land here. */
+  firstStepMs: number | null;
+  memory: MemorySnapshot | null;
+}
+
+/** What every backend's result says besides its figures, in Node and in a browser worker. */
+export interface BackendRunResult extends StepMeasurement {
+  backend: string;
+  /** Adapter (webgpu), renderer (webgl), SIMD / threads (wasm), or how Node started it. */
+  detail: string | null;
+  model: ReferenceModelKind | null;
+  width: number;
+  n: number;
+  views: number;
+  warmup: number;
+  steps: number;
+  /** 'project' or 'stock' (tfjs as shipped), as measured. */
+  kernels: 'project' | 'stock';
+  /** --kernel-layers: per-layer timings of the filter-gradient variants on this backend. */
+  filterGradientLayers: LayerKernelReport[] | null;
+  notices: string[];
+  error: string | null;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * The reference step's definition of a measurement: `warmup` untimed steps, then `steps` timed
+ * ones awaiting the loss each time; images/s = 2N / median step. One more step runs under
+ * tf.profile afterwards for the memory figures.
+ */
+export async function measureReferenceSteps(
+  options: { width: number; n: number; steps: number; warmup: number; model: ReferenceModelKind },
+  progress: (message: string) => void,
+): Promise<StepMeasurement> {
+  const step = createReferenceStep({ widthMultiplier: options.width, n: options.n, model: options.model });
+  try {
+    const times: number[] = [];
+    const losses: number[] = [];
+    let firstStepMs = 0;
+    let tensorsAtFirstTimedStep = 0;
+    for (let i = 0; i < options.warmup + options.steps; i++) {
+      if (i === options.warmup) tensorsAtFirstTimedStep = tf.memory().numTensors;
+      const start = performance.now();
+      const loss = await step.step();
+      const ms = performance.now() - start;
+      if (i === 0) firstStepMs = ms;
+      if (!Number.isFinite(loss)) throw new Error(`non-finite loss ${loss} at step ${i}`);
+      losses.push(loss);
+      const label = i < options.warmup ? `warm-up ${i + 1}/${options.warmup}` : `step ${i - options.warmup + 1}/${options.steps}`;
+      progress(`${label}: ${ms.toFixed(0)} ms, loss ${loss.toFixed(4)}`);
+      if (i >= options.warmup) times.push(ms);
+    }
+    const tensorsStable = tf.memory().numTensors === tensorsAtFirstTimedStep;
+    const med = median(times);
+    const views = 2 * options.n;
+    return {
+      imagesPerSecond: views / (med / 1000),
+      imagesPerSecondBest: views / (Math.min(...times) / 1000),
+      stepMsMedian: med,
+      stepMsMin: Math.min(...times),
+      stepMsMax: Math.max(...times),
+      firstLoss: losses[0],
+      lastLoss: losses[losses.length - 1],
+      tensorsStable,
+      parameterCount: step.parameterCount,
+      firstStepMs,
+      memory: await memorySnapshot(() => step.step()),
+    };
+  } finally {
+    step.dispose();
+  }
+}
