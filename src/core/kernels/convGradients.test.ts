@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+// Registers the webgpu kernels (no device is needed for that), so their replacement can be checked.
+import '@tensorflow/tfjs-backend-webgpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels, restoreStockKernels, stockKernel } from './index';
 import { relativeMaxDifference, runKernelFunc, startWasmBackendForTests } from './testing';
@@ -209,6 +211,15 @@ describe('registration', () => {
     expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')).toBeDefined();
     expect(registerTrainingKernels('wasm').sort()).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
     expect(tf.getKernel(tf.Conv2DBackpropInput, 'wasm').kernelFunc).not.toBe(stockKernel(tf.Conv2DBackpropInput, 'wasm')!.kernelFunc);
+  });
+
+  it('gives the GPU backends the per-tap GEMM filter gradient', () => {
+    for (const backendName of ['webgpu', 'webgl']) {
+      expect(registerTrainingKernels(backendName), backendName).toEqual([tf.Conv2DBackpropFilter]);
+      const stock = stockKernel(tf.Conv2DBackpropFilter, backendName);
+      expect(stock, backendName).not.toBeNull();
+      expect(tf.getKernel(tf.Conv2DBackpropFilter, backendName).kernelFunc).not.toBe(stock!.kernelFunc);
+    }
   });
 
   it('does nothing for backends that need nothing', () => {
