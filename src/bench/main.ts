@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { StepBenchSettings } from '../core/bench/measureSteps';
+import { unmeasuredResult, type StepBenchSettings } from '../core/bench/measureSteps';
 import { backendNames, type BackendName } from '../worker/api';
 import type { BenchWorkerApi, BrowserBenchOptions, BrowserBenchResult } from '../worker/benchWorker';
 
@@ -87,12 +87,10 @@ function parseOptions(query: URLSearchParams): PageOptions {
 
 function emptyResult(options: BrowserBenchOptions, error: string): BrowserBenchResult {
   return {
-    backend: options.backend, detail: null, model: null, width: options.widthMultiplier, n: options.n, views: 2 * options.n,
-    warmup: options.warmup, steps: options.steps, imagesPerSecond: null, imagesPerSecondBest: null, stepMsMedian: null,
-    stepMsMin: null, stepMsMax: null, firstLoss: null, lastLoss: null, tensorsStable: null, parameterCount: null,
-    firstStepMs: null, memory: null, wasmThreads: null, wasmSimd: null, crossOriginIsolated: self.crossOriginIsolated,
-    hardwareConcurrency: navigator.hardwareConcurrency, kernels: options.kernels ?? 'project', filterGradientLayers: null,
-    notices: [], error,
+    ...unmeasuredResult({ backend: options.backend, width: options.widthMultiplier, n: options.n, warmup: options.warmup,
+      steps: options.steps, kernels: options.kernels ?? 'project' }),
+    wasmThreads: null, wasmSimd: null, crossOriginIsolated: self.crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency, error,
   };
 }
 

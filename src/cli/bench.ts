@@ -16,9 +16,7 @@ import { parseArgs } from 'node:util';
 import { availableNodeBackends, selectNodeBackend } from './backend';
 import type { BrowserBenchResult } from '../worker/benchWorker';
 import type { BrowserBenchOptions } from './browserBench';
-import { benchFilterGradientKernels } from '../core/bench/kernelBench';
-import { measureReferenceSteps, type BackendRunResult, type StepBenchSettings } from '../core/bench/measureSteps';
-import { registerTrainingKernels, restoreStockKernels } from '../core/kernels';
+import { benchOnCurrentBackend, unmeasuredResult, useKernels, type BackendRunResult, type StepBenchSettings } from '../core/bench/measureSteps';
 
 export type KernelChoice = 'project' | 'stock';
 
@@ -204,61 +202,21 @@ function log(message: string): void {
 async function benchBackend(backend: string, options: BenchOptions): Promise<BackendResult> {
   const n = backend === 'cpu' ? options.cpuN : options.n;
   const result: BackendResult = {
-    backend, environment: 'node', detail: null, model: null, width: options.width, n, views: 2 * n, warmup: options.warmup,
-    steps: options.steps, imagesPerSecond: null, imagesPerSecondBest: null, stepMsMedian: null, stepMsMin: null, stepMsMax: null,
-    firstLoss: null, lastLoss: null, tensorsStable: null, parameterCount: null, firstStepMs: null, pytorchSpeedup: null,
-    memory: null, kernels: options.kernels, filterGradientLayers: null, notices: [], error: null,
+    ...unmeasuredResult({ backend, width: options.width, n, warmup: options.warmup, steps: options.steps, kernels: options.kernels }),
+    environment: 'node', pytorchSpeedup: null,
   };
   try {
     const selected = await selectNodeBackend(backend);
     result.backend = selected.name;
     result.detail = selected.detail;
-    result.notices.push(...selected.notices);
-    // Every backend the bench starts registers the project's kernels; put tfjs's back when asked.
-    registerTrainingKernels(selected.name);
-    if (options.kernels === 'stock') {
-      const { keptProjectKernels } = restoreStockKernels(selected.name);
-      if (keptProjectKernels.length > 0) {
-        result.notices.push(`stock kernels, except ${keptProjectKernels.join(', ')}: tfjs ${selected.name} has none`);
-      }
+    result.notices.push(...selected.notices, ...useKernels(selected.name, options.kernels));
+    if (backend === 'cpu' && n !== options.n) {
+      result.notices.push(`cpu measured at N=${n} (--cpu-n), not ${options.n}: the cpu backend is ~50x slower than wasm`);
     }
+    log(`${backend}: ${result.detail}; ${options.model} ResNet-18 w=${options.width}, N=${n} (${2 * n} views)`);
+    await benchOnCurrentBackend({ ...options, n }, result, (m) => log(`  ${m}`));
   } catch (error) {
     result.error = (error as Error).message;
-    return result;
-  }
-  if (backend === 'cpu' && n !== options.n) {
-    result.notices.push(`cpu measured at N=${n} (--cpu-n), not ${options.n}: the cpu backend is ~50x slower than wasm`);
-  }
-  log(`${backend}: ${result.detail}; ${options.model} ResNet-18 w=${options.width}, N=${n} (${2 * n} views)`);
-  if (options.kernelLayers === 'only') {
-    log(`  Conv2DBackpropFilter variants per layer (batch ${2 * n})`);
-    result.filterGradientLayers = await benchFilterGradientKernels({ widthMultiplier: options.width, batch: 2 * n, repetitions: 3 });
-    return result;
-  }
-  let model = options.model;
-  try {
-    Object.assign(result, await measureReferenceSteps({ width: options.width, n, steps: options.steps, warmup: options.warmup, model }, (m) => log(`  ${m}`)));
-  } catch (error) {
-    if (model !== 'simclr') {
-      result.error = (error as Error).message;
-      return result;
-    }
-    // The product model is written concurrently by another part of the project; measure the
-    // kernels with the reference network rather than report nothing, and say so.
-    result.notices.push(`SimclrModel step failed (${(error as Error).message.split('\n')[0]}); measured the torch-like reference network instead`);
-    log(`  ${result.notices[result.notices.length - 1]}`);
-    model = 'torch-like';
-    try {
-      Object.assign(result, await measureReferenceSteps({ width: options.width, n, steps: options.steps, warmup: options.warmup, model }, (m) => log(`  ${m}`)));
-    } catch (second) {
-      result.error = (second as Error).message;
-      return result;
-    }
-  }
-  result.model = model;
-  if (options.kernelLayers) {
-    log(`  Conv2DBackpropFilter variants per layer (batch ${2 * n})`);
-    result.filterGradientLayers = await benchFilterGradientKernels({ widthMultiplier: options.width, batch: 2 * n, repetitions: 3 });
   }
   return result;
 }

@@ -2,9 +2,7 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { ReferenceModelKind } from '../core/bench/referenceStep';
-import { benchFilterGradientKernels } from '../core/bench/kernelBench';
-import { measureReferenceSteps, type BackendRunResult } from '../core/bench/measureSteps';
-import { registerTrainingKernels, restoreStockKernels } from '../core/kernels';
+import { benchOnCurrentBackend, unmeasuredResult, useKernels, type BackendRunResult } from '../core/bench/measureSteps';
 import { backendNames, type BackendName } from './api';
 // Importing backendSelection also points tfjs at the bundled wasm binaries (threaded one included).
 import { tryBackend, webglRendererName, webgpuAdapterName } from './backendSelection';
@@ -81,44 +79,27 @@ const api: BenchWorkerApi = {
     };
     const n = Number(options?.n);
     const result: BrowserBenchResult = {
-      backend: String(options?.backend), detail: null, model: null, width: Number(options?.widthMultiplier), n,
-      views: 2 * n, warmup: Number(options?.warmup), steps: Number(options?.steps), imagesPerSecond: null,
-      imagesPerSecondBest: null, stepMsMedian: null, stepMsMin: null, stepMsMax: null, firstLoss: null, lastLoss: null,
-      tensorsStable: null, parameterCount: null, firstStepMs: null, memory: null, wasmThreads: null, wasmSimd: null,
-      crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: self.navigator.hardwareConcurrency,
-      kernels: options?.kernels === 'stock' ? 'stock' : 'project', filterGradientLayers: null, notices: [], error: null,
+      ...unmeasuredResult({
+        backend: String(options?.backend), width: Number(options?.widthMultiplier), n, warmup: Number(options?.warmup),
+        steps: Number(options?.steps), kernels: options?.kernels === 'stock' ? 'stock' : 'project',
+      }),
+      wasmThreads: null, wasmSimd: null, crossOriginIsolated: self.crossOriginIsolated,
+      hardwareConcurrency: self.navigator.hardwareConcurrency,
     };
     try {
       checkOptions(options);
       if (options.backend === 'wasm' && options.threads !== undefined) requestWasmThreads(options.threads);
       const started = await tryBackend(options.backend);
       if (!started.ok) throw new Error(`${options.backend} could not start: ${started.reason}`);
-      // Exactly what the lab does after picking a backend (wasm cannot train without these).
-      registerTrainingKernels(options.backend);
-      if (options.kernels === 'stock') {
-        const { keptProjectKernels } = restoreStockKernels(options.backend);
-        if (keptProjectKernels.length > 0) result.notices.push(`stock kernels, except ${keptProjectKernels.join(', ')}: tfjs ${options.backend} has none`);
-      }
+      // The same kernels the lab registers after picking a backend (wasm cannot train without them).
+      result.notices.push(...useKernels(options.backend, result.kernels));
       result.detail = await describeBackend(options.backend, result);
       if (options.backend === 'wasm' && options.threads !== undefined && result.wasmThreads !== options.threads) {
         result.notices.push(`asked for ${options.threads} wasm threads, tfjs started ${result.wasmThreads}`);
       }
       progress(`${options.backend}: ${result.detail ?? ''}; ${options.model} ResNet-18 w=${options.widthMultiplier}, N=${options.n}`);
-      let model = options.model;
-      try {
-        if (options.filterGradientLayers !== 'only') Object.assign(result, await measureReferenceSteps({ ...options, width: options.widthMultiplier, model }, (m) => progress(`${options.backend}: ${m}`)));
-      } catch (error) {
-        if (model !== 'simclr') throw error;
-        // As the Node bench: rather measure the kernels with the reference network than nothing.
-        result.notices.push(`SimclrModel step failed (${message(error).split('\n')[0]}); measured the torch-like reference network instead`);
-        model = 'torch-like';
-        Object.assign(result, await measureReferenceSteps({ ...options, width: options.widthMultiplier, model }, (m) => progress(`${options.backend}: ${m}`)));
-      }
-      result.model = model;
-      if (options.filterGradientLayers) {
-        progress(`${options.backend}: Conv2DBackpropFilter variants per layer (batch ${2 * options.n})`);
-        result.filterGradientLayers = await benchFilterGradientKernels({ widthMultiplier: options.widthMultiplier, batch: 2 * options.n, repetitions: 3 });
-      }
+      await benchOnCurrentBackend({ ...options, width: options.widthMultiplier, kernelLayers: options.filterGradientLayers ?? false },
+        result, (m) => progress(`${options.backend}: ${m}`));
     } catch (error) {
       result.error = message(error);
     }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { stockKernel } from '../kernels';
 import { relativeMaxDifference } from '../kernels/compare';
+import { median } from './measureSteps';
 import { conv2dBackpropFilterByTapGemms } from '../kernels/filterGradientByTaps';
 import { conv2dBackpropFilterViaForwardConv } from '../kernels/wasmConvGradients';
 
@@ -84,8 +85,7 @@ async function timeKernel(kernel: tf.KernelFunc, x: tf.Tensor4D, dy: tf.Tensor4D
     times.push(performance.now() - start);
     out.dispose();
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], values };
+  return { ms: median(times), values };
 }
 
 export async function benchFilterGradientKernels(options: KernelBenchOptions): Promise<LayerKernelReport[]> {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerKernelReport } from './kernelBench';
+import { registerTrainingKernels, restoreStockKernels } from '../kernels';
+import { benchFilterGradientKernels, type LayerKernelReport } from './kernelBench';
 import { memorySnapshot, type MemorySnapshot } from './memorySnapshot';
 import { createReferenceStep, type ReferenceModelKind } from './referenceStep';
 
@@ -102,5 +103,59 @@ export async function measureReferenceSteps(
     };
   } finally {
     step.dispose();
+  }
+}
+
+/** A result before anything was measured: every figure null, no notices, no error. */
+export function unmeasuredResult(fields: { backend: string; width: number; n: number; warmup: number; steps: number;
+  kernels: 'project' | 'stock' }): BackendRunResult {
+  return {
+    ...fields, detail: null, model: null, views: 2 * fields.n, imagesPerSecond: null, imagesPerSecondBest: null,
+    stepMsMedian: null, stepMsMin: null, stepMsMax: null, firstLoss: null, lastLoss: null, tensorsStable: null,
+    parameterCount: null, firstStepMs: null, memory: null, filterGradientLayers: null, notices: [], error: null,
+  };
+}
+
+/**
+ * The project's training kernels on `backendName` (registration is idempotent), or tfjs's as
+ * shipped for 'stock'. Returns notices for kernels that stay the project's because tfjs has none.
+ */
+export function useKernels(backendName: string, choice: 'project' | 'stock'): string[] {
+  registerTrainingKernels(backendName);
+  if (choice === 'project') return [];
+  const { keptProjectKernels } = restoreStockKernels(backendName);
+  return keptProjectKernels.length === 0 ? []
+    : [`stock kernels, except ${keptProjectKernels.join(', ')}: tfjs ${backendName} has none`];
+}
+
+/**
+ * One backend's measurement, in Node and in a browser worker alike: the timed reference steps
+ * (unless only the kernel layers are asked for), falling back to the torch-like network if
+ * SimclrModel cannot step, then the per-layer filter-gradient timings if asked. Fills `result`;
+ * throws what the caller reports as the result's error.
+ */
+export async function benchOnCurrentBackend(
+  plan: { width: number; n: number; steps: number; warmup: number; model: ReferenceModelKind; kernelLayers: boolean | 'only' },
+  result: BackendRunResult,
+  progress: (message: string) => void,
+): Promise<void> {
+  if (plan.kernelLayers !== 'only') {
+    let model = plan.model;
+    try {
+      Object.assign(result, await measureReferenceSteps({ ...plan, model }, progress));
+    } catch (error) {
+      if (model !== 'simclr') throw error;
+      // Rather measure the kernels with the reference network than report nothing, and say so.
+      const firstLine = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+      result.notices.push(`SimclrModel step failed (${firstLine}); measured the torch-like reference network instead`);
+      progress(result.notices[result.notices.length - 1]);
+      model = 'torch-like';
+      Object.assign(result, await measureReferenceSteps({ ...plan, model }, progress));
+    }
+    result.model = model;
+  }
+  if (plan.kernelLayers) {
+    progress(`Conv2DBackpropFilter variants per layer (batch ${2 * plan.n})`);
+    result.filterGradientLayers = await benchFilterGradientKernels({ widthMultiplier: plan.width, batch: 2 * plan.n, repetitions: 3 });
   }
 }

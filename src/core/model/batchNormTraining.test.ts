@@ -22,7 +22,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-// wasm runs the XNNPack forms (matmul sums, depthwise affine maps); cpu the plain ops.
+// wasm runs the XNNPack forms (pooled channel sums, depthwise affine maps); cpu the plain ops.
 describe.each([
   ['conv activations', [4, 5, 3, 6], 'cpu'],
   ['conv activations', [4, 5, 3, 6], 'wasm'],
