@@ -49,7 +49,7 @@ test.beforeAll(async () => {
   const port = await freePort();
   storeDir = mkdtempSync(join(tmpdir(), 'simclr-e2e-server-'));
   baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn('npx', ['tsx', 'src/server/main.ts', '--port', String(port), '--host', '127.0.0.1', '--store', storeDir, '--token', token, '--origin', 'http://127.0.0.1:4173'], {
+  server = spawn('npx', ['tsx', 'src/server/main.ts', '--port', String(port), '--host', '127.0.0.1', '--store', storeDir, '--token', token, '--origin', `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
     // Own process group, so afterAll ends npx, tsx and the server's run processes together.
     detached: true,
