@@ -129,6 +129,13 @@ export const runConfigSchema = z
         message: 'distillation needs a teacher: enable finetune (or disable distill)',
       });
     }
+    // A field the chosen dataset never reads is refused rather than silently ignored.
+    if (config.dataset.path !== null && config.dataset.name !== 'folder' && config.dataset.name !== 'imagenet') {
+      ctx.addIssue({ code: 'custom', path: ['dataset', 'path'], message: `only the folder and imagenet datasets read a path; remove it for ${config.dataset.name}` });
+    }
+    if (config.dataset.subsetList !== null && config.dataset.name !== 'imagenet') {
+      ctx.addIssue({ code: 'custom', path: ['dataset', 'subsetList'], message: `only the imagenet dataset reads a subset list; remove it for ${config.dataset.name}` });
+    }
   });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

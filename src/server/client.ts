@@ -147,7 +147,8 @@ export class SimclrServerClient {
       signal,
       headers: {
         ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        // Every state-changing request is JSON, body or not: the server refuses others (CSRF guard).
+        ...(body !== undefined || method !== 'GET' ? { 'content-type': 'application/json' } : {}),
         ...headers,
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,

@@ -8,7 +8,7 @@ import { loadDataset } from '../core/data';
 import { runExperiment } from '../core/train/run';
 import type { Checkpoint, Dataset, RunEvent, RunSummary } from '../core/types';
 import type { DataRoots } from './dataRoots';
-import { resolveDataPath } from './dataRoots';
+import { resolveDataPath, subsetRoots } from './dataRoots';
 import { loadImageFolderDataset, type ImageNetDataset } from './imageFolderDataset';
 import type { BackendInfo } from './runnerProtocol';
 
@@ -38,11 +38,11 @@ export async function loadRunDataset(
 ): Promise<Dataset> {
   const { dataset } = config;
   if (dataset.name === 'folder') {
-    const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path');
+    const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path', undefined, 'directory');
     return loadDataset(config, { folder: nodeImageFolder(root), onLog });
   }
   if (dataset.name === 'imagenet') {
-    const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path', 'imagenet');
+    const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path', 'imagenet', 'directory');
     const subsetLists = new Map<number, string>();
     for (const [fraction, file] of officialLists) {
       const path = subsetsDir ? join(subsetsDir, file) : null;
@@ -50,8 +50,8 @@ export async function loadRunDataset(
     }
     if (dataset.subsetList !== null) {
       // A given list serves the run's own label fraction (and replaces an official one of that fraction).
-      const roots = subsetsDir ? { ...dataRoots, subsets: subsetsDir } : dataRoots;
-      subsetLists.set(config.finetune.labelFraction, readFileSync(resolveDataPath(roots, dataset.subsetList, 'dataset.subsetList'), 'utf8'));
+      const listPath = resolveDataPath(subsetRoots(dataRoots, subsetsDir), dataset.subsetList, 'dataset.subsetList', undefined, 'file');
+      subsetLists.set(config.finetune.labelFraction, readFileSync(listPath, 'utf8'));
     }
     return loadImageFolderDataset({
       root,

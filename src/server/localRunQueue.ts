@@ -14,6 +14,8 @@ export interface LocalQueueOptions {
   backend: string | null;
   /** Starts allowed per run (crash → resume → crash … ends as interrupted). */
   maxAttempts: number;
+  /** How long a cancelled run may take to stop before its process is killed (default 10 s). */
+  cancelGraceMs?: number;
 }
 
 interface ActiveRun {
@@ -125,7 +127,7 @@ export class LocalRunQueue implements RunQueue {
       checkpointPath: this.store.checkpointPath(run.id),
       backend: this.options.backend ?? this.probedBackend,
     };
-    const handle = startRunner(job, (event) => this.store.appendEvent(run.id, event));
+    const handle = startRunner(job, (event) => this.store.appendEvent(run.id, event), { cancelGraceMs: this.options.cancelGraceMs });
     const active: ActiveRun = { handle, cancelRequested: false };
     this.active.set(run.id, active);
     void handle.outcome.then((outcome) => {
@@ -143,6 +145,8 @@ export class LocalRunQueue implements RunQueue {
       else this.store.setStatus(id, 'failed', { summary, error: summary.error ?? 'the run failed' });
     } else if (outcome.kind === 'failed') {
       this.store.setStatus(id, 'failed', { error: outcome.error });
+    } else if (outcome.kind === 'killed') {
+      this.store.setStatus(id, 'cancelled', { reason: `cancelled by request; ${outcome.error}` });
     } else if (cancelRequested) {
       this.store.setStatus(id, 'cancelled', { reason: `cancelled by request; ${outcome.error}` });
     } else {

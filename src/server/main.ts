@@ -40,9 +40,10 @@ async function main(): Promise<void> {
       subsetsDir: args.subsetsDir,
       backend: args.backend,
       maxAttempts: args.maxAttempts,
+      cancelGraceMs: args.cancelGraceMs,
     });
   }
-  const app = buildApp({ store, queue, version, token: args.token, corsOrigins: args.corsOrigins, dataRoots: args.dataRoots, bodyLimit: args.bodyLimit });
+  const app = buildApp({ store, queue, version, token: args.token, corsOrigins: args.corsOrigins, dataRoots: args.dataRoots, subsetsDir: args.subsetsDir, bodyLimit: args.bodyLimit });
   await queue.start();
   const address = await app.listen({ port: args.port, host: args.host });
   console.log(`SimCLR Lab server ${version} listening on ${address} (pid ${process.pid})`);

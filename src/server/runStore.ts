@@ -158,7 +158,8 @@ export class RunStore {
       const sets = ['status = @to', 'updated_at = @now'];
       if (to === 'running') sets.push('started_at = COALESCE(started_at, @now)', 'attempts = attempts + 1', 'finished_at = NULL');
       if (isTerminal(to)) sets.push('finished_at = @now');
-      if (change.reason !== undefined) sets.push('reason = @reason');
+      // A reason explains the status it came with; a later status without one clears it.
+      sets.push('reason = @reason');
       if (change.error !== undefined) sets.push('error = @error');
       if (change.worker !== undefined) sets.push('worker = @worker');
       if (change.backend !== undefined) sets.push('backend = @backend');

@@ -9,10 +9,15 @@ import type { ServerRunEvent } from './runTypes';
 export type RunnerOutcome =
   | { kind: 'done'; summary: RunSummary }
   | { kind: 'failed'; error: string; configIssue?: { path: string; message: string } }
-  | { kind: 'crashed'; error: string };
+  | { kind: 'crashed'; error: string }
+  /** It did not stop within the grace period after stop() and was killed. */
+  | { kind: 'killed'; error: string };
 
 export interface RunnerHandle {
-  /** Asks the engine to stop after the current step (it writes a final checkpoint first). */
+  /**
+   * Asks the engine to stop after the current step (it writes a final checkpoint first); a child
+   * still alive after the grace period is killed (outcome `killed`), so a cancel always ends.
+   */
   stop(): void;
   /** Ends the child at once (server shutdown). */
   kill(): void;
@@ -34,8 +39,17 @@ function post(child: ChildProcess, message: HostToRunner): void {
   if (child.connected) child.send(message);
 }
 
-export function startRunner(job: RunnerJob, onEvent: (event: ServerRunEvent) => void): RunnerHandle {
+export interface RunnerOptions {
+  /** How long stop() waits for the child to end before killing it (default 10 s). */
+  cancelGraceMs?: number;
+}
+
+export function startRunner(job: RunnerJob, onEvent: (event: ServerRunEvent) => void, options: RunnerOptions = {}): RunnerHandle {
   const child = forkRunner();
+  const graceMs = options.cancelGraceMs ?? 10_000;
+  let graceTimer: NodeJS.Timeout | undefined;
+  let killedAfterGrace = false;
+  const alive = () => child.exitCode === null && child.signalCode === null;
   const outcome = new Promise<RunnerOutcome>((resolve) => {
     let result: RunnerOutcome | null = null;
     child.on('message', (message: RunnerToHost) => {
@@ -45,17 +59,31 @@ export function startRunner(job: RunnerJob, onEvent: (event: ServerRunEvent) => 
     });
     child.on('error', (error) => resolve(result ?? { kind: 'crashed', error: error.message }));
     child.on('exit', (code, signal) => {
-      resolve(result ?? { kind: 'crashed', error: `the run's process exited (${signal ?? `code ${code}`}) before finishing` });
+      clearTimeout(graceTimer);
+      if (killedAfterGrace) resolve({ kind: 'killed', error: `it did not stop within ${formatMs(graceMs)} of the request, so its process was killed` });
+      else resolve(result ?? { kind: 'crashed', error: `the run's process exited (${signal ?? `code ${code}`}) before finishing` });
     });
   });
   post(child, { type: 'start', job });
   return {
-    stop: () => post(child, { type: 'stop' }),
+    stop: () => {
+      post(child, { type: 'stop' });
+      if (graceTimer !== undefined || !alive()) return;
+      graceTimer = setTimeout(() => {
+        if (!alive()) return;
+        killedAfterGrace = true;
+        child.kill('SIGKILL');
+      }, graceMs);
+    },
     kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (alive()) child.kill('SIGKILL');
     },
     outcome,
   };
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** Asks a fresh child which backend this machine gives (without holding it in the server process). */

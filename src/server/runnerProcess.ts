@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
-import { DataPathError } from './dataRoots';
+import { DataPathError, subsetRoots, withRootRelativePaths } from './dataRoots';
 import { chooseBackend, runOnEngine } from './engineRun';
 import type { HostToRunner, RunnerJob, RunnerToHost } from './runnerProtocol';
 import { writeFileAtomic } from './atomicFile';
@@ -22,6 +22,9 @@ function send(message: RunnerToHost): Promise<void> {
 let stopRequested = false;
 
 async function run(job: RunnerJob): Promise<void> {
+  // What leaves this process for clients (errors, log lines) names data by root, not by server path.
+  const roots = subsetRoots(job.dataRoots, job.subsetsDir);
+  const shown = (text: string) => withRootRelativePaths(text, roots);
   try {
     const resumeFrom = job.resumeFromPath ? deserializeCheckpoint(new Uint8Array(readFileSync(job.resumeFromPath))) : null;
     const summary = await runOnEngine({
@@ -37,14 +40,16 @@ async function run(job: RunnerJob): Promise<void> {
           writeFileAtomic(job.checkpointPath, serializeCheckpoint(event.checkpoint));
           const { type, time, stage, step, epoch } = event;
           void send({ type: 'event', event: { type, time, stage, step, epoch } });
+        } else if (event.type === 'log') {
+          void send({ type: 'event', event: { ...event, message: shown(event.message) } });
         } else {
           void send({ type: 'event', event });
         }
       },
     });
-    await send({ type: 'done', summary });
+    await send({ type: 'done', summary: summary.error === undefined ? summary : { ...summary, error: shown(summary.error) } });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = shown(error instanceof Error ? error.message : String(error));
     await send({ type: 'failed', error: message, ...(error instanceof DataPathError ? { configIssue: { path: error.field, message } } : {}) });
   }
 }

@@ -106,7 +106,7 @@ describe('validation', () => {
     expect((await api('/api/runs/nope')).status).toBe(404);
     expect((await api('/api/runs/nope/events')).status).toBe(404);
     expect((await api('/api/runs/nope/checkpoint')).status).toBe(404);
-    expect((await api('/api/runs/nope/cancel', { method: 'POST' })).status).toBe(404);
+    expect((await api('/api/runs/nope/cancel', { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBe(404);
     expect((await api('/api/nothing')).status).toBe(404);
     expect((await api('/api/runs?status=bogus')).status).toBe(400);
   });

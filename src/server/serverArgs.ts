@@ -17,11 +17,13 @@ export interface ServerArgs {
   maxAttempts: number;
   bodyLimit: number;
   redisUrl: string | null;
+  /** How long a cancelled run may take to stop before its process is killed. */
+  cancelGraceMs: number;
 }
 
 export const serverUsage = `Usage: npm run server -- [--port 8787] [--host 127.0.0.1] [--data NAME=/path ...] [--store ./server-data]
                          [--token TOKEN] [--origin https://lab.example ...] [--subsets DIR] [--backend NAME]
-                         [--concurrency 1] [--max-attempts 3] [--body-limit 1000000]
+                         [--concurrency 1] [--max-attempts 3] [--body-limit 1000000] [--cancel-grace-ms 10000]
 Environment: SIMCLR_SERVER_TOKEN (instead of --token), REDIS_URL (BullMQ mode: runs go to \`npm run worker\` processes).`;
 
 export class ArgsError extends Error {}
@@ -41,6 +43,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     maxAttempts: 3,
     bodyLimit: 1_000_000,
     redisUrl: env.REDIS_URL || null,
+    cancelGraceMs: 10_000,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -89,6 +92,9 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
         break;
       case '--body-limit':
         args.bodyLimit = int(1024, 1 << 30);
+        break;
+      case '--cancel-grace-ms':
+        args.cancelGraceMs = int(0, 3_600_000);
         break;
       case '--help':
       case '-h':

@@ -159,6 +159,8 @@ async function main(): Promise<void> {
           : summary.status === 'stopped'
             ? { kind: 'status', status: 'cancelled', worker: args.name, summary, reason: cancelRequested ? 'cancelled by request' : 'stopped' }
             : { kind: 'status', status: 'failed', worker: args.name, summary, error: summary.error ?? 'the run failed' };
+    } else if (outcome.kind === 'killed') {
+      status = { kind: 'status', status: 'cancelled', worker: args.name, reason: `cancelled by request; ${outcome.error}` };
     } else {
       status = { kind: 'status', status: cancelRequested ? 'cancelled' : 'failed', worker: args.name, error: outcome.error };
     }
