@@ -96,7 +96,7 @@ describe('a run on the server', () => {
   });
 
   it('answers 409 to cancelling a finished run', async () => {
-    const response = await fetch(`${server.url}/api/runs/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${server.url}/api/runs/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
     expect(response.status).toBe(409);
   });
 });
@@ -123,7 +123,7 @@ describe('cancel', () => {
     expect(run.summary?.stages.pretrain?.status).toBe('stopped');
     expect(run.checkpoint?.stage).toBe('pretrain');
     expect((await server.client.getRun(queued.id)).attempts).toBe(0);
-    const again = await fetch(`${server.url}/api/runs/${queued.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const again = await fetch(`${server.url}/api/runs/${queued.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
     expect(again.status).toBe(409);
   });
 });
