@@ -162,7 +162,9 @@ async function main(): Promise<void> {
     } else if (outcome.kind === 'killed') {
       status = { kind: 'status', status: 'cancelled', worker: args.name, reason: `cancelled by request; ${outcome.error}` };
     } else {
-      status = { kind: 'status', status: cancelRequested ? 'cancelled' : 'failed', worker: args.name, error: outcome.error };
+      status = cancelRequested
+        ? { kind: 'status', status: 'cancelled', worker: args.name, reason: `cancelled by request; ${outcome.error}` }
+        : { kind: 'status', status: 'failed', worker: args.name, error: outcome.error };
     }
     await publish(runId, status);
     rmSync(checkpointPath, { force: true });
