@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
 import { DataPathError, subsetRoots, withRootRelativePaths } from './dataRoots';
 import { chooseBackend, runOnEngine } from './engineRun';
@@ -23,7 +24,7 @@ let stopRequested = false;
 
 async function run(job: RunnerJob): Promise<void> {
   // What leaves this process for clients (errors, log lines) names data by root, not by server path.
-  const roots = subsetRoots(job.dataRoots, job.subsetsDir);
+  const roots = { checkpoints: dirname(job.checkpointPath), ...subsetRoots(job.dataRoots, job.subsetsDir) };
   const shown = (text: string) => withRootRelativePaths(text, roots);
   try {
     const resumeFrom = job.resumeFromPath ? deserializeCheckpoint(new Uint8Array(readFileSync(job.resumeFromPath))) : null;
