@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   console.log(`SimCLR Lab server ${version} listening on ${address} (pid ${process.pid})`);
   console.log(`store: ${args.store}; queue: ${queue.mode}${args.redisUrl ? ` (${redactUrl(args.redisUrl)})` : `, ${args.concurrency} run(s) at a time`}`);
   console.log(`data roots: ${Object.entries(args.dataRoots).map(([n, p]) => `${n}=${p}`).join(', ') || 'none'}; subset lists: ${args.subsetsDir ?? 'none'}`);
-  if (args.token === null) console.log('no --token: authentication is off, so the server listens on loopback only');
+  if (args.token === null) console.log('no --token: authentication is off, so the server listens on loopback only and answers only loopback Host names');
   if (args.corsOrigins.length > 0) console.log(`CORS origins: ${args.corsOrigins.join(', ')}`);
 
   let stopping = false;
