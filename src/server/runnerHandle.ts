@@ -60,8 +60,10 @@ export function startRunner(job: RunnerJob, onEvent: (event: ServerRunEvent) => 
     child.on('error', (error) => resolve(result ?? { kind: 'crashed', error: error.message }));
     child.on('exit', (code, signal) => {
       clearTimeout(graceTimer);
-      if (killedAfterGrace) resolve({ kind: 'killed', error: `it did not stop within ${formatMs(graceMs)} of the request, so its process was killed` });
-      else resolve(result ?? { kind: 'crashed', error: `the run's process exited (${signal ?? `code ${code}`}) before finishing` });
+      // A child that reported its result and then hung on the way out still finished its run.
+      if (result) resolve(result);
+      else if (killedAfterGrace) resolve({ kind: 'killed', error: `it did not stop within ${formatMs(graceMs)} of the request, so its process was killed` });
+      else resolve({ kind: 'crashed', error: `the run's process exited (${signal ?? `code ${code}`}) before finishing` });
     });
   });
   post(child, { type: 'start', job });
