@@ -211,9 +211,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /**
  * A server run's event in the lab's own event shape (what the browser worker emits), so that
  * `applyLabEvents` draws a server run in the same charts as a local one. Engine events pass through;
- * the server's status changes become a status line plus the controller state.
+ * the server's status changes become a status line plus the controller state; a `resumed` marker
+ * passes through (with a status line) so the folds drop the superseded steps.
  */
 export function labEventsOf(event: ServerRunEvent): LabEvent[] {
+  // Passed on: the lab's folds drop what a resume supersedes (each step is charted once).
+  if (event.type === 'resumed') return [event, { type: 'status', time: event.time, message: `Server: resumed from its checkpoint (${event.stage} step ${event.step})` }];
   if (event.type !== 'status') return [event];
   const detail = event.reason ?? event.error;
   const where = event.worker && event.worker !== 'local' ? ` on ${event.worker}` : '';

@@ -200,16 +200,6 @@ export class RunStore {
     return true;
   }
 
-  /** `PRAGMA quick_check`: 'ok' or the first problems SQLite found. */
-  quickCheck(): string[] {
-    return (this.db.pragma('quick_check') as { quick_check: string }[]).map((row) => row.quick_check);
-  }
-
-  /** Ids of every stored run (for the start-up consistency check against the checkpoint files). */
-  runIds(): Set<string> {
-    return new Set((this.db.prepare('SELECT id FROM runs').all() as { id: string }[]).map((row) => row.id));
-  }
-
   countByStatus(): Record<string, number> {
     const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM runs GROUP BY status').all() as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
