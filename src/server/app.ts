@@ -5,10 +5,12 @@ import { datasetPathIssues } from './http/datasetPaths';
 import { emptyBody, runConfigBody } from './http/requestBody';
 import { secureFastify } from './http/secureFastify';
 import { officialTrainerExport } from './officialTrainerExport';
+import { encodeCursor, parseRunListQuery } from './runList';
 import type { RunQueue } from './runQueue';
-import type { RunStore } from './runStore';
-import type { ApiError, HealthResponse, RunStatus, StoredEvent } from './runTypes';
-import { isTerminal, runStatuses } from './runTypes';
+import { TransitionError, type RunStore } from './runStore';
+import type { ApiError, HealthResponse, RunPage } from './runTypes';
+import { isTerminal } from './runTypes';
+import { defaultSseOptions, SseHub, type SseOptions } from './sseStream';
 
 export interface AppOptions {
   store: RunStore;
@@ -23,8 +25,8 @@ export interface AppOptions {
   subsetsDir?: string | null;
   /** Largest accepted request body, bytes. */
   bodyLimit?: number;
-  /** Seconds between SSE keep-alive comments. */
-  keepAliveSeconds?: number;
+  /** Event streams: keep-alive period, per-client buffer bound, stall limit, replay page size. */
+  sse?: Partial<SseOptions>;
 }
 
 /** The HTTP API (see README "The GPU server"). Routes only; the queue and store do the work. */
@@ -32,6 +34,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const { store, queue } = options;
   const bodyLimit = options.bodyLimit ?? 1_000_000;
   const app = secureFastify({ token: options.token, corsOrigins: options.corsOrigins, bodyLimit });
+  const sse = new SseHub(store, { ...defaultSseOptions, ...options.sse });
+  app.decorate('sseClients', () => sse.clients());
 
   app.get('/api/health', async (): Promise<HealthResponse> => {
     const state = await queue.state();
@@ -55,11 +59,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.get('/api/runs', async (request, reply) => {
-    const status = (request.query as { status?: string }).status;
-    if (status !== undefined && !(runStatuses as readonly string[]).includes(status)) {
-      return reply.code(400).send({ error: 'bad query', issues: [{ path: 'status', message: `must be one of ${runStatuses.join(', ')}` }] } satisfies ApiError);
-    }
-    return { runs: store.listRuns(status ? { status: status as RunStatus } : {}) };
+    const parsed = parseRunListQuery(request.query as Record<string, unknown>);
+    if (!parsed.ok) return reply.code(400).send({ error: 'bad query', issues: parsed.issues } satisfies ApiError);
+    const page = store.listRunPage(parsed.query);
+    return { runs: page.runs, nextCursor: page.next ? encodeCursor(page.next) : null } satisfies RunPage;
   });
 
   app.get('/api/runs/:id', async (request, reply) => {
@@ -83,6 +86,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.code(after.status === 'cancelled' ? 200 : 202).send({ id, status: after.status, cancelRequested: true });
   });
 
+  app.delete('/api/runs/:id', async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    try {
+      return store.deleteRun(id) ? { id, deleted: true } : notFound(reply, id);
+    } catch (error) {
+      if (!(error instanceof TransitionError)) throw error;
+      return reply.code(409).send({ error: `run ${id} is ${error.from}: cancel it first, then delete it once it has stopped` } satisfies ApiError);
+    }
+  });
+
   app.get('/api/runs/:id/checkpoint', async (request, reply) => {
     const id = (request.params as { id: string }).id;
     const run = store.getRun(id);
@@ -101,54 +114,24 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const id = (request.params as { id: string }).id;
     const run = store.getRun(id);
     if (!run) return notFound(reply, id);
-    const fromHeader = request.headers['last-event-id'];
-    const fromQuery = (request.query as { lastEventId?: string }).lastEventId;
-    const lastEventId = Number(fromHeader ?? fromQuery ?? 0);
-    if (!Number.isInteger(lastEventId) || lastEventId < 0) {
-      return reply.code(400).send({ error: 'bad Last-Event-ID', issues: [{ path: 'Last-Event-ID', message: 'must be a non-negative integer' }] } satisfies ApiError);
+    const lastEventId = parseLastEventId(request.headers['last-event-id'] ?? (request.query as { lastEventId?: unknown }).lastEventId);
+    if (lastEventId === null) {
+      return reply.code(400).send({ error: 'bad Last-Event-ID', issues: [{ path: 'Last-Event-ID', message: 'must be a non-negative decimal integer' }] } satisfies ApiError);
     }
     // Nothing left to send: 204 also tells an EventSource to stop reconnecting.
     if (isTerminal(run.status) && lastEventId >= run.eventCount) return reply.code(204).send();
     reply.hijack();
-    streamEvents(id, lastEventId, reply.raw, options.keepAliveSeconds ?? 15);
+    sse.stream(id, lastEventId, reply.raw);
   });
 
-  function streamEvents(id: string, lastEventId: number, raw: ServerResponse, keepAliveSeconds: number): void {
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    raw.write('retry: 2000\n\n');
-    let cursor = lastEventId;
-    let ended = false;
-    let keepAlive: NodeJS.Timeout | undefined;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      store.events.off('event', onLive);
-      clearInterval(keepAlive);
-      raw.end();
-    };
-    const write = (stored: StoredEvent) => {
-      if (ended || stored.id <= cursor) return;
-      raw.write(`id: ${stored.id}\ndata: ${JSON.stringify(stored.event)}\n\n`);
-      cursor = stored.id;
-      if (stored.event.type === 'status' && isTerminal(stored.event.status)) end();
-    };
-    const onLive = (runId: string, stored: StoredEvent) => {
-      if (runId === id) write(stored);
-    };
-    // Replay and subscription happen in one synchronous stretch, so no event can slip between them.
-    for (let page = store.eventsAfter(id, cursor); page.length > 0 && !ended; page = store.eventsAfter(id, cursor)) page.forEach(write);
-    if (ended) return;
-    store.events.on('event', onLive);
-    keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), keepAliveSeconds * 1000);
-    raw.on('close', end);
-  }
-
   return app;
+}
+
+/** Absent: 0. Otherwise only a non-negative decimal integer (no sign, exponent, spaces or list). */
+function parseLastEventId(value: unknown): number | null {
+  if (value === undefined) return 0;
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;
+  return Number(value);
 }
 
 function notFound(reply: FastifyReply, id: string) {

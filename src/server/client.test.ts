@@ -13,5 +13,7 @@ describe('labEventsOf', () => {
       { type: 'controller', time: 3, state: 'running' },
     ]);
     expect(labEventsOf({ type: 'status', time: 4, status: 'failed', error: 'out of memory' })[1]).toEqual({ type: 'controller', time: 4, state: 'idle' });
+    const resumed = { type: 'resumed' as const, time: 5, stage: 'pretrain' as const, step: 12, epoch: 3, attempt: 2 };
+    expect(labEventsOf(resumed)).toEqual([resumed, { type: 'status', time: 5, message: 'Server: resumed from its checkpoint (pretrain step 12)' }]);
   });
 });

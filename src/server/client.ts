@@ -3,9 +3,9 @@ import type { LabEvent } from '../worker/api';
 import type { Checkpoint } from '../core/types';
 import { deserializeCheckpoint } from '../core/checkpoint';
 import type { OfficialTrainerExport } from './officialTrainerExport';
-import type { ApiError, HealthResponse, RunRecord, RunStatus, ServerRunEvent, StoredEvent, ValidationIssue } from './runTypes';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { ApiError, HealthResponse, RunListItem, RunPage, RunRecord, RunStatus, ServerRunEvent, StoredEvent, ValidationIssue } from './runTypes';
 import { isTerminal } from './runTypes';
-import { SseParser } from './sseParser';
 
 /**
  * Typed client of the GPU server's HTTP API, for the lab (browser) and for scripts. fetch only, no
@@ -13,7 +13,7 @@ import { SseParser } from './sseParser';
  * cannot send the Authorization header; reconnection with Last-Event-ID is built in.
  */
 
-export type { HealthResponse, RunRecord, RunStatus, StoredEvent, ServerRunEvent, ValidationIssue } from './runTypes';
+export type { HealthResponse, RunListItem, RunPage, RunRecord, RunStatus, StoredEvent, ServerRunEvent, ValidationIssue } from './runTypes';
 
 export class ServerApiError extends Error {
   constructor(
@@ -62,9 +62,31 @@ export class SimclrServerClient {
     return this.json('POST', '/api/runs', config);
   }
 
-  async listRuns(status?: RunStatus): Promise<RunRecord[]> {
-    const { runs } = await this.json<{ runs: RunRecord[] }>('GET', `/api/runs${status ? `?status=${status}` : ''}`);
+  /** One page of the run list (compact summaries, oldest first); pass `nextCursor` back for the next. */
+  listRuns(options: { status?: RunStatus; limit?: number; cursor?: string } = {}): Promise<RunPage> {
+    const query = new URLSearchParams();
+    if (options.status) query.set('status', options.status);
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    if (options.cursor) query.set('cursor', options.cursor);
+    const text = query.toString();
+    return this.json('GET', `/api/runs${text ? `?${text}` : ''}`);
+  }
+
+  /** Every run in the list, following the cursor page by page. */
+  async allRuns(status?: RunStatus): Promise<RunListItem[]> {
+    const runs: RunListItem[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listRuns({ status, limit: 200, cursor });
+      runs.push(...page.runs);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
     return runs;
+  }
+
+  /** Removes a finished run, its events and its checkpoint (409 while it is queued or running). */
+  deleteRun(id: string): Promise<{ id: string; deleted: true }> {
+    return this.json('DELETE', `/api/runs/${encodeURIComponent(id)}`, undefined, { 'content-type': 'application/json' });
   }
 
   getRun(id: string): Promise<RunRecord> {
@@ -96,7 +118,8 @@ export class SimclrServerClient {
   async *events(id: string, options: StreamEventsOptions = {}): AsyncGenerator<StoredEvent> {
     let lastEventId = options.lastEventId ?? 0;
     let failures = 0;
-    const retryMs = options.retryMs ?? 2000;
+    // The caller's choice, else what the server asks for (`retry:`), else 2 s.
+    let retryMs = options.retryMs ?? 2000;
     for (;;) {
       let response: Response;
       try {
@@ -111,15 +134,24 @@ export class SimclrServerClient {
       }
       // 204: the run is over and every event was delivered already.
       if (response.status === 204 || !response.body) return;
-      const parser = new SseParser();
+      const messages: EventSourceMessage[] = [];
+      const parser = createParser({
+        onEvent: (message) => messages.push(message),
+        onRetry: (ms) => {
+          if (options.retryMs === undefined) retryMs = ms;
+        },
+      });
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       try {
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
           failures = 0;
-          for (const message of parser.push(value)) {
-            const stored: StoredEvent = { id: Number(message.lastEventId), event: JSON.parse(message.data) as StoredEvent['event'] };
+          parser.feed(value);
+          for (const message of messages.splice(0)) {
+            // Every event of this server carries its id; one without is not ours to count.
+            if (message.id === undefined || !/^\d+$/.test(message.id)) continue;
+            const stored: StoredEvent = { id: Number(message.id), event: JSON.parse(message.data) as StoredEvent['event'] };
             if (stored.id <= lastEventId) continue;
             lastEventId = stored.id;
             yield stored;
@@ -136,8 +168,8 @@ export class SimclrServerClient {
     }
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.request(method, path, body);
+  private async json<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const response = await this.request(method, path, body, headers);
     return (await response.json()) as T;
   }
 
@@ -180,9 +212,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /**
  * A server run's event in the lab's own event shape (what the browser worker emits), so that
  * `applyLabEvents` draws a server run in the same charts as a local one. Engine events pass through;
- * the server's status changes become a status line plus the controller state.
+ * the server's status changes become a status line plus the controller state; a `resumed` marker
+ * passes through (with a status line) so the folds drop the superseded steps.
  */
 export function labEventsOf(event: ServerRunEvent): LabEvent[] {
+  // Passed on: the lab's folds drop what a resume supersedes (each step is charted once).
+  if (event.type === 'resumed') return [event, { type: 'status', time: event.time, message: `Server: resumed from its checkpoint (${event.stage} step ${event.step})` }];
   if (event.type !== 'status') return [event];
   const detail = event.reason ?? event.error;
   const where = event.worker && event.worker !== 'local' ? ` on ${event.worker}` : '';

@@ -4,7 +4,9 @@ import { LocalRunQueue } from './localRunQueue';
 import type { RunQueue } from './runQueue';
 import { RunStore } from './runStore';
 import { ArgsError, parseServerArgs } from './serverArgs';
-import { acquireStoreLock } from './storeLock';
+import { applyRetention } from './retention';
+import { checkStore, StoreCheckError } from './storeCheck';
+import { acquireStoreLock, StoreLockedError } from './storeLock';
 
 /** `npm run server -- …`: the GPU server (HTTP API + SSE + queue). See README "The GPU server". */
 
@@ -24,9 +26,14 @@ async function main(): Promise<void> {
   let releaseLock: () => void;
   try {
     releaseLock = acquireStoreLock(args.store);
+    checkStore(args.store);
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(2);
+    // One line, never a stack trace: what is wrong with which file, and what to do.
+    if (error instanceof StoreLockedError || error instanceof StoreCheckError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
   }
   const store = new RunStore(args.store);
   let queue: RunQueue;
@@ -43,8 +50,19 @@ async function main(): Promise<void> {
       cancelGraceMs: args.cancelGraceMs,
     });
   }
-  const app = buildApp({ store, queue, version, token: args.token, corsOrigins: args.corsOrigins, dataRoots: args.dataRoots, subsetsDir: args.subsetsDir, bodyLimit: args.bodyLimit });
+  const app = buildApp({
+    store,
+    queue,
+    version,
+    token: args.token,
+    corsOrigins: args.corsOrigins,
+    dataRoots: args.dataRoots,
+    subsetsDir: args.subsetsDir,
+    bodyLimit: args.bodyLimit,
+    sse: { bufferBytes: args.sseBufferBytes, stallSeconds: args.sseStallSeconds },
+  });
   await queue.start();
+  const stopRetention = applyRetention(store, { keepRuns: args.keepRuns, keepDays: args.keepDays }, (message) => console.log(message));
   const address = await app.listen({ port: args.port, host: args.host });
   console.log(`SimCLR Lab server ${version} listening on ${address} (pid ${process.pid})`);
   console.log(`store: ${args.store}; queue: ${queue.mode}${args.redisUrl ? ` (${redactUrl(args.redisUrl)})` : `, ${args.concurrency} run(s) at a time`}`);
@@ -57,6 +75,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping (running runs resume from their checkpoints at the next start)`);
+    stopRetention();
     await app.close();
     await queue.close();
     store.close();

@@ -63,8 +63,40 @@ describe('RunStore', () => {
     const reopened = openStore(path).store;
     const again = reopened.getRun(run.id)!;
     expect(again).toMatchObject({ status: 'running', checkpoint: { stage: 'pretrain', step: 4, epoch: 1 }, eventCount: 3 });
-    expect(reopened.eventsAfter(run.id, 2)[0].event).toEqual({ type: 'checkpoint', time: 5, stage: 'pretrain', step: 4, epoch: 1 });
+    expect(reopened.eventsAfter(run.id, 2)[0].event).toEqual({ type: 'checkpoint', time: 5, stage: 'pretrain', step: 4, epoch: 1, attempt: 1 });
     expect([...reopened.readCheckpointBytes(run.id)!]).toEqual([1, 2, 3]);
     reopened.close();
+  });
+
+  it('numbers attempts on every event and marks a resume from the checkpoint', () => {
+    const { store } = openStore();
+    const run = store.createRun(parseRunConfig({}));
+    store.setStatus(run.id, 'running');
+    const checkpoint = { version: 1 as const, stage: 'pretrain' as const, step: 2, completed: {}, models: {}, optimizer: {} };
+    store.appendEvent(run.id, { type: 'metric', time: 1, stage: 'pretrain', step: 1, epoch: 0.5 });
+    store.appendEvent(run.id, { type: 'checkpoint', time: 2, stage: 'pretrain', step: 2, epoch: 1, checkpoint });
+    store.appendEvent(run.id, { type: 'metric', time: 3, stage: 'pretrain', step: 3, epoch: 1.5 });
+    // The server died; the run goes back to the queue and starts again.
+    store.setStatus(run.id, 'queued', { reason: 'the server stopped while it was running' });
+    store.setStatus(run.id, 'running');
+    const events = store.eventsAfter(run.id, 0).map((e) => e.event);
+    expect(events.map((e) => [e.type, e.attempt])).toEqual([
+      ['status', 0],
+      ['status', 1],
+      ['metric', 1],
+      ['checkpoint', 1],
+      ['metric', 1],
+      ['status', 1],
+      ['status', 2],
+      ['resumed', 2],
+    ]);
+    expect(events[7]).toMatchObject({ type: 'resumed', stage: 'pretrain', step: 2, epoch: 1 });
+    // A first start, or a restart without a checkpoint, is not a resume.
+    const fresh = store.createRun(parseRunConfig({}));
+    store.setStatus(fresh.id, 'running');
+    store.setStatus(fresh.id, 'queued');
+    store.setStatus(fresh.id, 'running');
+    expect(store.eventsAfter(fresh.id, 0).some((e) => e.event.type === 'resumed')).toBe(false);
+    store.close();
   });
 });

@@ -1,13 +1,14 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import type { RunConfig } from '../core/config';
 import type { RunEvent, RunSummary } from '../core/types';
-import type { CheckpointPosition, RunRecord, RunStatus, ServerRunEvent, StoredEvent } from './runTypes';
-import { isTerminal } from './runTypes';
-import { writeFileAtomic } from './atomicFile';
+import type { CheckpointPosition, RunListItem, RunRecord, RunStatus, ServerRunEvent, StoredEvent } from './runTypes';
+import { isTerminal, terminalStatuses } from './runTypes';
+import { runListItemOf } from './runList';
 
 /**
  * The server's durable memory: runs and their event logs in SQLite (WAL, every write committed before
@@ -54,11 +55,17 @@ const allowedTransitions: Record<RunStatus, RunStatus[]> = {
   interrupted: [],
 };
 
+/** Where a page of the run list ended (the cursor's content). */
+export interface RunListPosition {
+  createdAt: number;
+  id: string;
+}
+
 export class TransitionError extends Error {
   constructor(
     readonly runId: string,
     readonly from: RunStatus,
-    readonly to: RunStatus,
+    readonly to: RunStatus | 'deleted',
   ) {
     super(`run ${runId} is ${from}; it cannot become ${to}`);
     this.name = 'TransitionError';
@@ -100,6 +107,8 @@ export class RunStore {
         last_event_id INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX IF NOT EXISTS runs_status ON runs (status, seq);
+      CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at, id);
+      CREATE INDEX IF NOT EXISTS runs_status_created ON runs (status, created_at, id);
       CREATE TABLE IF NOT EXISTS events (
         run_id TEXT NOT NULL,
         id INTEGER NOT NULL,
@@ -140,6 +149,57 @@ export class RunStore {
     return rows.map(toRecord);
   }
 
+  /**
+   * One page of the run list, oldest first by (creation time, id): a stable order, so a cursor
+   * (the last item's position) resumes exactly after it even while runs are added or deleted.
+   */
+  listRunPage(options: { status?: RunStatus; limit: number; after?: RunListPosition }): { runs: RunListItem[]; next: RunListPosition | null } {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (options.status) {
+      where.push('status = ?');
+      params.push(options.status);
+    }
+    if (options.after) {
+      where.push('(created_at > ? OR (created_at = ? AND id > ?))');
+      params.push(options.after.createdAt, options.after.createdAt, options.after.id);
+    }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`;
+    // One row more than asked says whether another page exists.
+    const rows = this.db.prepare(sql).all(...params, options.limit + 1) as RunRow[];
+    const page = rows.slice(0, options.limit);
+    const last = page[page.length - 1];
+    return { runs: page.map((row) => runListItemOf(toRecord(row))), next: rows.length > options.limit ? { createdAt: last.created_at, id: last.id } : null };
+  }
+
+  /** Finished runs (terminal statuses), oldest first: the candidates for retention. */
+  finishedRuns(): { id: string; finishedAt: number }[] {
+    const statuses = [...terminalStatuses];
+    return (
+      this.db
+        .prepare(`SELECT id, COALESCE(finished_at, updated_at) AS finishedAt FROM runs WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY created_at, id`)
+        .all(...statuses) as { id: string; finishedAt: number }[]
+    );
+  }
+
+  /**
+   * Removes a finished run: its checkpoint files first, then its row and events in one transaction
+   * (a crash in between leaves a run without a checkpoint, never a checkpoint without a run).
+   * Throws when the run is not finished; returns false when there is no such run.
+   */
+  deleteRun(id: string): boolean {
+    const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: RunStatus } | undefined;
+    if (!row) return false;
+    if (!isTerminal(row.status)) throw new TransitionError(id, row.status, 'deleted');
+    this.deleteCheckpoint(id);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM events WHERE run_id = ?').run(id);
+      this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+    })();
+    this.events.emit('deleted', id);
+    return true;
+  }
+
   countByStatus(): Record<string, number> {
     const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM runs GROUP BY status').all() as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
@@ -157,6 +217,7 @@ export class RunStore {
       if (!allowedTransitions[row.status].includes(to)) throw new TransitionError(id, row.status, to);
       const sets = ['status = @to', 'updated_at = @now'];
       if (to === 'running') sets.push('started_at = COALESCE(started_at, @now)', 'attempts = attempts + 1', 'finished_at = NULL');
+      const resumesFrom = to === 'running' ? this.resumePosition(id) : null;
       if (isTerminal(to)) sets.push('finished_at = @now');
       // A reason explains the status it came with; a later status without one clears it.
       sets.push('reason = @reason');
@@ -179,6 +240,9 @@ export class RunStore {
       if (change.error) event.error = change.error;
       if (change.worker) event.worker = change.worker;
       this.insertEvent(id, event);
+      // Events of the earlier attempt after this checkpoint are superseded: the stream says so, so
+      // that a client folding it (the lab's charts) shows each step once.
+      if (resumesFrom) this.insertEvent(id, { type: 'resumed', time: now, ...resumesFrom });
       for (const [key, value] of Object.entries(change.meta ?? {})) this.setMetaInTransaction(key, value);
     });
     return this.getRun(id)!;
@@ -206,10 +270,12 @@ export class RunStore {
 
   /** Events of a run with id > afterId, oldest first. */
   eventsAfter(id: string, afterId: number, limit = 10_000): StoredEvent[] {
-    const rows = this.db
-      .prepare('SELECT id, data FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?')
-      .all(id, afterId, limit) as { id: number; data: string }[];
-    return rows.map((row) => ({ id: row.id, event: JSON.parse(row.data) as ServerRunEvent }));
+    return this.eventRowsAfter(id, afterId, limit).map((row) => ({ id: row.id, event: JSON.parse(row.data) as ServerRunEvent }));
+  }
+
+  /** Like eventsAfter, with each event as its stored JSON text (what the SSE stream sends as is). */
+  eventRowsAfter(id: string, afterId: number, limit: number): { id: number; data: string }[] {
+    return this.db.prepare('SELECT id, data FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?').all(id, afterId, limit) as { id: number; data: string }[];
   }
 
   getMeta(key: string): string | null {
@@ -231,7 +297,7 @@ export class RunStore {
 
   /** Writes checkpoint bytes atomically (temp file, fsync, rename): a reader never sees half a file. */
   saveCheckpointBytes(id: string, bytes: Uint8Array): void {
-    writeFileAtomic(this.checkpointPath(id), bytes);
+    writeFileAtomic.sync(this.checkpointPath(id), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   readCheckpointBytes(id: string): Buffer | null {
@@ -239,8 +305,24 @@ export class RunStore {
     return existsSync(path) ? readFileSync(path) : null;
   }
 
+  /** Removes a run's checkpoint and any temp file a writer killed mid-write left beside it. */
   deleteCheckpoint(id: string): void {
-    rmSync(this.checkpointPath(id), { force: true });
+    const name = `${id}.ckpt`;
+    for (const file of readdirSync(this.checkpointDir)) {
+      if (file === name || file.startsWith(`${name}.`)) rmSync(join(this.checkpointDir, file), { force: true });
+    }
+  }
+
+  /**
+   * Where a run that is about to start again continues from: its checkpoint position, when it ran
+   * before and a checkpoint was kept (a first start, or a start without a checkpoint, is fresh).
+   */
+  private resumePosition(id: string): CheckpointPosition | null {
+    // Read before the status update: `attempts` counts the starts so far.
+    const row = this.db.prepare('SELECT attempts, checkpoint FROM runs WHERE id = ?').get(id) as { attempts: number; checkpoint: string | null };
+    if (row.attempts < 1 || row.checkpoint === null) return null;
+    const { stage, step, epoch } = JSON.parse(row.checkpoint) as CheckpointPosition;
+    return { stage, step, epoch };
   }
 
   private setMetaInTransaction(key: string, value: string): void {
@@ -250,8 +332,12 @@ export class RunStore {
   private pending: [string, StoredEvent][] = [];
 
   private insertEvent(id: string, event: ServerRunEvent): StoredEvent {
-    const next = (this.db.prepare('SELECT last_event_id + 1 AS next FROM runs WHERE id = ?').get(id) as { next: number } | undefined)?.next;
-    if (next === undefined) throw new Error(`unknown run ${id}`);
+    const row = this.db.prepare('SELECT last_event_id + 1 AS next, attempts FROM runs WHERE id = ?').get(id) as { next: number; attempts: number } | undefined;
+    if (row === undefined) throw new Error(`unknown run ${id}`);
+    const { next } = row;
+    // Which start of the run produced it (0: before the first start), so a consumer can tell the
+    // events of an attempt that a resume superseded.
+    event = { ...event, attempt: row.attempts };
     this.db.prepare('INSERT INTO events (run_id, id, data) VALUES (?, ?, ?)').run(id, next, JSON.stringify(event));
     this.db.prepare('UPDATE runs SET last_event_id = ? WHERE id = ?').run(next, id);
     const stored = { id: next, event };

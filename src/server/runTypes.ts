@@ -49,7 +49,39 @@ export interface RunRecord {
  */
 export type StoredCheckpointEvent = Omit<Extract<RunEvent, { type: 'checkpoint' }>, 'checkpoint'>;
 export type RunStatusEvent = { type: 'status'; time: number; status: RunStatus; reason?: string; error?: string; worker?: string };
-export type ServerRunEvent = Exclude<RunEvent, { type: 'checkpoint' }> | StoredCheckpointEvent | RunStatusEvent;
+/**
+ * A run started again from its checkpoint at (stage, step): the events of earlier attempts in that
+ * stage after `step`, and in later stages, are superseded by what follows (see `foldResumed`).
+ */
+export type RunResumedEvent = { type: 'resumed'; time: number } & CheckpointPosition;
+/**
+ * `attempt`: which start of the run produced the event (0 before the first start, 1, 2 … after
+ * each resume); the server sets it on every stored event.
+ */
+export type ServerRunEvent = (Exclude<RunEvent, { type: 'checkpoint' }> | StoredCheckpointEvent | RunStatusEvent | RunResumedEvent) & { attempt?: number };
+
+/** A run as the list shows it (`GET /api/runs`): the full record is `GET /api/runs/:id`. */
+export interface RunListItem {
+  id: string;
+  status: RunStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  attempts: number;
+  /** e.g. 'cifar10, 32 px, 50000 train images' */
+  dataset: string;
+  /** e.g. 'ResNet-18 ×0.25' */
+  model: string;
+  /** Headline test accuracies of the finished stages (k-NN for pretraining), null when not measured. */
+  metrics: { pretrainKnnAccuracy: number | null; finetuneAccuracy: number | null; distillAccuracy: number | null };
+  error: string | null;
+}
+
+export interface RunPage {
+  runs: RunListItem[];
+  /** Pass as `?cursor=` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
 
 export interface StoredEvent {
   /** 1-based, per run, gapless: the SSE id. */

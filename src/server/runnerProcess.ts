@@ -4,7 +4,7 @@ import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
 import { DataPathError, subsetRoots, withRootRelativePaths } from './dataRoots';
 import { chooseBackend, runOnEngine } from './engineRun';
 import type { HostToRunner, RunnerJob, RunnerToHost } from './runnerProtocol';
-import { writeFileAtomic } from './atomicFile';
+import writeFileAtomic from 'write-file-atomic';
 
 /**
  * Child process that runs one run's engine (forked by runnerHandle.ts). Training steps block the
@@ -38,7 +38,8 @@ async function run(job: RunnerJob): Promise<void> {
       onEvent: (event) => {
         if (event.type === 'checkpoint') {
           // The file is complete on disk before anyone hears of it, so a resume never reads half a checkpoint.
-          writeFileAtomic(job.checkpointPath, serializeCheckpoint(event.checkpoint));
+          const bytes = serializeCheckpoint(event.checkpoint);
+          writeFileAtomic.sync(job.checkpointPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
           const { type, time, stage, step, epoch } = event;
           void send({ type: 'event', event: { type, time, stage, step, epoch } });
         } else if (event.type === 'log') {

@@ -82,7 +82,7 @@ describe('auth on every route', () => {
     expect(failures).toEqual([]);
     expect(tried).toBeGreaterThan(500);
     // Nothing was created and nothing was cancelled.
-    const runs = await server.client.listRuns();
+    const runs = await server.client.allRuns();
     expect(runs.map((r) => r.id).sort()).toEqual([hungId, queuedId].sort());
     expect((await server.client.getRun(queuedId)).status).toBe('queued');
   });

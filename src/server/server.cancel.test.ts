@@ -57,7 +57,7 @@ describe.skipIf(process.platform === 'win32')('cancel of a hung run', () => {
   });
 
   it('refuses a second cancel of a finished run with 409', async () => {
-    const [run] = (await server.client.listRuns('cancelled')).slice(-1);
+    const [run] = (await server.client.allRuns('cancelled')).slice(-1);
     const response = await fetch(`${server.url}/api/runs/${run.id}/cancel`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

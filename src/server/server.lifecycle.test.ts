@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deserializeCheckpoint } from '../core/checkpoint';
-import { SseParser } from './sseParser';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { StoredEvent } from './runTypes';
 import { buildTinyImageNet, collectEvents, spawnServer, tempDir, tinyRun, type SpawnedServer, type TinyImageNet } from './testSupport';
 
@@ -34,9 +34,9 @@ async function rawEvents(id: string, lastEventId?: number): Promise<{ status: nu
   const response = await fetch(`${server.url}/api/runs/${id}/events`, { headers });
   if (response.status !== 200) return { status: response.status, events: [] };
   expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const parser = new SseParser();
-  const messages = parser.push(await response.text());
-  return { status: 200, events: messages.map((m) => ({ id: Number(m.lastEventId), event: JSON.parse(m.data) as StoredEvent['event'] })) };
+  const messages: EventSourceMessage[] = [];
+  createParser({ onEvent: (message) => messages.push(message) }).feed(await response.text());
+  return { status: 200, events: messages.map((m) => ({ id: Number(m.id), event: JSON.parse(m.data) as StoredEvent['event'] })) };
 }
 
 function expectGapless(events: StoredEvent[], firstId = 1): void {
@@ -72,8 +72,8 @@ describe('a run on the server', () => {
     expect(run.summary?.stages.finetune?.status).toBe('completed');
     expect(run.startedAt! >= run.createdAt).toBe(true);
     expect(run.finishedAt! >= run.startedAt!).toBe(true);
-    expect((await server.client.listRuns()).map((r) => r.id)).toContain(id);
-    expect((await server.client.listRuns('succeeded')).map((r) => r.id)).toContain(id);
+    expect((await server.client.allRuns()).map((r) => r.id)).toContain(id);
+    expect((await server.client.allRuns('succeeded')).map((r) => r.id)).toContain(id);
   });
 
   it('replays the same events from the start, and resumes after Last-Event-ID without gaps or duplicates', async () => {

@@ -70,6 +70,21 @@ it('survives kill -9 mid-run without losing anything it acknowledged', async () 
   expect(secondStart?.event).toMatchObject({ type: 'stage-start', stage: 'pretrain' });
   expect((secondStart!.event as { startStep: number }).startStep).toBeGreaterThan(0);
 
+  // The resumed attempt is marked: every event names its attempt and a 'resumed' event names the
+  // checkpoint, so a client that drops what the marker supersedes (the lab's folds do: see
+  // serverRun.test.ts) sees each step once.
+  expect(streamed.every((e) => typeof e.event.attempt === 'number')).toBe(true);
+  const resumed = streamed.filter((e) => e.event.type === 'resumed');
+  expect(resumed).toHaveLength(1);
+  const checkpointStep = Number(/pretrain step (\d+)/.exec((requeue!.event as { reason: string }).reason)![1]);
+  expect(resumed[0].event).toMatchObject({ type: 'resumed', stage: 'pretrain', step: checkpointStep, attempt: 2 });
+  const mark = resumed[0].event as { step: number; attempt: number };
+  const lossSteps = streamed.flatMap((e) => (e.event.type === 'metric' && e.event.loss !== undefined ? [{ step: e.event.step, attempt: e.event.attempt! }] : []));
+  // The raw stream keeps the superseded steps (the ids stay gapless); only the marker tells them apart.
+  expect(lossSteps.length).toBeGreaterThanOrEqual(32);
+  const kept = lossSteps.filter((m) => m.attempt >= mark.attempt || m.step <= mark.step).map((m) => m.step);
+  expect(kept).toEqual(Array.from({ length: 32 }, (_, k) => k + 1));
+
   const queuedRun = await collectEvents(server.client, queued.id);
   expect(queuedRun[queuedRun.length - 1].event).toMatchObject({ type: 'status', status: 'succeeded' });
 });

@@ -19,11 +19,20 @@ export interface ServerArgs {
   redisUrl: string | null;
   /** How long a cancelled run may take to stop before its process is killed. */
   cancelGraceMs: number;
+  /** Retention: keep at most this many finished runs (null: all). */
+  keepRuns: number | null;
+  /** Retention: delete finished runs older than this many days (null: never). */
+  keepDays: number | null;
+  /** Unsent bytes one event-stream client may hold before it is dropped. */
+  sseBufferBytes: number;
+  /** Seconds an event-stream client may stay unable to drain before it is dropped. */
+  sseStallSeconds: number;
 }
 
 export const serverUsage = `Usage: npm run server -- [--port 8787] [--host 127.0.0.1] [--data NAME=/path ...] [--store ./server-data]
                          [--token TOKEN] [--origin https://lab.example ...] [--subsets DIR] [--backend NAME]
                          [--concurrency 1] [--max-attempts 3] [--body-limit 1000000] [--cancel-grace-ms 10000]
+                         [--keep-runs N] [--keep-days D] [--sse-buffer-bytes 1048576] [--sse-stall-seconds 30]
 Environment: SIMCLR_SERVER_TOKEN (instead of --token), REDIS_URL (BullMQ mode: runs go to \`npm run worker\` processes).`;
 
 export class ArgsError extends Error {}
@@ -44,6 +53,10 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     bodyLimit: 1_000_000,
     redisUrl: env.REDIS_URL || null,
     cancelGraceMs: 10_000,
+    keepRuns: null,
+    keepDays: null,
+    sseBufferBytes: 1 << 20,
+    sseStallSeconds: 30,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -95,6 +108,21 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
         break;
       case '--cancel-grace-ms':
         args.cancelGraceMs = int(0, 3_600_000);
+        break;
+      case '--keep-runs':
+        args.keepRuns = int(1, 1_000_000_000);
+        break;
+      case '--keep-days': {
+        const days = Number(value());
+        if (!Number.isFinite(days) || days <= 0 || days > 100_000) throw new ArgsError(`${flag} must be a number of days greater than 0`);
+        args.keepDays = days;
+        break;
+      }
+      case '--sse-buffer-bytes':
+        args.sseBufferBytes = int(16 * 1024, 1 << 30);
+        break;
+      case '--sse-stall-seconds':
+        args.sseStallSeconds = int(1, 3600);
         break;
       case '--help':
       case '-h':

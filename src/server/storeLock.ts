@@ -1,34 +1,46 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 
 /**
- * One server per store: two would both resume the same runs. The lock file holds the owner's pid; a
- * lock left by a process that no longer exists (kill -9, power loss) is taken over.
+ * One server per store: two would both resume the same runs. The lock is the operating system's
+ * (SQLite's file lock on `store.lock`, taken exclusively and held for the life of the process), so
+ * it is atomic between processes started at the same instant and released by the kernel when the
+ * holder exits, kill -9 and power loss included: no pid to trust, nothing stale to take over.
+ * `server.pid` only names the holder in the refusal message; it plays no part in the locking.
  */
+
+export class StoreLockedError extends Error {}
+
 export function acquireStoreLock(storeDir: string): () => void {
-  const path = join(storeDir, 'server.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
-      return () => rmSync(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSync(path, 'utf8'));
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new Error(`the store ${storeDir} is in use by another server (pid ${owner})`);
-      }
-      rmSync(path, { force: true });
+  const lockPath = join(storeDir, 'store.lock');
+  const pidPath = join(storeDir, 'server.pid');
+  // timeout 0: fail at once instead of waiting for the holder.
+  const db = new Database(lockPath, { timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    // The first write takes the exclusive lock; in EXCLUSIVE locking mode it is kept until close.
+    db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS lock (held INTEGER); COMMIT;');
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new StoreLockedError(`the store ${storeDir} is in use by another server${holder(pidPath)}; stop it first, or give this one another --store`);
     }
+    throw new StoreLockedError(`could not lock the store ${storeDir} (${lockPath}: ${error instanceof Error ? error.message : String(error)})`);
   }
-  throw new Error(`could not lock the store ${storeDir}`);
+  writeFileAtomic.sync(pidPath, `${process.pid}\n`);
+  return () => {
+    rmSync(pidPath, { force: true });
+    db.close();
+  };
 }
 
-function isAlive(pid: number): boolean {
+function holder(pidPath: string): string {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const pid = readFileSync(pidPath, 'utf8').trim();
+    return /^\d+$/.test(pid) ? ` (pid ${pid})` : '';
+  } catch {
+    return '';
   }
 }

@@ -1,10 +1,13 @@
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfigInput } from '../core/config';
+import { parseRunConfig } from '../core/config';
 import { SimclrServerClient } from './client';
+import { RunStore } from './runStore';
 import type { StoredEvent } from './runTypes';
 
 export { buildTinyImageNet, type TinyImageNet } from './tinyImageNet';
@@ -113,4 +116,52 @@ export async function collectEvents(client: SimclrServerClient, id: string, last
   const events: StoredEvent[] = [];
   for await (const stored of client.events(id, { lastEventId, retryMs: 200 })) events.push(stored);
   return events;
+}
+
+/**
+ * A store holding one finished run of `count` events (metric events of a realistic size between
+ * its status events), written straight into SQLite in one transaction: appending them one by one
+ * would commit (and fsync) each. Returns the run's id.
+ */
+export function storeWithLongRun(dir: string, count: number, status: 'succeeded' | 'running' = 'succeeded'): string {
+  const store = new RunStore(dir);
+  const run = store.createRun(parseRunConfig({ seed: 1 }));
+  store.close();
+  const db = new Database(join(dir, 'runs.sqlite'));
+  const insert = db.prepare('INSERT INTO events (run_id, id, data) VALUES (?, ?, ?)');
+  const start = Date.now();
+  db.transaction(() => {
+    // Event 1 is the 'queued' status createRun wrote.
+    insert.run(run.id, 2, JSON.stringify({ type: 'status', time: start, status: 'running', worker: 'local', attempt: 1 }));
+    const last = status === 'succeeded' ? count - 1 : count;
+    for (let id = 3; id <= last; id++) {
+      const step = id - 2;
+      insert.run(run.id, id, JSON.stringify(longRunMetric(start, step)));
+    }
+    if (status === 'succeeded') insert.run(run.id, count, JSON.stringify({ type: 'status', time: start + count, status: 'succeeded', attempt: 1 }));
+    db.prepare('UPDATE runs SET status = ?, attempts = 1, last_event_id = ?, started_at = ?, finished_at = ? WHERE id = ?').run(
+      status,
+      count,
+      start,
+      status === 'succeeded' ? start + count : null,
+      run.id,
+    );
+  })();
+  db.close();
+  return run.id;
+}
+
+function longRunMetric(start: number, step: number) {
+  return {
+    type: 'metric',
+    time: start + step,
+    stage: 'pretrain',
+    step,
+    epoch: step / 390,
+    loss: 4 + Math.sin(step) / 3,
+    contrastiveAccuracy: 0.5 + Math.cos(step) / 4,
+    learningRate: 0.3,
+    imagesPerSecond: 1234.5 + (step % 17),
+    attempt: 1,
+  };
 }

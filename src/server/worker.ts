@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomicFile';
+import writeFileAtomic from 'write-file-atomic';
 import { parseDataRoot, type DataRoots } from './dataRoots';
 import { encodeMessage, keys, queueName, redisConnection, type RunJobData, type RunMessage, type WorkerHeartbeat } from './redisBridge';
 import { probeBackend, startRunner } from './runnerHandle';
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     void heartbeat().catch(() => undefined);
     const checkpointPath = join(args.scratch, `${runId}.ckpt`);
     const saved = await redis.getBuffer(keys.checkpoint(runId));
-    if (saved) writeFileAtomic(checkpointPath, saved);
+    if (saved) writeFileAtomic.sync(checkpointPath, saved);
     await publish(runId, {
       kind: 'status',
       status: 'running',

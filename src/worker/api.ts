@@ -22,7 +22,12 @@ export type LabEvent =
   | Exclude<RunEvent, { type: 'checkpoint' }>
   | { type: 'checkpoint'; time: number; stage: StageName; step: number; epoch: number }
   | { type: 'status'; time: number; message: string }
-  | { type: 'controller'; time: number; state: ControllerState };
+  | { type: 'controller'; time: number; state: ControllerState }
+  /**
+   * The run started again from its checkpoint at (stage, step) (a server run after a crash): what
+   * was recorded after that point is superseded by the events that follow.
+   */
+  | { type: 'resumed'; time: number; stage: StageName; step: number; epoch: number };
 
 export type ControllerState = 'running' | 'paused' | 'stopping' | 'idle';
 

@@ -112,6 +112,13 @@ export function recordEvent(run: StoredRun, event: LabEvent): StoredRun {
       run.status = event.summary.status;
       if (event.summary.error) run.error = event.summary.error;
       break;
+    case 'resumed': {
+      const kept = keptAtCheckpoint(run, event);
+      run.metrics = kept.metrics;
+      run.stages = kept.stages;
+      run.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
+      break;
+    }
     default:
       break;
   }
@@ -127,6 +134,17 @@ const stageOrder: StageName[] = ['pretrain', 'finetune', 'baseline', 'distill'];
 export function trimToCheckpoint(run: StoredRun): StoredRun {
   const checkpoint = run.checkpoint;
   if (!checkpoint) return { ...run, metrics: [], stages: {} };
+  return { ...run, ...keptAtCheckpoint(run, checkpoint), status: 'running', summary: null, error: undefined };
+}
+
+/**
+ * What a run resumed from `checkpoint` keeps: metric points up to it and the summaries of the stages
+ * before its stage. Everything after is produced again by the resumed run (so each step shows once).
+ */
+export function keptAtCheckpoint(
+  run: Pick<StoredRun, 'metrics' | 'stages'>,
+  checkpoint: { stage: StageName; step: number },
+): Pick<StoredRun, 'metrics' | 'stages'> {
   const at = stageOrder.indexOf(checkpoint.stage);
   const metrics = run.metrics.filter((point) => {
     const order = stageOrder.indexOf(point.stage);
@@ -136,7 +154,7 @@ export function trimToCheckpoint(run: StoredRun): StoredRun {
   for (const [stage, summary] of Object.entries(run.stages) as [StageName, StageSummary][]) {
     if (stageOrder.indexOf(stage) < at) stages[stage] = summary;
   }
-  return { ...run, metrics, stages, status: 'running', summary: null, error: undefined };
+  return { metrics, stages };
 }
 
 /** After a reload no worker is running: runs that were live are interrupted (resumable if checkpointed). */

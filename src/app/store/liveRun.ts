@@ -1,6 +1,6 @@
 import type { RunConfig, RunSummary, StageName, StageSummary } from '../../core';
 import type { ControllerState, LabEvent } from '../../worker/api';
-import { type CheckpointInfo, type MetricPoint, type RunStatus, type StoredRun, metricPointOf } from '../runStore/runRecord';
+import { type CheckpointInfo, type MetricPoint, type RunStatus, type StoredRun, keptAtCheckpoint, metricPointOf } from '../runStore/runRecord';
 
 export interface SimilaritySnapshot {
   stage: StageName;
@@ -108,6 +108,14 @@ export function applyLabEvents(view: RunView, events: LabEvent[]): RunView {
       case 'status':
         next.statusMessage = event.message;
         break;
+      case 'resumed': {
+        // A server run restarted from its checkpoint: drop what it is about to produce again.
+        const kept = keptAtCheckpoint({ metrics: metrics ?? next.metrics, stages: next.stages }, event);
+        metrics = kept.metrics;
+        next.stages = kept.stages;
+        next.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
+        break;
+      }
       case 'controller':
         next.controller = event.state;
         if (next.status !== 'completed' && next.status !== 'stopped' && next.status !== 'failed') {

@@ -1,0 +1,180 @@
+/**
+ * Benchmark: SSE clients that never read, against a real server process.
+ *
+ *   npx tsx scripts/sse-slow-clients.ts [--events 150000] [--clients 10] [--seconds 15] [--json]
+ *
+ * Builds a store holding one finished run of `--events` events (inserted straight into SQLite in one
+ * transaction, for speed), starts `src/server/main.ts` on it (loopback, no token), opens `--clients`
+ * raw TCP connections that request the run's event stream and then never read (paused sockets), and
+ * for `--seconds` samples the server's resident memory (/proc/<pid>/status) and the latency of
+ * `GET /api/health`. Prints the baseline and peak RSS and the health latency percentiles.
+ *
+ * Uses only what every version of the server has (RunStore.createRun, the events table, the CLI), so
+ * the same script measures the code before and after a change.
+ */
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseRunConfig } from '../src/core/config';
+import { RunStore } from '../src/server/runStore';
+
+interface Options {
+  events: number;
+  clients: number;
+  seconds: number;
+  json: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { events: 150_000, clients: 10, seconds: 15, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const int = () => {
+      const value = Number(argv[++i]);
+      if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} needs a positive integer`);
+      return value;
+    };
+    if (flag === '--events') options.events = int();
+    else if (flag === '--clients') options.clients = int();
+    else if (flag === '--seconds') options.seconds = int();
+    else if (flag === '--json') options.json = true;
+    else throw new Error(`unknown option ${flag}`);
+  }
+  return options;
+}
+
+/** One finished run with `count` events: metric events of a realistic size, status events around them. */
+function buildStore(dir: string, count: number): string {
+  const store = new RunStore(dir);
+  const run = store.createRun(parseRunConfig({ seed: 1 }));
+  store.close();
+  const db = new Database(join(dir, 'runs.sqlite'));
+  const insert = db.prepare('INSERT INTO events (run_id, id, data) VALUES (?, ?, ?)');
+  const start = Date.now();
+  db.transaction(() => {
+    // Event 1 is the 'queued' status createRun wrote.
+    insert.run(run.id, 2, JSON.stringify({ type: 'status', time: start, status: 'running', worker: 'local' }));
+    for (let id = 3; id < count; id++) {
+      const step = id - 2;
+      const metric = { type: 'metric', time: start + step, stage: 'pretrain', step, epoch: step / 390, loss: 4 + Math.sin(step) / 3, contrastiveAccuracy: 0.5 + Math.cos(step) / 4, learningRate: 0.3, imagesPerSecond: 1234.5 + (step % 17) };
+      insert.run(run.id, id, JSON.stringify(metric));
+    }
+    insert.run(run.id, count, JSON.stringify({ type: 'status', time: start + count, status: 'succeeded' }));
+    db.prepare("UPDATE runs SET status = 'succeeded', last_event_id = ?, started_at = ?, finished_at = ? WHERE id = ?").run(count, start, start + count, run.id);
+  })();
+  db.close();
+  return run.id;
+}
+
+function rssMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function healthMs(url: string): Promise<number> {
+  const t0 = performance.now();
+  const response = await fetch(`${url}/api/health`);
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`health answered ${response.status}`);
+  return performance.now() - t0;
+}
+
+/** Requests the stream and never reads: the socket is paused, so the kernel buffers fill and stay full. */
+function stalledClient(port: number, runId: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.write(`GET /api/runs/${runId}/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`);
+      socket.pause();
+      resolve(socket);
+    });
+    socket.on('error', reject);
+  });
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'simclr-sse-bench-'));
+  const runId = buildStore(dir, options.events);
+  const server = spawn('npx', ['tsx', 'src/server/main.ts', '--host', '127.0.0.1', '--port', '0', '--store', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  server.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  server.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const sockets: Socket[] = [];
+  let pid = 0;
+  try {
+    const deadline = Date.now() + 120_000;
+    let match: RegExpExecArray | null = null;
+    while (!(match = /listening on (http:\/\/\S+) \(pid (\d+)\)/.exec(output))) {
+      if (server.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const url = match[1];
+    pid = Number(match[2]);
+    const port = Number(new URL(url).port);
+    const run = (await (await fetch(`${url}/api/runs/${runId}`)).json()) as { eventCount: number };
+    if (run.eventCount !== options.events) throw new Error(`the server sees ${run.eventCount} events, expected ${options.events}`);
+
+    const idle: number[] = [];
+    for (let i = 0; i < 20; i++) idle.push(await healthMs(url));
+    const baselineRss = rssMiB(pid);
+
+    for (let i = 0; i < options.clients; i++) sockets.push(await stalledClient(port, runId));
+    const latencies: number[] = [];
+    let peakRss = baselineRss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 50);
+    const end = Date.now() + options.seconds * 1000;
+    while (Date.now() < end) {
+      latencies.push(await healthMs(url));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    clearInterval(sampler);
+    const endRss = rssMiB(pid);
+    const openClients = sockets.filter((s) => !s.destroyed && s.readable).length;
+    idle.sort((a, b) => a - b);
+    latencies.sort((a, b) => a - b);
+    const result = {
+      events: options.events,
+      clients: options.clients,
+      seconds: options.seconds,
+      rssMiB: { baseline: round(baselineRss), peak: round(peakRss), end: round(endRss) },
+      healthMsIdle: { p50: round(percentile(idle, 50)), max: round(idle[idle.length - 1]) },
+      healthMsStalled: { n: latencies.length, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies[latencies.length - 1]) },
+      clientsStillConnected: openClients,
+    };
+    if (options.json) console.log(JSON.stringify(result));
+    else {
+      console.log(`${options.clients} stalled SSE clients on a run of ${options.events} events, ${options.seconds} s:`);
+      console.log(`  server RSS: ${result.rssMiB.baseline} MiB before, peak ${result.rssMiB.peak} MiB, ${result.rssMiB.end} MiB at the end`);
+      console.log(`  /api/health idle: p50 ${result.healthMsIdle.p50} ms, max ${result.healthMsIdle.max} ms`);
+      console.log(`  /api/health with stalled clients: p50 ${result.healthMsStalled.p50} ms, p99 ${result.healthMsStalled.p99} ms, max ${result.healthMsStalled.max} ms (${latencies.length} requests)`);
+      console.log(`  clients still connected at the end: ${openClients}`);
+    }
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
+    await new Promise((r) => server.once('exit', r).once('error', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
