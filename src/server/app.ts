@@ -88,6 +88,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.delete('/api/runs/:id', async (request, reply) => {
     const id = (request.params as { id: string }).id;
+    const body = emptyBody(request.body);
+    if (!body.ok) return reply.code(400).send(body.error);
     try {
       return store.deleteRun(id) ? { id, deleted: true } : notFound(reply, id);
     } catch (error) {

@@ -37,7 +37,7 @@ describe('loopback mode', () => {
     // A rebinding page cannot start a run either (refused before the body is looked at).
     const start = await rawRequest(server.url, { method: 'POST', target: '/api/runs', headers: { host: `evil.example:${port}`, ...json }, body: JSON.stringify(tinyRun()) });
     expect(start.status).toBe(403);
-    expect(await server.client.listRuns()).toEqual([]);
+    expect(await server.client.allRuns()).toEqual([]);
   });
 
   it('refuses a state-changing request without Content-Type: application/json (cross-origin simple requests)', async () => {
@@ -60,7 +60,7 @@ describe('loopback mode', () => {
     for (const method of ['DELETE', 'PUT', 'PATCH']) {
       expect((await rawRequest(server.url, { method, target: '/api/runs/anything', headers: origin })).status, method).toBe(415);
     }
-    expect(await server.client.listRuns()).toEqual([]);
+    expect(await server.client.allRuns()).toEqual([]);
     // The same request with the JSON content type is served (nothing else was in the way).
     const exported = await rawRequest(server.url, { method: 'POST', target: '/api/export/official-trainer', headers: { ...json, 'content-type': 'application/json; charset=utf-8' }, body: '{}' });
     expect(exported.status).toBe(200);

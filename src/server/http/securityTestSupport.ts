@@ -23,9 +23,11 @@ export interface RawResponse {
  */
 export function rawRequest(baseUrl: string, options: { method?: string; target: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse> {
   const url = new URL(baseUrl);
+  // Node sends a DELETE body without framing unless told its length; the server would then read it as a second request.
+  const headers = options.body === undefined ? options.headers : { 'content-length': String(Buffer.byteLength(options.body)), ...options.headers };
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: Number(url.port), method: options.method ?? 'GET', path: options.target, headers: options.headers, setHost: !options.headers?.host },
+      { host: url.hostname, port: Number(url.port), method: options.method ?? 'GET', path: options.target, headers, setHost: !options.headers?.host },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
