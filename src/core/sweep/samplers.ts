@@ -105,9 +105,9 @@ export function radicalInverse(n: number, base: number): number {
 }
 
 /**
- * Quasi-random: the Halton sequence (bases 2, 3, 5, … one prime per parameter, index starting at 1)
+ * Quasi-random: the Halton sequence (bases 2, 3, 5, … one prime per parameter, trial i takes index i)
  * with a Cranley–Patterson rotation: every coordinate is shifted by a per-dimension offset drawn
- * from the seed, modulo 1. The shift keeps Halton's even coverage while making different seeds give
+ * from the seed, modulo 1 (index 0 is the origin, which the shift moves off the corner). The shift keeps Halton's even coverage while making different seeds give
  * different (equally even) designs. Up to 30 parameters.
  */
 export function quasiRandomPoint(dims: Dimension[], seed: number, index: number): Point {
@@ -115,7 +115,7 @@ export function quasiRandomPoint(dims: Dimension[], seed: number, index: number)
   const shifts = new Rng(seed);
   return Object.fromEntries(
     dims.map((dim, d) => {
-      const u = (radicalInverse(index + 1, PRIMES[d]) + shifts.next()) % 1;
+      const u = (radicalInverse(index, PRIMES[d]) + shifts.next()) % 1;
       return [dim.key, fromUnit(dim, u)];
     }),
   );

@@ -16,7 +16,7 @@ const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const tied = z.record(z.string(), scalar);
 
 const valuesParameter = z
-  .object({ values: z.union([z.array(scalar).min(1), z.array(tied).min(1)]) })
+  .object({ values: z.array(z.union([scalar, tied])).min(1) })
   .strict();
 
 const rangeParameter = z
@@ -30,7 +30,9 @@ const rangeParameter = z
   })
   .strict();
 
-export const sweepParameterSchema = z.union([rangeParameter, valuesParameter]);
+export const sweepParameterSchema = z.union([rangeParameter, valuesParameter], {
+  error: 'expected { "values": [...] } or a range { "min", "max", "scale"?: "linear" | "log", "type"?: "float" | "int" }',
+});
 
 export const sweepMethods = ['grid', 'random', 'quasi-random', 'tpe'] as const;
 
