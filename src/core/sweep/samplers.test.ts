@@ -171,7 +171,7 @@ describe('TPE', () => {
   });
 
   it('is random during start-up and deterministic after it', () => {
-    expect(tpePoint(dims, 5, 2, [])).toEqual(randomPoint(dims, 5, 2));
+    expect(tpePoint(dims, 5, 2, [], 'maximize')).toEqual(randomPoint(dims, 5, 2));
     const observations: Observation[] = Array.from({ length: 12 }, (_, i) => ({ point: randomPoint(dims, 5, i), value: i / 12, status: 'completed' }));
     const a = tpePoint(dims, 5, 12, observations, 'maximize');
     expect(tpePoint(dims, 5, 12, observations, 'maximize')).toEqual(a);
