@@ -1,4 +1,5 @@
 import type { RunConfig, StageName } from '../config';
+import type { MetricFields } from '../types';
 import { emptyEarlyStoppingState, judgeReport, replayCurves, type EarlyStoppingState } from './asha';
 import { pretrainingReuseKey } from './reuse';
 import { paramsToPoint, pointToParams, proposePoint, type Observation } from './samplers';
@@ -54,11 +55,7 @@ export interface SweepState {
 }
 
 /** Fields of one metric event of a trial (the engine's `metric` RunEvent fits). */
-export interface TrialMetric {
-  stage: StageName;
-  epoch: number;
-  [field: string]: unknown;
-}
+export type TrialMetric = { stage: StageName; epoch: number } & MetricFields & { linearProbeAccuracy?: number };
 
 export interface TrialRequest {
   id: string;
@@ -219,7 +216,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepState> {
 
   const onMetric = (a: Active) => (metric: TrialMetric) => {
     if (a.verdict || a.controller.signal.aborted || metric.stage !== watchedStage) return;
-    const value = metric[watchedField!];
+    const value = (metric as unknown as Record<string, unknown>)[watchedField!]; // the watched field is one of the metric names the spec allows
     if (typeof value !== 'number' || !Number.isFinite(value)) return;
     a.curve.push([metric.epoch, value]);
     emit({ type: 'trial-metric', trialId: a.request.id, epoch: metric.epoch, value });
