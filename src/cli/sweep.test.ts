@@ -115,4 +115,27 @@ describe('npm run sweep', () => {
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/holds a different sweep/);
   }, 300_000);
+
+  it('pretrains once for a label-fraction sweep, and the shared pretraining gives what a fresh run gives', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simclr-sweep-'));
+    const spec = JSON.parse(readFileSync(example, 'utf8'));
+    delete spec.earlyStopping;
+    const write = (name: string, fractions: number[]) => {
+      writeFileSync(join(dir, name), JSON.stringify({ ...spec, parameters: { 'finetune.labelFraction': { values: fractions } } }));
+      return join(dir, name);
+    };
+    const shared = sweep(['--spec', write('two.json', [0.25, 0.5]), '--out', join(dir, 'two'), '--backend', 'wasm', '--quiet']);
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(shared.stderr).toMatch(/\[t002\] completed in \d+s \(shared pretraining\)/);
+    const two = readSweep(join(dir, 'two'));
+    expect(two.trials.map((t) => (t as { reusedPretraining?: boolean }).reusedPretraining ?? false)).toEqual([false, true]);
+    const metrics = readFileSync(join(dir, 'two', 'trials', 't002', 'metrics.jsonl'), 'utf8');
+    expect(metrics).not.toMatch(/"stage":"pretrain"/);
+    const summary = JSON.parse(readFileSync(join(dir, 'two', 'trials', 't002', 'summary.json'), 'utf8'));
+    expect(summary.stages.pretrain.status).toBe('completed');
+
+    const alone = sweep(['--spec', write('one.json', [0.5]), '--out', join(dir, 'one'), '--backend', 'wasm', '--quiet']);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(two.trials[1].objective).toBe(readSweep(join(dir, 'one')).trials[0].objective);
+  }, 300_000);
 });
