@@ -187,4 +187,11 @@ describe('runSweep', () => {
     expect(peak).toBe(2);
     expect(state.trials).toHaveLength(6);
   });
+
+  it('records a combination the config schema refuses as a failed trial instead of crashing', async () => {
+    const spec = parseSweepSpec({ base, method: 'grid', parameters: { 'model.projectionLayers': { values: [0, 2] }, 'finetune.fromProjectionLayer': { values: [1] } } });
+    const state = await runSweep({ spec, runTrial: fakeHost({ quality, epochs: 1 }) });
+    expect(state.trials.map((t) => t.status)).toEqual(['failed', 'completed']);
+    expect(state.trials[0].reason).toBe('failed: invalid config: finetune.fromProjectionLayer: must be at most model.projectionLayers (0)');
+  });
 });

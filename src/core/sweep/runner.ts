@@ -1,4 +1,4 @@
-import type { RunConfig, StageName } from '../config';
+import { ConfigError, type RunConfig, type StageName } from '../config';
 import type { MetricFields } from '../types';
 import { emptyEarlyStoppingState, judgeReport, replayCurves, type EarlyStoppingState } from './asha';
 import { pretrainingReuseKey } from './reuse';
@@ -202,10 +202,18 @@ export async function runSweep(options: SweepOptions): Promise<SweepState> {
   const observations = (): Observation[] =>
     [...finished.values()].map((t) => ({ point: paramsToPoint(spec.parameters, t.params), value: t.objective, status: t.status }));
 
-  const request = (index: number): TrialRequest => {
+  /** The trial at `index`, or the reason its combination of values is not a valid config. */
+  const request = (index: number): TrialRequest | { invalid: TrialRecord } => {
     const params = pointToParams(proposePoint(spec, index, spec.method === 'tpe' ? observations() : []));
-    const config = trialConfig(spec, params);
-    return { id: trialId(index), index, params, config, reuseKey: pretrainingReuseKey(config) };
+    try {
+      const config = trialConfig(spec, params);
+      return { id: trialId(index), index, params, config, reuseKey: pretrainingReuseKey(config) };
+    } catch (error) {
+      // Values valid one by one can still clash (finetune.fromProjectionLayer > model.projectionLayers).
+      if (!(error instanceof ConfigError)) throw error;
+      const why = error.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+      return { invalid: { id: trialId(index), index, params, status: 'failed', objective: null, seconds: 0, reuseKey: null, error: `invalid config: ${why}`, reason: `failed: invalid config: ${why}` } };
+    }
   };
 
   const finish = (record: TrialRecord) => {
@@ -268,11 +276,21 @@ export async function runSweep(options: SweepOptions): Promise<SweepState> {
         // Trials that would share a pretraining in progress wait for it, so it is computed once.
         const busy = new Set([...active.values()].map((a) => a.request.reuseKey).filter(Boolean));
         let chosen: TrialRequest | null = null;
+        let invalid: TrialRecord | null = null;
         for (const index of pending) {
           const req = request(index);
+          if ('invalid' in req) {
+            invalid = req.invalid;
+            break;
+          }
           if (req.reuseKey && busy.has(req.reuseKey)) continue;
           chosen = req;
           break;
+        }
+        if (invalid) {
+          pending.splice(pending.indexOf(invalid.index), 1);
+          finish(invalid);
+          continue;
         }
         if (!chosen) break;
         pending.splice(pending.indexOf(chosen.index), 1);
