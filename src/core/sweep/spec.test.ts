@@ -73,6 +73,7 @@ describe('parseSweepSpec', () => {
     [{ parameters: {} }, 'parameters', /at least one parameter/],
     [{ parameters: { seed: { values: [1] } }, objective: { metric: 'finetune.accuracy', goal: 'maximize' } }, 'objective.metric', /must be one of/],
     [{ parameters: { seed: { values: [1] } }, earlyStopping: { type: 'asha', metric: 'seconds' } }, 'earlyStopping.metric', /must be one of/],
+    [{ parameters: { seed: { values: [1] } }, earlyStopping: { type: 'asha', metric: 'pretrain.testAccuracy' } }, 'earlyStopping.metric', /must be one of pretrain.knnAccuracy/],
     [{ parameters: { seed: { values: [1] } }, base: { distill: { enabled: false } }, objective: { metric: 'distill.testAccuracy', goal: 'maximize' } }, 'objective.metric', /distill stage is disabled/],
     [{ parameters: { seed: { values: [1] } }, methd: 'grid' }, 'methd', /unknown field/],
   ])('refuses %j naming %s', (input, path, message) => {

@@ -47,8 +47,8 @@ export const objectiveMetrics = [
   'distill.testAccuracy',
   'seconds',
 ] as const;
-/** Metrics reported per epoch during a stage, which early stopping can watch. */
-export const earlyStoppingMetrics = objectiveMetrics.filter((m) => m !== 'seconds') as Exclude<(typeof objectiveMetrics)[number], 'seconds'>[];
+/** Metrics reported per epoch during a stage, which early stopping can watch (pretraining reports k-NN, not testAccuracy). */
+export const earlyStoppingMetrics = objectiveMetrics.filter((m) => m !== 'seconds' && m !== 'pretrain.testAccuracy') as Exclude<(typeof objectiveMetrics)[number], 'seconds'>[];
 
 export type ObjectiveMetric = (typeof objectiveMetrics)[number];
 export type StageMetric = Exclude<ObjectiveMetric, 'seconds'>;
