@@ -91,7 +91,14 @@ async function main(): Promise<number> {
     backend: backend.name,
     onEvent,
     resumeFrom,
-    control: { beforeStep: async () => (stopRequested ? 'stop' : 'continue') },
+    control: {
+      // Steps chain promises without returning to the event loop: yield once per step so the
+      // SIGINT handler (a macrotask) can run and Ctrl-C stops the run.
+      beforeStep: async () => {
+        await new Promise((done) => setImmediate(done));
+        return stopRequested ? 'stop' : 'continue';
+      },
+    },
   });
   folder.writeSummary(summary);
   process.stderr.write(`\n${summary.status}: results in ${out}\n`);
