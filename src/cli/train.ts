@@ -3,37 +3,19 @@
  * Writes DIR/config.json (resolved), DIR/metrics.jsonl (one JSON object per metric event),
  * DIR/summary.json and DIR/checkpoint.bin. Exit 0 success, 2 invalid config, 1 runtime failure.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, applyOverrides, parseRunConfig, type RunConfig } from '../core/config';
-import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
-import { loadDataset } from '../core/data';
+import { deserializeCheckpoint } from '../core/checkpoint';
 import { runExperiment } from '../core/train/run';
 import type { Checkpoint, RunEvent } from '../core/types';
 import { parseTrainArgs, TRAIN_USAGE } from './args';
 import { selectNodeBackend } from './backend';
-import { nodeDataSource } from './nodeDataSource';
-import { nodeImageFolder } from './nodeImageFolder';
 import { createProgressReporter } from './progress';
-
-class UsageError extends Error {}
+import { UsageError, loadNodeDataset, openRunFolder, readJsonObject } from './runFolder';
 
 function readConfigInput(path: string | undefined): Record<string, unknown> {
-  if (!path) return {};
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`config file ${path} must hold a JSON object`);
-  return parsed as Record<string, unknown>;
+  return path ? readJsonObject(path, 'config') : {};
 }
 
 export function resolveConfig(configPath: string | undefined, overrides: string[]): RunConfig {
@@ -70,7 +52,6 @@ async function main(): Promise<number> {
   }
 
   const out = resolve(args.out);
-  mkdirSync(out, { recursive: true });
   const checkpointPath = join(out, 'checkpoint.bin');
   let resumeFrom: Checkpoint | undefined;
   if (args.resume && existsSync(checkpointPath)) {
@@ -86,26 +67,15 @@ async function main(): Promise<number> {
   process.stderr.write(`backend: ${backend.name} (${backend.detail})\n`);
   for (const notice of backend.notices) process.stderr.write(`notice: ${notice}\n`);
 
-  const dataset = await loadDataset(config, {
-    source: nodeDataSource(),
-    ...(config.dataset.name === 'folder' && config.dataset.path ? { folder: nodeImageFolder(config.dataset.path) } : {}),
-  });
+  const dataset = await loadNodeDataset(config);
   process.stderr.write(`dataset: ${config.dataset.name}, ${dataset.train.count} train / ${dataset.test.count} test images, ${dataset.classNames.length} classes\n`);
 
-  writeFileSync(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  const metricsPath = join(out, 'metrics.jsonl');
-  if (!resumeFrom) writeFileSync(metricsPath, '');
+  const folder = openRunFolder(out, config, { append: resumeFrom !== undefined });
   const progress = args.quiet ? () => undefined : createProgressReporter();
   const onEvent = (event: RunEvent) => {
     progress(event);
-    if (event.type === 'metric') {
-      const { type: _type, ...fields } = event;
-      appendFileSync(metricsPath, JSON.stringify(fields) + '\n');
-    } else if (event.type === 'checkpoint') {
-      // Write then rename, so a crash never leaves a half-written checkpoint behind.
-      writeFileSync(`${checkpointPath}.tmp`, serializeCheckpoint(event.checkpoint));
-      renameSync(`${checkpointPath}.tmp`, checkpointPath);
-    } else if (event.type === 'log' && args.quiet) {
+    folder.record(event);
+    if (event.type === 'log' && args.quiet) {
       process.stderr.write(`[${event.level}] ${event.message}\n`);
     }
   };
@@ -121,9 +91,16 @@ async function main(): Promise<number> {
     backend: backend.name,
     onEvent,
     resumeFrom,
-    control: { beforeStep: async () => (stopRequested ? 'stop' : 'continue') },
+    control: {
+      // Steps chain promises without returning to the event loop: yield once per step so the
+      // SIGINT handler (a macrotask) can run and Ctrl-C stops the run.
+      beforeStep: async () => {
+        await new Promise((done) => setImmediate(done));
+        return stopRequested ? 'stop' : 'continue';
+      },
+    },
   });
-  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  folder.writeSummary(summary);
   process.stderr.write(`\n${summary.status}: results in ${out}\n`);
   if (summary.status === 'failed') {
     process.stderr.write(`error: ${summary.error}\n`);

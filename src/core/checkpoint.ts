@@ -68,8 +68,9 @@ export function deserializeCheckpoint(bytes: Uint8Array): Checkpoint {
   }
   if (header.version !== 1) fail(`unsupported version ${String(header.version)}`);
   if (dataStart + header.dataBytes !== bytes.length) fail(`expected ${header.dataBytes} bytes of tensor data, found ${bytes.length - dataStart}`);
-  // Copy into an aligned buffer once; every tensor is then a view into it.
-  const data = new Float32Array(bytes.slice(dataStart).buffer);
+  // Copy into an aligned buffer once; every tensor is then a view into it. (Uint8Array's slice, not
+  // the argument's own: a Node Buffer's slice shares memory, and its .buffer would start elsewhere.)
+  const data = new Float32Array(Uint8Array.prototype.slice.call(bytes, dataStart).buffer);
   const read = (ref: TensorRef): TensorRecord => {
     const length = ref.shape.reduce((a, b) => a * b, 1);
     if (ref.offset % 4 !== 0 || ref.offset / 4 + length > data.length) fail('tensor outside the data section');

@@ -13,3 +13,5 @@ export * from './model';
 export { runExperiment, plannedStages, labelledSubset, type RunOptions } from './train/run';
 export { knnAccuracy, knnPredict } from './train/knn';
 export { pca2d } from './train/pca';
+// Hyperparameter sweeps (spec, samplers, ASHA/median, reuse keys, runner, #sweep= links).
+export * from './sweep';
