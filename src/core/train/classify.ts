@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch, finetuneAugmentOptions } from '../augment';
+import { finetuneAugmentOptions } from '../augment';
 import type { StageName } from '../config';
 import { softmaxCrossEntropy } from '../loss';
 import type { Classifier } from '../model';
@@ -7,7 +7,8 @@ import { learningRateAt } from '../schedule';
 import type { DatasetSplit, StageSummary } from '../types';
 import { BatchPlan, STREAM, stepRng, totalSteps } from './batches';
 import type { StageContext, StageResume } from './context';
-import { mapImages, range, readImages } from './features';
+import { mapImages, range } from './features';
+import { trainingViews } from './views';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
 import { setLearningRate } from './pretrain';
 import { runStageLoop, summarizeStage } from './stageLoop';
@@ -45,7 +46,7 @@ export async function classifierStage(
   const steps = totalSteps(f.epochs, plan.stepsPerEpoch);
   const optimizer = createStageOptimizer(f.optimizer, { learningRate: f.learningRate, momentum: f.momentum, weightDecay: f.weightDecay });
   if (resume) await restoreOptimizer(optimizer, resume.optimizer, classifier);
-  const augment = finetuneAugmentOptions(config);
+  const viewSource = trainingViews(dataset.train, finetuneAugmentOptions(config), 1);
   const variables = classifier.trainableVariables();
 
   const result = await runStageLoop({
@@ -58,13 +59,11 @@ export async function classifierStage(
     control: ctx.control,
     checkpoint: (step) => ctx.saveCheckpoint(stage, step, optimizer, classifier),
     evaluate: async () => ({ testAccuracy: await classifierAccuracy(classifier, dataset.test, imageSize) }),
-    prefetch: (next) => dataset.train.prefetch?.(next),
+    prefetch: (next) => viewSource.prefetch(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: f.learningRate, warmupSteps: 0, totalSteps: steps });
       setLearningRate(optimizer, learningRate);
-      const images = await readImages(dataset.train, batch, imageSize);
-      const views = augmentBatch(images, augment, stepRng(config.seed, stage === "finetune" ? STREAM.finetune : STREAM.baseline, step));
-      images.dispose();
+      const [views] = await viewSource.read(batch, stepRng(config.seed, stage === "finetune" ? STREAM.finetune : STREAM.baseline, step));
       const labels = batchLabels(dataset.train, batch);
       const kept: { accuracy?: tf.Scalar } = {};
       const loss = optimizer.minimize(

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { pretrainAugmentOptions, twoViews } from '../augment';
+import { pretrainAugmentOptions } from '../augment';
 import { ntXentWithAccuracy, similarityMatrix } from '../loss';
 import type { SimclrModel } from '../model';
 import { scaledLearningRate, learningRateAt } from '../schedule';
 import type { StageSummary } from '../types';
 import { BatchPlan, STREAM, stepRng, totalSteps } from './batches';
 import { type StageContext, type StageResume } from './context';
-import { mapImages, range, readImages } from './features';
+import { mapImages, range } from './features';
+import { trainingViews } from './views';
 import { knnAccuracy } from './knn';
 import { pca2d } from './pca';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
@@ -32,6 +33,7 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
   const optimizer = createStageOptimizer(p.optimizer, { learningRate: peak, momentum: p.momentum, weightDecay: p.weightDecay });
   if (resume) await restoreOptimizer(optimizer, resume.optimizer, model);
   const augment = pretrainAugmentOptions(config);
+  const viewSource = trainingViews(dataset.train, augment, 2);
   const variables = model.trainableVariables();
   let lastViews: [tf.Tensor4D, tf.Tensor4D] | null = null;
 
@@ -70,13 +72,11 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
     shouldEvaluate: (epoch) => epoch % Math.max(1, Math.round(p.knnEveryEpochs)) === 0,
     evaluate,
     checkpoint: (step) => ctx.saveCheckpoint('pretrain', step, optimizer, model),
-    prefetch: (next) => dataset.train.prefetch?.(next),
+    prefetch: (next) => viewSource.prefetch(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak, warmupSteps, totalSteps: steps });
       setLearningRate(optimizer, learningRate);
-      const images = await readImages(dataset.train, batch, imageSize);
-      const views = twoViews(images, augment, stepRng(config.seed, STREAM.pretrain, step));
-      images.dispose();
+      const views = await viewSource.read(batch, stepRng(config.seed, STREAM.pretrain, step));
       const kept: { accuracy?: tf.Scalar } = {};
       const loss = optimizer.minimize(
         () => {
