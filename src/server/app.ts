@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { safeParseRunConfig } from '../core/config';
+import { type RunConfig, safeParseRunConfig } from '../core/config';
 import type { DataRoots } from './dataRoots';
 import { DataPathError, resolveDataPath } from './dataRoots';
 import { officialTrainerExport } from './officialTrainerExport';
@@ -86,7 +86,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.post('/api/export/official-trainer', async (request, reply) => {
     const parsed = safeParseRunConfig(request.body);
     if (!parsed.ok) return reply.code(400).send({ error: 'invalid run config', issues: parsed.issues } satisfies ApiError);
-    return officialTrainerExport(parsed.config);
+    return sendOfficialExport(reply, parsed.config);
   });
 
   app.get('/api/runs', async (request, reply) => {
@@ -104,7 +104,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.get('/api/runs/:id/official-trainer', async (request, reply) => {
     const run = store.getRun((request.params as { id: string }).id);
-    return run ? officialTrainerExport(run.config) : notFound(reply, (request.params as { id: string }).id);
+    return run ? sendOfficialExport(reply, run.config) : notFound(reply, (request.params as { id: string }).id);
   });
 
   app.post('/api/runs/:id/cancel', async (request, reply) => {
@@ -182,6 +182,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
 
   return app;
+}
+
+/** The export, or 422 naming each field the official trainer cannot run as the same model. */
+function sendOfficialExport(reply: FastifyReply, config: RunConfig) {
+  const exported = officialTrainerExport(config);
+  if (exported.refused.length === 0) return exported;
+  return reply.code(422).send({
+    error: 'the official trainer cannot run this config as the same model',
+    issues: exported.refused.map((r) => ({ path: r.path, message: r.reason })),
+  } satisfies ApiError);
 }
 
 function notFound(reply: FastifyReply, id: string) {
