@@ -47,6 +47,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
         } else if (event.knnAccuracy !== undefined || event.testAccuracy !== undefined) {
           const parts = [
             event.knnAccuracy !== undefined ? `k-NN accuracy ${(100 * event.knnAccuracy).toFixed(1)}%` : '',
+            event.linearProbeAccuracy !== undefined ? `linear probe ${(100 * event.linearProbeAccuracy).toFixed(1)}%` : '',
             event.testAccuracy !== undefined ? `test accuracy ${(100 * event.testAccuracy).toFixed(1)}%` : '',
           ].filter(Boolean);
           stream.write(`\n${event.stage} epoch ${Math.round(event.epoch)}: ${parts.join(', ')}\n`);

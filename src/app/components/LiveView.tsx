@@ -45,7 +45,7 @@ export function LiveView() {
       <div className="chart-grid">
         <MetricChart title="NT-Xent loss" testId="chart-pretrain-loss" series={[series(m, 'pretrain', 'loss', 'loss', colors.blue)]} empty="Press Start: the loss appears after the first step." />
         <MetricChart title="Contrastive accuracy (%)" testId="chart-pretrain-contrastive" percent series={[series(m, 'pretrain', 'contrastiveAccuracy', 'contrastive accuracy', colors.green, 100)]} />
-        <MetricChart title="k-NN test accuracy (%)" testId="chart-pretrain-knn" percent series={[series(m, 'pretrain', 'knnAccuracy', 'k-NN accuracy', colors.orange, 100)]} empty="Measured at the end of each epoch." />
+        <MetricChart title="k-NN and linear-probe test accuracy (%)" testId="chart-pretrain-knn" percent series={[series(m, 'pretrain', 'knnAccuracy', 'k-NN accuracy', colors.orange, 100), series(m, 'pretrain', 'linearProbeAccuracy', 'linear probe', colors.blue, 100, true)]} empty="Measured at the end of each epoch." />
         <MetricChart title="Learning rate" testId="chart-pretrain-lr" series={[series(m, 'pretrain', 'learningRate', 'learning rate', colors.grey)]} />
       </div>
       <h2 className="view-title">Fine-tuning vs. supervised only</h2>

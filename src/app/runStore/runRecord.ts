@@ -38,6 +38,7 @@ const metricKeys: (keyof MetricFields)[] = [
   'learningRate',
   'imagesPerSecond',
   'knnAccuracy',
+  'linearProbeAccuracy',
   'trainAccuracy',
   'testAccuracy',
   'teacherAccuracy',

@@ -86,6 +86,40 @@ describe('runExperiment', () => {
     expect(resumed.stages.finetune!.finalMetrics.loss).toBeCloseTo(straight.stages.finetune!.finalMetrics.loss!, 4);
   });
 
+  it("finetune.mode = 'linear' leaves the encoder and kept head layers bit-identical and trains the classifier", async () => {
+    const config = parseRunConfig({ ...tiny, finetune: { ...tiny.finetune, mode: 'linear', baseline: false }, distill: { enabled: false } });
+    const checkpoints: Checkpoint[] = [];
+    const summary = await runExperiment({ config, dataset: dataset(config), backend: 'wasm', onEvent: (e) => e.type === 'checkpoint' && checkpoints.push(e.checkpoint) });
+    expect(summary.status).toBe('completed');
+    const pretrained = checkpoints.filter((c) => c.stage === 'pretrain').at(-1)!.models.pretrain;
+    const finetuned = checkpoints.filter((c) => c.stage === 'finetune').at(-1)!.models.finetune;
+    const frozen = Object.keys(finetuned).filter((path) => !path.startsWith('classifier/'));
+    // Every encoder variable, BN moving statistics included, and the kept head layer (k = 1).
+    expect(frozen.some((path) => path.startsWith('head/dense0/'))).toBe(true);
+    expect(frozen.some((path) => path.endsWith('/movingVariance'))).toBe(true);
+    for (const path of frozen) expect(Buffer.from(finetuned[path].data.buffer, finetuned[path].data.byteOffset, finetuned[path].data.byteLength).equals(Buffer.from(pretrained[path].data.buffer, pretrained[path].data.byteOffset, pretrained[path].data.byteLength)), path).toBe(true);
+    // The classifier itself does train: its kernel moves between the first and the last epoch.
+    const first = checkpoints.find((c) => c.stage === 'finetune')!.models.finetune['classifier/kernel'].data;
+    const last = finetuned['classifier/kernel'].data;
+    expect(Array.from(last)).not.toEqual(Array.from(first));
+  });
+
+  it('trains the linear probe during pretraining and reports its accuracy beside k-NN', async () => {
+    const config = parseRunConfig({ ...tiny, finetune: { enabled: false }, distill: { enabled: false } });
+    const events: RunEvent[] = [];
+    await runExperiment({ config, dataset: dataset(config), backend: 'wasm', onEvent: (e) => events.push(e) });
+    const evaluations = events.filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.knnAccuracy !== undefined) as { linearProbeAccuracy?: number }[];
+    expect(evaluations.length).toBe(2);
+    for (const e of evaluations) expect(e.linearProbeAccuracy).toBeGreaterThanOrEqual(0);
+    const off = parseRunConfig({ ...tiny, pretrain: { ...tiny.pretrain, linearProbe: false }, finetune: { enabled: false }, distill: { enabled: false } });
+    const without: RunEvent[] = [];
+    await runExperiment({ config: off, dataset: dataset(off), backend: 'wasm', onEvent: (e) => without.push(e) });
+    expect(without.some((e) => e.type === 'metric' && e.linearProbeAccuracy !== undefined)).toBe(false);
+    // The probe never moves the encoder: the contrastive run is the same with or without it.
+    const loss = (list: RunEvent[]) => list.filter((e) => e.type === 'metric' && e.loss !== undefined).map((e) => (e as { loss: number }).loss);
+    expect(loss(events)).toEqual(loss(without));
+  });
+
   it('reports a failure (not a crash) when training cannot run', async () => {
     const config = parseRunConfig({ ...tiny, pretrain: { ...tiny.pretrain, learningRate: 1e30 } });
     const summary = await runExperiment({ config, dataset: dataset(), backend: 'wasm', onEvent: () => undefined });
