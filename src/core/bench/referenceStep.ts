@@ -44,7 +44,7 @@ export function createReferenceStep(options: ReferenceStepOptions): ReferenceSte
     ? simclrNetwork(options.widthMultiplier, seed)
     : torchLikeNetwork(options.widthMultiplier, seed);
   const images = tf.randomUniform([2 * options.n, IMAGE_SIZE, IMAGE_SIZE, 3], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
-  // The engine's own SGD-momentum (v = 0.9·v + g; w −= lr·v, as torch.optim.SGD), no weight decay.
+  // The engine's own SGD-momentum (Nesterov, as the official `momentum` optimiser), no weight decay.
   // (tf.train.momentum would also do, but its dispose() leaks its learning-rate scalar in tfjs 4.22.)
   const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.05, momentum: 0.9, weightDecay: 0 });
   const n = options.n;

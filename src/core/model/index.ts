@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config';
 import { Rng } from '../random';
 import type { TensorRecord } from '../types';
-import { BatchNorm, Dense } from './layers';
+import { Dense } from './layers';
 import { type Parameter, ParameterStore } from './parameters';
 import { ProjectionHead, type ProjectionHeadSpec } from './projectionHead';
 import { type EncoderSpec, ResnetEncoder, encoderFeatureDim } from './resnet';
@@ -117,15 +117,12 @@ export class SimclrModel extends NamedModel {
   readonly outputDim: number;
   private readonly encoder: ResnetEncoder;
   private readonly head: ProjectionHead;
-  private readonly probe: { bn: BatchNorm; dense: Dense } | null;
+  private readonly probe: Dense | null;
 
   /**
    * `linearProbeClasses`: also hold a linear classifier on encoder features (`linearProbe/kernel`,
    * `linearProbe/bias`), the official `lineareval_while_pretraining` head, trained on stop-gradient
-   * features alongside the contrastive loss. Unlike the official head, its input first passes a
-   * batch norm without offset (`linearProbe/bn`, as MAE's linear probe): encoder features are
-   * large and share a common offset, and at the stage's learning rate with only the labelled few of
-   * each batch, a bare linear layer on them oscillates between classes instead of learning.
+   * features alongside the contrastive loss.
    */
   constructor(spec: ModelSpec, seed: number, options: { zeroInit?: boolean; linearProbeClasses?: number } = {}) {
     super(new ParameterStore('simclr', { zeroInit: options.zeroInit }));
@@ -137,12 +134,7 @@ export class SimclrModel extends NamedModel {
     this.outputDim = this.head.widthAfter(spec.projectionLayers);
     const classes = options.linearProbeClasses;
     if (classes !== undefined && (!Number.isInteger(classes) || classes < 1)) throw new Error(`linearProbeClasses must be a positive integer, got ${classes}`);
-    this.probe = classes
-      ? {
-          bn: new BatchNorm(this.store, `${LINEAR_PROBE}/bn`, this.featureDim, { center: false }),
-          dense: new Dense(this.store, LINEAR_PROBE, this.featureDim, classes, rng.fork(3), { useBias: true }),
-        }
-      : null;
+    this.probe = classes ? new Dense(this.store, LINEAR_PROBE, this.featureDim, classes, rng.fork(3), { useBias: true }) : null;
   }
 
   get hasLinearProbe(): boolean {
@@ -150,10 +142,10 @@ export class SimclrModel extends NamedModel {
   }
 
   /** The linear probe's logits on encoder features h (throws when the model has no probe). */
-  probeLogits(h: tf.Tensor2D, training: boolean): tf.Tensor2D {
+  probeLogits(h: tf.Tensor2D): tf.Tensor2D {
     if (!this.probe) throw new Error('this SimclrModel was built without a linear probe');
     const probe = this.probe;
-    return tf.tidy(() => probe.dense.apply(probe.bn.apply(h, training)));
+    return tf.tidy(() => probe.apply(h));
   }
 
   encode(x: tf.Tensor4D, training: boolean): tf.Tensor2D {

@@ -70,7 +70,7 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, label
   };
 
   const probeAccuracy = async (features: tf.Tensor2D): Promise<number> => {
-    const predicted = tf.tidy(() => tf.argMax(model.probeLogits(features, false), 1));
+    const predicted = tf.tidy(() => tf.argMax(model.probeLogits(features), 1));
     const values = await predicted.data();
     predicted.dispose();
     let correct = 0;
@@ -85,7 +85,7 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, label
       const weights = tf.tensor1d(both.map((i) => isLabelled[i]), 'float32');
       // Unlabelled images' labels are never read: their weight is 0 and their target a dummy class 0.
       const targets = tf.oneHot(tf.tensor1d(both.map((i) => (isLabelled[i] ? dataset.train.labels[i] : 0)), 'int32'), numClasses).toFloat();
-      const logits = model.probeLogits(stopGradient(h) as tf.Tensor2D, true);
+      const logits = model.probeLogits(stopGradient(h) as tf.Tensor2D);
       const perView = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1));
       return tf.div(tf.sum(tf.mul(perView, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
     });
