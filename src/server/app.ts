@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
+import type { RunConfig } from '../core/config';
 import type { DataRoots } from './dataRoots';
 import { datasetPathIssues } from './http/datasetPaths';
 import { emptyBody, runConfigBody } from './http/requestBody';
@@ -55,7 +56,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.post('/api/export/official-trainer', async (request, reply) => {
     const parsed = runConfigBody(request.body);
     if (!parsed.ok) return reply.code(400).send(parsed.error);
-    return officialTrainerExport(parsed.value);
+    return sendOfficialExport(reply, parsed.value);
   });
 
   app.get('/api/runs', async (request, reply) => {
@@ -72,7 +73,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.get('/api/runs/:id/official-trainer', async (request, reply) => {
     const run = store.getRun((request.params as { id: string }).id);
-    return run ? officialTrainerExport(run.config) : notFound(reply, (request.params as { id: string }).id);
+    return run ? sendOfficialExport(reply, run.config) : notFound(reply, (request.params as { id: string }).id);
   });
 
   app.post('/api/runs/:id/cancel', async (request, reply) => {
@@ -134,6 +135,16 @@ function parseLastEventId(value: unknown): number | null {
   if (value === undefined) return 0;
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;
   return Number(value);
+}
+
+/** The export, or 422 naming each field the official trainer cannot run as the same model. */
+function sendOfficialExport(reply: FastifyReply, config: RunConfig) {
+  const exported = officialTrainerExport(config);
+  if (exported.refused.length === 0) return exported;
+  return reply.code(422).send({
+    error: 'the official trainer cannot run this config as the same model',
+    issues: exported.refused.map((r) => ({ path: r.path, message: r.reason })),
+  } satisfies ApiError);
 }
 
 function notFound(reply: FastifyReply, id: string) {

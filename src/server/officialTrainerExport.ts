@@ -1,11 +1,14 @@
 import type { OptimizerName, RunConfig } from '../core/config';
 import { defaultRunConfig, flattenConfig } from '../core/config';
+import { encoderFeatureDim } from '../core/model/resnet';
 
 /**
  * "Export for the official trainer": the command lines of google-research/simclr `tf2/run.py`
  * (absl flags) equivalent to a RunConfig, for TPU pods and multi-GPU jobs past what tfjs can do.
  * Every config field is accounted for: mapped to a flag, or listed in `unmapped` with the reason.
- * No Node APIs (the lab shows the export too).
+ * A config the official trainer cannot run as the same model and training (fractional widths,
+ * colour jitter its ops reject, no projection head, …) is refused: `refused` names each field
+ * and why, and no commands are given. No Node APIs (the lab shows the export too).
  */
 
 export interface OfficialCommand {
@@ -21,10 +24,19 @@ export interface UnmappedField {
   reason: string;
 }
 
+export interface RefusedField {
+  path: string;
+  value: unknown;
+  reason: string;
+}
+
 export interface OfficialTrainerExport {
   trainer: 'google-research/simclr tf2/run.py';
+  /** Empty when `refused` is not. */
   commands: OfficialCommand[];
   unmapped: UnmappedField[];
+  /** Fields that make the config impossible to run as the same model there. */
+  refused: RefusedField[];
   notes: string[];
 }
 
@@ -34,19 +46,47 @@ const tfdsDatasets: Partial<Record<RunConfig['dataset']['name'], { name: string;
   mnist: { name: 'mnist', trainExamples: 60_000, evalSplit: 'test' },
 };
 
-// The official trainer has no decoupled weight decay: adamw is exported as its nearest, adam (L2).
-const officialOptimizer: Record<OptimizerName, string> = { lars: 'lars', sgd: 'momentum', adam: 'adam', adamw: 'adam' };
+/** The official `--optimizer` of each lab optimiser; adamw has none (refused). */
+const officialOptimizer: Record<OptimizerName, string | null> = { lars: 'lars', sgd: 'momentum', adam: 'adam', adamw: null };
+
+/**
+ * Training-split sizes of the TFDS datasets the official trainer reads (what `--train_epochs`
+ * counts over): tensorflow_datasets' imagenet2012_subset/1pct and /10pct hold the images of the
+ * official 1percent.txt and 10percent.txt lists.
+ */
+const officialSubsetExamples = { 'imagenet2012_subset/1pct': 12_811, 'imagenet2012_subset/10pct': 128_116 } as const;
+
+/**
+ * The official colour jitter: contrast and saturation factors in [1 − 0.8s, 1 + 0.8s] through
+ * tf.image.random_contrast / random_saturation, which raise an error for a negative lower bound.
+ */
+const maxOfficialColorJitterStrength = 1 / 0.8;
+
+/** tf2/model.py get_train_steps: examples × epochs // batch + 1 (when --train_steps is not given). */
+export function officialTrainSteps(examples: number, epochs: number, batchSize: number): number {
+  return Math.floor((examples * epochs) / batchSize) + 1;
+}
+
+/** Python's round(): half to even. */
+function pythonRound(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 /** Fixed values of the official augmentation that the lab makes configurable. */
 const officialFixed = { grayscaleProbability: 0.2, cropMinArea: 0.08, blurProbability: 0.5 };
 
 export function officialTrainerExport(config: RunConfig): OfficialTrainerExport {
   const unmapped: UnmappedField[] = [];
+  const refused: RefusedField[] = [];
   const mapped = new Set<string>();
   const notes: string[] = [
     'Add --use_tpu=True --tpu_name=NAME for a TPU pod; on GPUs the trainer uses a MirroredStrategy over all visible GPUs (--use_tpu=False).',
-    'Replace MODEL_DIR and DATA_DIR (a tensorflow_datasets data directory); the fine-tuning command reads the pretraining checkpoint from MODEL_DIR/pretrain.',
+    'Replace MODEL_DIR and DATA_DIR (a tensorflow_datasets data directory).',
   ];
+  const refuse = (path: string, reason: string) => {
+    if (!refused.some((r) => r.path === path)) refused.push({ path, value: flattenConfig(config)[path], reason });
+  };
   const miss = (path: string, reason: string) => {
     mapped.add(path);
     if (!unmapped.some((u) => u.path === path)) unmapped.push({ path, value: flattenConfig(config)[path], reason });
@@ -60,26 +100,34 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
   const common = (): string[] => {
     const flags = [`--image_size=${config.dataset.imageSize}`, `--resnet_depth=${config.model.depth}`];
     use('dataset.imageSize', 'model.depth');
-    if (Number.isInteger(config.model.widthMultiplier)) flags.push(`--width_multiplier=${config.model.widthMultiplier}`);
-    else miss('model.widthMultiplier', 'the official --width_multiplier is an integer (1, 2, 3); fractional widths have no equivalent');
-    mapped.add('model.widthMultiplier');
-    flags.push(`--sk_ratio=${config.model.skRatio}`);
-    use('model.skRatio');
-    flags.push(`--proj_head_mode=${config.model.projectionLayers === 0 ? 'none' : 'nonlinear'}`, `--num_proj_layers=${config.model.projectionLayers}`, `--proj_out_dim=${config.model.projectionDim}`);
+    flags.push(`--width_multiplier=${config.model.widthMultiplier}`, `--sk_ratio=${config.model.skRatio}`);
+    use('model.widthMultiplier', 'model.skRatio');
+    flags.push('--proj_head_mode=nonlinear', `--num_proj_layers=${config.model.projectionLayers}`, `--proj_out_dim=${config.model.projectionDim}`);
     use('model.projectionLayers', 'model.projectionDim');
     return flags;
   };
 
-  const epochsOrSteps = (path: string, epochs: number, batchSize: number): string => {
+  /**
+   * --train_epochs when whole; otherwise the official step count over `examples` (the split the
+   * stage trains on: the whole training split, or the labelled subset when fine-tuning).
+   */
+  const epochsOrSteps = (path: string, epochs: number, batchSize: number, examples: number | null): string => {
     use(path);
     if (Number.isInteger(epochs)) return `--train_epochs=${epochs}`;
-    const examples = config.dataset.trainSize ?? tfds?.trainExamples;
-    if (!examples) {
-      miss(path, '--train_epochs is an integer and the dataset size is unknown, so no --train_steps equivalent');
+    if (examples === null) {
+      refuse(path, `--train_epochs is an integer and the size of "${datasetFlag}" is unknown here, so fractional epochs have no --train_steps equivalent; use whole epochs`);
       return `--train_epochs=${Math.max(1, Math.round(epochs))}`;
     }
-    return `--train_steps=${Math.max(1, Math.round((epochs * examples) / batchSize))}`;
+    return `--train_steps=${officialTrainSteps(examples, epochs, batchSize)}`;
   };
+
+  // Configs the official code cannot run as the same model.
+  if (!Number.isInteger(config.model.widthMultiplier)) {
+    refuse('model.widthMultiplier', `the official --width_multiplier is an integer (1, 2, 3); a ${config.model.widthMultiplier}× network has no equivalent`);
+  }
+  if (config.model.projectionLayers === 0) {
+    refuse('model.projectionLayers', "without projection layers the official head mode is 'none', whose single output tf2/model.py cannot unpack; use at least 1 layer");
+  }
 
   const commands: OfficialCommand[] = [];
   use('seed');
@@ -95,8 +143,31 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
   if (config.dataset.path !== null) miss('dataset.path', 'the official trainer reads TFDS datasets from --data_dir, not image folders');
   if (config.dataset.subsetList !== null) miss('dataset.subsetList', 'the official 1%/10% lists are the TFDS datasets imagenet2012_subset/1pct and /10pct; other lists have no flag');
 
+  const optimizerFlag = (path: string, name: OptimizerName): string => {
+    const official = officialOptimizer[name];
+    if (official === null) refuse(path, 'the official trainer has no decoupled weight decay (AdamW): its adam adds L2 to the loss; choose adam, sgd or lars');
+    return official ?? name;
+  };
+
+  const pretrainExamples = tfds?.trainExamples ?? null;
+  const pretrainCheckpointSteps = pretrainExamples === null ? null : Math.max(1, pythonRound(pretrainExamples / config.pretrain.batchSize));
+  // tf2/run.py saves MODEL_DIR/ckpt-<step> after every checkpoint_steps steps until it reaches
+  // train_steps, so its last checkpoint is ckpt-<train_steps rounded up to a multiple of them>.
+  let pretrainCheckpoint = 'PRETRAINED_CHECKPOINT';
+  if (config.pretrain.enabled && pretrainExamples !== null && pretrainCheckpointSteps !== null) {
+    const p = config.pretrain;
+    const steps = officialTrainSteps(pretrainExamples, p.epochs, p.batchSize);
+    pretrainCheckpoint = `MODEL_DIR/pretrain/ckpt-${Math.ceil(steps / pretrainCheckpointSteps) * pretrainCheckpointSteps}`;
+  }
+
   if (config.pretrain.enabled) {
     const p = config.pretrain;
+    if (p.colorJitterStrength > maxOfficialColorJitterStrength) {
+      refuse(
+        'pretrain.colorJitterStrength',
+        `the official colour jitter draws contrast and saturation factors from [1 − 0.8s, 1 + 0.8s] with tf.image.random_contrast/random_saturation, which reject a negative lower bound: s must be at most 1.25`,
+      );
+    }
     const argv = [
       'python',
       'tf2/run.py',
@@ -105,8 +176,10 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
       `--dataset=${datasetFlag}`,
       `--eval_split=${tfds?.evalSplit ?? 'test'}`,
       `--train_batch_size=${p.batchSize}`,
-      epochsOrSteps('pretrain.epochs', p.epochs, p.batchSize),
-      `--optimizer=${officialOptimizer[p.optimizer]}`,
+      epochsOrSteps('pretrain.epochs', p.epochs, p.batchSize, pretrainExamples),
+      // One checkpoint per epoch as the official default, but never every 0 steps (a batch over twice the split).
+      ...(pretrainCheckpointSteps === null ? [] : [`--checkpoint_steps=${pretrainCheckpointSteps}`]),
+      `--optimizer=${optimizerFlag('pretrain.optimizer', p.optimizer)}`,
       `--learning_rate=${p.learningRate}`,
       `--learning_rate_scaling=${p.learningRateScaling}`,
       `--warmup_epochs=${p.warmupEpochs}`,
@@ -135,22 +208,44 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
     commands.push(command('pretrain', argv));
   } else {
     for (const path of Object.keys(flattenConfig(defaultRunConfig)).filter((k) => k.startsWith('pretrain.'))) use(path);
-    notes.push('Pretraining is disabled: the fine-tuning command starts from whatever --checkpoint you give it.');
   }
 
   if (config.finetune.enabled) {
     const f = config.finetune;
     let dataset = datasetFlag;
     let split = 'train';
+    // How many labelled images the fine-tuning split holds (what its epochs count over).
+    let labelledExamples: number | null = tfds?.trainExamples ?? null;
     if (config.dataset.name === 'imagenet' && (f.labelFraction === 0.01 || f.labelFraction === 0.1)) {
-      dataset = f.labelFraction === 0.01 ? 'imagenet2012_subset/1pct' : 'imagenet2012_subset/10pct';
+      const subset = f.labelFraction === 0.01 ? 'imagenet2012_subset/1pct' : 'imagenet2012_subset/10pct';
+      dataset = subset;
+      labelledExamples = officialSubsetExamples[subset];
     } else if (f.labelFraction < 1) {
-      split = `train[:${+(f.labelFraction * 100).toFixed(4)}%]`;
+      if (labelledExamples !== null) {
+        // TFDS slices by example count: the first round(fraction × N) images.
+        labelledExamples = Math.max(1, pythonRound(f.labelFraction * labelledExamples));
+        split = `train[:${labelledExamples}]`;
+      } else {
+        split = `train[:${+(f.labelFraction * 100).toFixed(4)}%]`;
+      }
       unmapped.push({
         path: 'finetune.labelFraction',
         value: f.labelFraction,
         reason: `approximated by the TFDS split slice ${split}: the first images of the split, not a seeded class-balanced subset`,
       });
+    }
+    if (f.mode === 'linear' && f.fromProjectionLayer > 0) {
+      refuse(
+        'finetune.fromProjectionLayer',
+        'with --fine_tune_after_block=4 the official trainer still trains the projection-head layers below the classifier, where linear mode here freezes them; use 0 (a linear classifier on the encoder features, the paper\'s linear evaluation)',
+      );
+    }
+    const featureDim = encoderFeatureDim({ depth: config.model.depth, widthMultiplier: config.model.widthMultiplier, skRatio: config.model.skRatio, imageSize: config.dataset.imageSize });
+    if (config.pretrain.enabled && config.pretrain.linearProbe && f.fromProjectionLayer === config.model.projectionLayers && config.model.projectionDim !== featureDim) {
+      refuse(
+        'finetune.fromProjectionLayer',
+        `the pretraining checkpoint holds the linear-probe head on the encoder features (${featureDim} wide); a classifier on the last projection layer (${config.model.projectionDim} wide) cannot restore it. Choose a lower layer or turn off pretrain.linearProbe`,
+      );
     }
     const argv = [
       'python',
@@ -160,15 +255,15 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
       `--dataset=${dataset}`,
       `--train_split=${split}`,
       `--eval_split=${tfds?.evalSplit ?? 'test'}`,
-      '--checkpoint=MODEL_DIR/pretrain',
+      `--checkpoint=${pretrainCheckpoint}`,
       '--zero_init_logits_layer=True',
       // -1 fine-tunes every block; 4 freezes the whole encoder (linear evaluation).
       `--fine_tune_after_block=${f.mode === 'linear' ? 4 : -1}`,
       `--ft_proj_selector=${f.fromProjectionLayer}`,
       '--global_bn=False',
       `--train_batch_size=${f.batchSize}`,
-      epochsOrSteps('finetune.epochs', f.epochs, f.batchSize),
-      `--optimizer=${officialOptimizer[f.optimizer]}`,
+      epochsOrSteps('finetune.epochs', f.epochs, f.batchSize, labelledExamples),
+      `--optimizer=${optimizerFlag('finetune.optimizer', f.optimizer)}`,
       // The lab's fine-tuning rate is applied as given; the trainer scales its flag by batch/256.
       `--learning_rate=${+((f.learningRate * 256) / f.batchSize).toPrecision(6)}`,
       '--learning_rate_scaling=linear',
@@ -193,11 +288,25 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
     else use(path);
   }
 
+  if (config.finetune.enabled) {
+    if (!config.pretrain.enabled) {
+      notes.push('Pretraining is disabled: replace PRETRAINED_CHECKPOINT with the checkpoint prefix to fine-tune from (a file prefix such as DIR/ckpt-1000, not a directory).');
+    } else if (pretrainExamples === null) {
+      notes.push("Replace PRETRAINED_CHECKPOINT with the pretraining run's last checkpoint prefix: python -c \"import tensorflow as tf; print(tf.train.latest_checkpoint('MODEL_DIR/pretrain'))\".");
+    } else {
+      notes.push(`The fine-tuning command restores ${pretrainCheckpoint}, the last checkpoint the pretraining command writes; if you change its flags, pass the prefix tf.train.latest_checkpoint('MODEL_DIR/pretrain') gives.`);
+    }
+  }
+  if (config.pretrain.enabled && config.pretrain.linearProbe && config.finetune.labelFraction < 1) {
+    notes.push('--lineareval_while_pretraining trains its linear head on the labels of every pretraining image; the lab trains it on the labelled subset. The encoder is unaffected either way (stop-gradient).');
+  }
+
   // Anything the schema gains later is listed rather than dropped silently.
   for (const path of Object.keys(flattenConfig(config))) {
     if (!mapped.has(path)) unmapped.push({ path, value: flattenConfig(config)[path], reason: 'no known equivalent flag' });
   }
-  return { trainer: 'google-research/simclr tf2/run.py', commands, unmapped, notes };
+  if (refused.length > 0) return { trainer: 'google-research/simclr tf2/run.py', commands: [], unmapped, refused, notes };
+  return { trainer: 'google-research/simclr tf2/run.py', commands, unmapped, refused, notes };
 }
 
 function command(stage: OfficialCommand['stage'], argv: string[]): OfficialCommand {

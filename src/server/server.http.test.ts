@@ -134,6 +134,14 @@ describe('official trainer export', () => {
     expect(exported.commands[0].argv).toContain('--dataset=cifar10');
     expect(exported.unmapped.map((u) => u.path)).toContain('distill.temperature');
   });
+
+  it('answers 422 naming each field the official trainer cannot run', async () => {
+    const response = await post('/api/export/official-trainer', JSON.stringify({ dataset: { name: 'cifar10' }, model: { widthMultiplier: 0.5 }, pretrain: { colorJitterStrength: 2 } }));
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { error: string; issues: { path: string; message: string }[] };
+    expect(body.error).toMatch(/official trainer cannot run/);
+    expect(body.issues.map((i) => i.path).sort()).toEqual(['model.widthMultiplier', 'pretrain.colorJitterStrength']);
+  });
 });
 
 describe('startup', () => {

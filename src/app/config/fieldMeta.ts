@@ -22,7 +22,7 @@ export const fieldMeta: Record<string, FieldMeta> = {
   'dataset.imageSize': { label: 'Image size (px)', min: 8, max: 512, step: 1 },
   'model.depth': { label: 'ResNet depth', options: depths, help: '18/34 use basic blocks, 50+ bottleneck blocks.' },
   'model.widthMultiplier': { label: 'Width multiplier', help: 'Channels relative to a standard ResNet; the paper goes up to 3×. Small widths train fast in a browser.', min: 0.03125, step: 0.03125 },
-  'model.skRatio': { label: 'Selective-kernel ratio', help: 'Selective kernels (bottleneck blocks only); 0 = off, the paper uses 0.0625.', min: 0, max: 1, step: 0.0625 },
+  'model.skRatio': { label: 'Selective-kernel ratio', help: 'Selective kernels in bottleneck blocks (ResNet-50 and deeper); any value above 0 also gives every depth the ResNet-D stem and shortcuts, as the official code. 0 = off, the paper uses 0.0625.', min: 0, max: 1, step: 0.0625 },
   'model.projectionLayers': {
     label: 'Projection-head layers',
     help: 'SimCLRv2 uses a deeper head (3 layers): the contrastive loss is computed on its output, and fine-tuning can keep part of it.',
