@@ -7,7 +7,7 @@ import { cropBoxToNormalized, sampleCropBox, type CropBox } from './augmentOps/c
 
 export { blurRadius, gaussianBlur, gaussianKernel } from './augmentOps/blur';
 export { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, hsvToRgb, rgbToHsv, toGrayscale, LUMA_WEIGHTS } from './augmentOps/color';
-export { cropBoxToNormalized, roundHalfEven, sampleCropBox, type CropBox } from './augmentOps/crop';
+export { EVAL_CROP_PROPORTION, centreCropBox, cropBoxToNormalized, roundHalfEven, sampleCropBox, type CropBox } from './augmentOps/crop';
 
 /**
  * SimCLR's data augmentation, batched: every random choice is drawn per image in JS from a seeded Rng
@@ -22,6 +22,11 @@ export interface AugmentOptions {
   cropMinArea: number;
   /** Crop aspect ratio (width/height) range. Default [3/4, 4/3]. */
   cropAspect?: [number, number];
+  /**
+   * false: the images arrive already random-resized-cropped (a loader cropped them on the full-size
+   * image, see DatasetSplit.readRandomCrops), so the crop is the whole image. Default true.
+   */
+  crop?: boolean;
   /** The crop must cover at least this fraction of the image (TF's min_object_covered; official 0.1). */
   cropMinObjectCovered?: number;
   flip: boolean;
@@ -88,12 +93,15 @@ export function sampleAugmentParams(n: number, options: AugmentOptions, rng: Rng
   const hueRange = Math.min(0.5, 0.2 * s);
   const params: AugmentParams[] = [];
   for (let i = 0; i < n; i++) {
-    const crop = sampleCropBox(
-      sourceHeight,
-      sourceWidth,
-      { minArea: options.cropMinArea, aspectRange: options.cropAspect ?? DEFAULT_CROP_ASPECT, minObjectCovered: options.cropMinObjectCovered ?? 0.1 },
-      rng,
-    );
+    const crop =
+      options.crop === false
+        ? wholeImage(sourceHeight, sourceWidth)
+        : sampleCropBox(
+            sourceHeight,
+            sourceWidth,
+            { minArea: options.cropMinArea, aspectRange: options.cropAspect ?? DEFAULT_CROP_ASPECT, minObjectCovered: options.cropMinObjectCovered ?? 0.1 },
+            rng,
+          );
     const flip = rng.next() < 0.5 && options.flip;
     const jitter = rng.next() < options.colorJitterProbability && s > 0;
     const brightness = rng.uniform(Math.max(0, 1 - b), 1 + b);
@@ -107,6 +115,10 @@ export function sampleAugmentParams(n: number, options: AugmentOptions, rng: Rng
     params.push({ crop, flip, colorOrder: jitter ? order : [], brightness, contrast, saturation, hue, grayscale, blurSigma: blur ? sigma : null });
   }
   return params;
+}
+
+function wholeImage(height: number, width: number): CropBox {
+  return { top: 0, left: 0, height, width, areaFraction: 1, aspectRatio: width / height, fallback: false };
 }
 
 /** The crop boxes alone (for inspection and statistics). */

@@ -14,8 +14,26 @@ export interface DatasetSplit {
   readonly imageSize: number;
   /** Raw pixels of the images at `indices`, concatenated: indices.length × size × size × 3 bytes. */
   readBatch(indices: ArrayLike<number>): Promise<Uint8Array>;
-  /** Optional hint: these images will be read next (loaders that decode from disk start early). */
-  prefetch?(indices: ArrayLike<number>): void;
+  /**
+   * Optional hint: these images will be read next (loaders that decode from disk start early), by
+   * `readBatch`, or by `readRandomCrops` when `crops` is given.
+   */
+  prefetch?(indices: ArrayLike<number>, crops?: RandomCropRequest): void;
+  /**
+   * Optional, for sources holding images larger than `imageSize` (the server's ImageNet loader):
+   * `crops.views` independent random resized crops of every image, each drawn on the full-resolution
+   * image (as the official pipeline's distorted bounding box: area in [crops.minArea, 1], aspect in
+   * [3/4, 4/3]) and resized to `imageSize`; one buffer per view. Training stages then take their
+   * crops from here instead of cropping what `readBatch` returns, which serves evaluation.
+   */
+  readRandomCrops?(indices: ArrayLike<number>, crops: RandomCropRequest): Promise<Uint8Array[]>;
+}
+
+export interface RandomCropRequest {
+  /** Crops per image (2 for pretraining's two views). */
+  views: number;
+  /** Lower end of the crop area range, as a fraction of the image. */
+  minArea: number;
 }
 
 export interface Dataset {

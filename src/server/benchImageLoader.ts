@@ -6,10 +6,21 @@ import { loadImageFolderDataset } from './imageFolderDataset';
 import { buildTinyImageNet } from './tinyImageNet';
 
 /**
- * Images/s of the ImageNet input pipeline alone (JPEG decode + resize/crop in the worker pool, with
- * the next batch prefetched while the current one is consumed), no training. `npm run bench` reports
- * it; run on its own with `npx tsx src/server/benchImageLoader.ts [--root DIR] [--size 224] …`.
+ * Images/s of the ImageNet input pipeline alone (full-resolution JPEG decode + crops + bicubic
+ * resize in the worker pool, with the next batch prefetched while the current one is consumed), no
+ * training. `read` picks what is measured: 'pretrain' = two random resized crops per image (what a
+ * pretraining step reads), 'finetune' = one, 'eval' = the 87.5% centre crop. `npm run bench`
+ * reports it; run on its own with `npx tsx src/server/benchImageLoader.ts [--root DIR] [--size 224]
+ * [--read pretrain|finetune|eval] …`.
  */
+
+export type LoaderBenchRead = 'pretrain' | 'finetune' | 'eval';
+
+const readDescriptions: Record<LoaderBenchRead, string> = {
+  pretrain: '2-view random resized',
+  finetune: '1-view random resized',
+  eval: '87.5% centre',
+};
 
 export interface LoaderBenchOptions {
   /** An ImageFolder (train/<wnid>/…); null builds a synthetic one of `syntheticImages` CIFAR-10 JPEGs at 500×375. */
@@ -18,16 +29,20 @@ export interface LoaderBenchOptions {
   batchSize: number;
   batches: number;
   workers: number;
-  trainCrop: 'centre' | 'random-resized';
+  read: LoaderBenchRead;
   syntheticImages: number;
 }
 
 export interface LoaderBenchResult {
+  /** Source images per second (each decoded once, whatever the number of crops cut from it). */
   imagesPerSecond: number;
+  /** Crops delivered per second (2 per image for 'pretrain'). */
+  viewsPerSecond: number;
   images: number;
   seconds: number;
   workers: number;
   imageSize: number;
+  /** What was read, in words ("… crop to N px" follows it in the bench report). */
   trainCrop: string;
   source: string;
 }
@@ -38,7 +53,7 @@ export const defaultLoaderBench: LoaderBenchOptions = {
   batchSize: 64,
   batches: 8,
   workers: Math.max(1, Math.min(8, availableParallelism() - 1)),
-  trainCrop: 'random-resized',
+  read: 'pretrain',
   syntheticImages: 256,
 };
 
@@ -61,30 +76,32 @@ export async function benchImageLoader(partial: Partial<LoaderBenchOptions> = {}
     testSize: null,
     seed: 0,
     workers: options.workers,
-    trainCrop: options.trainCrop,
   });
   try {
     const count = dataset.train.count;
     const batchSize = Math.min(options.batchSize, count);
     const order = permutation(count, new Rng(1));
     const batch = (b: number) => Array.from({ length: batchSize }, (_, k) => order[(b * batchSize + k) % count]);
+    const crops = options.read === 'eval' ? undefined : { views: options.read === 'pretrain' ? 2 : 1, minArea: 0.08 };
+    const read = (indices: number[]) => (crops ? dataset.train.readRandomCrops(indices, crops) : dataset.train.readBatch(indices));
     // Warm-up: threads started, sharp loaded in each.
-    await dataset.train.readBatch(batch(0));
+    await read(batch(0));
     const started = performance.now();
-    dataset.train.prefetch(batch(1));
+    dataset.train.prefetch(batch(1), crops);
     for (let b = 1; b <= options.batches; b++) {
-      await dataset.train.readBatch(batch(b));
-      dataset.train.prefetch(batch(b + 1));
+      await read(batch(b));
+      dataset.train.prefetch(batch(b + 1), crops);
     }
     const seconds = (performance.now() - started) / 1000;
     const images = options.batches * batchSize;
     return {
       imagesPerSecond: images / seconds,
+      viewsPerSecond: (images * (crops?.views ?? 1)) / seconds,
       images,
       seconds,
       workers: dataset.pool.size,
       imageSize: options.imageSize,
-      trainCrop: options.trainCrop,
+      trainCrop: readDescriptions[options.read],
       source: options.root ?? `synthetic ImageFolder (${count} CIFAR-10 images as 500×375 JPEGs)`,
     };
   } finally {
@@ -103,7 +120,10 @@ function parseArgs(argv: string[]): Partial<LoaderBenchOptions> {
     else if (flag === '--batch') out.batchSize = Number(value);
     else if (flag === '--batches') out.batches = Number(value);
     else if (flag === '--workers') out.workers = Number(value);
-    else if (flag === '--crop') out.trainCrop = value === 'centre' ? 'centre' : 'random-resized';
+    else if (flag === '--read') {
+      if (value !== 'pretrain' && value !== 'finetune' && value !== 'eval') throw new Error(`--read must be pretrain, finetune or eval, got ${value}`);
+      out.read = value;
+    }
     else if (flag === '--images') out.syntheticImages = Number(value);
     else throw new Error(`unknown option ${flag}`);
   }

@@ -1,11 +1,21 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
-/** [left, top, width, height] as fractions of the source image. */
-export type CropBox = [number, number, number, number];
+/** [left, top, width, height] in pixels of the (EXIF-oriented) source image. */
+export type PixelBox = [number, number, number, number];
+
+export interface DecodeJob {
+  path: string;
+  /** Output side: every box is resized to size×size. */
+  size: number;
+  /** The source's size as measured beforehand (the worker checks it). */
+  width: number;
+  height: number;
+  boxes: PixelBox[];
+}
 
 interface Pending {
-  resolve: (pixels: Uint8Array) => void;
+  resolve: (views: Uint8Array[]) => void;
   reject: (error: Error) => void;
 }
 
@@ -15,8 +25,9 @@ interface PoolWorker {
 }
 
 /**
- * A pool of worker threads decoding image files with sharp (imageDecodeWorker.mjs) to uint8 RGB
- * size×size. Jobs go to the least busy thread; the pool is the input pipeline's parallelism.
+ * A pool of worker threads decoding image files with sharp (imageDecodeWorker.mjs) at full
+ * resolution and cutting boxes out of them, each resized to uint8 RGB size×size. Jobs go to the
+ * least busy thread; the pool is the input pipeline's parallelism.
  */
 export class DecodePool {
   private readonly workers: PoolWorker[] = [];
@@ -28,12 +39,12 @@ export class DecodePool {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(new URL('./imageDecodeWorker.mjs', import.meta.url));
       const entry: PoolWorker = { worker, inFlight: 0 };
-      worker.on('message', (message: { id: number; pixels?: Uint8Array; error?: string }) => {
+      worker.on('message', (message: { id: number; views?: Uint8Array[]; error?: string }) => {
         const job = this.pending.get(message.id);
         if (!job) return;
         this.pending.delete(message.id);
         if (--entry.inFlight === 0) entry.worker.unref();
-        if (message.pixels) job.resolve(message.pixels);
+        if (message.views) job.resolve(message.views);
         else job.reject(new Error(message.error ?? 'decode failed'));
       });
       worker.on('error', (error) => this.failAll(entry, error));
@@ -43,15 +54,16 @@ export class DecodePool {
     }
   }
 
-  decode(path: string, size: number, crop: CropBox | null = null): Promise<Uint8Array> {
+  /** One size×size RGB image per box of `job`, in order. */
+  decode(job: DecodeJob): Promise<Uint8Array[]> {
     if (this.closed) return Promise.reject(new Error('decode pool is closed'));
     const target = this.workers.reduce((best, w) => (w.inFlight < best.inFlight ? w : best));
     const id = this.nextId++;
     target.inFlight++;
     if (target.inFlight === 1) target.worker.ref();
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<Uint8Array[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: target });
-      target.worker.postMessage({ id, path, size, crop });
+      target.worker.postMessage({ id, ...job });
     });
   }
 

@@ -1,39 +1,41 @@
 // Worker thread of the ImageNet loader's decode pool (decodePool.ts): decodes one image file with
-// sharp to uint8 RGB at size×size. Plain JavaScript so that it loads under Node, tsx and vitest alike.
+// sharp at full resolution, cuts the requested boxes out of it and resizes each to size×size
+// uint8 RGB. Plain JavaScript so that it loads under Node, tsx and vitest alike.
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 
 // Parallelism comes from the pool's threads; one libvips thread each avoids oversubscription.
 sharp.concurrency(1);
 
-async function decode({ path, size, crop }) {
-  let image;
-  if (crop) {
-    // crop = [left, top, width, height] as fractions of the (EXIF-oriented) image.
-    const full = await sharp(path, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const { width, height, channels } = full.info;
-    const left = Math.min(width - 1, Math.floor(crop[0] * width));
-    const top = Math.min(height - 1, Math.floor(crop[1] * height));
-    const w = Math.max(1, Math.min(width - left, Math.round(crop[2] * width)));
-    const h = Math.max(1, Math.min(height - top, Math.round(crop[3] * height)));
-    image = sharp(full.data, { raw: { width, height, channels } }).extract({ left, top, width: w, height: h }).resize(size, size, { fit: 'fill' });
-  } else {
-    // Shorter side to `size`, centre crop: lets libjpeg shrink while decoding.
-    image = sharp(path, { failOn: 'error' }).rotate().resize(size, size, { fit: 'cover', position: 'centre' });
+/**
+ * job = { path, size, width, height, boxes: [[left, top, width, height], …] } with boxes in pixels
+ * of the EXIF-oriented image, whose size the caller measured as width×height.
+ */
+async function decode({ path, size, width, height, boxes }) {
+  // One full-resolution decode serves every box (pretraining's two views of an image).
+  const full = await sharp(path, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { info } = full;
+  if (info.width !== width || info.height !== height || info.channels !== 3) {
+    throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3 (file changed?)`);
   }
-  const { data, info } = await image.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3 || data.length !== size * size * 3) {
-    throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${size}x${size}x3`);
-  }
-  const pixels = new Uint8Array(data.length);
-  pixels.set(data);
-  return pixels;
+  const raw = { raw: { width, height, channels: 3 } };
+  return Promise.all(
+    boxes.map(async ([left, top, w, h]) => {
+      // Bicubic, as the official pipeline resizes its crops (sharp's 'cubic' is Catmull-Rom, the
+      // same a = -0.5 kernel; unlike tf.image.resize it also low-passes when shrinking).
+      const data = await sharp(full.data, raw).extract({ left, top, width: w, height: h }).resize(size, size, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
+      if (data.length !== size * size * 3) throw new Error(`resized to ${data.length} bytes, expected ${size}x${size}x3`);
+      const pixels = new Uint8Array(data.length);
+      pixels.set(data);
+      return pixels;
+    }),
+  );
 }
 
 parentPort.on('message', async (job) => {
   try {
-    const pixels = await decode(job);
-    parentPort.postMessage({ id: job.id, pixels }, [pixels.buffer]);
+    const views = await decode(job);
+    parentPort.postMessage({ id: job.id, views }, views.map((v) => v.buffer));
   } catch (error) {
     parentPort.postMessage({ id: job.id, error: `${job.path}: ${error instanceof Error ? error.message : String(error)}` });
   }

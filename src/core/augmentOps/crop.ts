@@ -99,3 +99,22 @@ export function cropBoxToNormalized(box: CropBox, imageHeight: number, imageWidt
   const x2 = (box.left + box.width - 1) * scaleX;
   return flip ? [y1, x2, y2, x1] : [y1, x1, y2, x2];
 }
+
+/** Share of the shorter side the official evaluation crop keeps (tf2/data_util.py CROP_PROPORTION). */
+export const EVAL_CROP_PROPORTION = 0.875;
+
+/**
+ * The official evaluation crop (data_util.center_crop for a square output): a square of side
+ * rint(proportion × shorter side), offset ((size − side) + 1) // 2 on each axis; the caller then
+ * resizes it to the input size.
+ */
+export function centreCropBox(imageHeight: number, imageWidth: number, proportion = EVAL_CROP_PROPORTION): CropBox {
+  if (!(Number.isInteger(imageHeight) && Number.isInteger(imageWidth) && imageHeight > 0 && imageWidth > 0)) {
+    throw new Error(`image size must be positive integers, got ${imageWidth}×${imageHeight}`);
+  }
+  if (!(proportion > 0 && proportion <= 1)) throw new Error(`crop proportion must be in (0, 1], got ${proportion}`);
+  const side = Math.max(1, roundHalfEven(proportion * Math.min(imageHeight, imageWidth)));
+  const top = Math.floor((imageHeight - side + 1) / 2);
+  const left = Math.floor((imageWidth - side + 1) / 2);
+  return { top, left, height: side, width: side, areaFraction: (side * side) / (imageHeight * imageWidth), aspectRatio: 1, fallback: false };
+}

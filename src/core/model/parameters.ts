@@ -123,7 +123,12 @@ export class ParameterStore {
         problems.push(`weight "${p.path}" has ${record.data.length} values, expected ${size}`);
       }
     }
-    if (problems.length > 0) throw new Error(`Cannot set weights: ${problems.join('; ')}`);
+    if (problems.length > 0) {
+      // Names and shapes only disagree when the weights were saved for another architecture
+      // (other depth, width, skRatio, head or image size, or by an earlier version of the encoder).
+      const shown = problems.length > 8 ? [...problems.slice(0, 8), `and ${problems.length - 8} more`] : problems;
+      throw new Error(`Cannot set weights: ${shown.join('; ')} (the weights were saved for a different architecture than this model's)`);
+    }
     for (const p of this.list()) {
       const record = weights[p.path];
       if (record === undefined) continue;

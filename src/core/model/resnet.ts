@@ -4,22 +4,31 @@ import { BatchNorm, Conv2d, Dense } from './layers';
 import type { ParameterStore } from './parameters';
 
 /**
- * ResNet encoders as in SimCLRv2 (post-activation ResNet v1.5: the stride sits in the 3x3 conv).
+ * ResNet encoders as the official SimCLRv2 code builds them (tf2/resnet.py: post-activation ResNet
+ * v1.5, the stride sits in the 3x3 conv).
  *
  * - Depth 18/34: basic blocks [2,2,2,2] / [3,4,6,3]; 50/101/152: bottleneck blocks (expansion 4)
  *   [3,4,6,3] / [3,4,23,3] / [3,8,36,3]. Stage widths 64/128/256/512 × widthMultiplier
  *   (Math.max(1, Math.round(c·w))).
- * - Stem: images ≤ 64 px get the CIFAR stem (3x3 stride-1 conv + BN + ReLU, no max-pool); larger
- *   ones a 7x7 stride-2 conv + BN + ReLU + 3x3 stride-2 max-pool.
- * - A projection shortcut (1x1 conv with the block's stride + BN) only where the shape changes.
+ * - Stem: images ≤ 32 px get the CIFAR stem (3x3 stride-1 conv + BN + ReLU, no max-pool), as the
+ *   official model's `cifar_stem = image_size <= 32`; larger ones a 7x7 stride-2 conv + BN + ReLU +
+ *   3x3 stride-2 max-pool.
+ * - The first block of every stage has a projection shortcut (1x1 conv with the block's stride +
+ *   BN), whether or not the shape changes (so ResNet-18/34 have one in block1_1 too, unlike
+ *   torchvision); the other blocks add their input unchanged.
  * - The last BN of every residual block starts with gamma = 0.
- * - Selective kernels (skRatio > 0, bottleneck nets only; ignored for 18/34) follow the official
- *   tf2/resnet.py: the 3x3 conv becomes one conv to 2× channels + BN + ReLU split into two branches,
- *   mixed by attention (global pool of the branch sum → 1x1 conv to max(channels·skRatio, 32) → BN
- *   + ReLU → 1x1 conv to 2× channels → softmax over the two branches). SK nets also use ResNet-D:
- *   the projection shortcut is avg-pool(2, stride) + 1x1 conv + BN, and the large-image stem is
- *   three 3x3 convs (32w stride 2, 32w, 64w, each + BN + ReLU) before the max-pool.
+ * - skRatio > 0 switches on, at every depth, ResNet-D: the projection shortcut becomes
+ *   avg-pool(2, stride) + stride-1 1x1 conv + BN, and the large-image stem three 3x3 convs
+ *   (32w stride 2, 32w, 64w, each + BN + ReLU) before the max-pool. Selective kernels themselves
+ *   replace the 3x3 conv of bottleneck blocks only (basic blocks keep their two plain 3x3 convs):
+ *   one conv to 2× channels + BN + ReLU split into two branches, mixed by attention (global pool
+ *   of the branch sum → 1x1 conv to max(channels·skRatio, 32) → BN + ReLU → 1x1 conv to 2×
+ *   channels → softmax over the two branches).
  * - Output: global average pool → features of width `featureDim`.
+ *
+ * Variables are named `<path>/stem/...`, `<path>/block<stage>_<i>/{conv,bn}<k>`, `.../sk/...` and
+ * `.../shortcut/{conv,bn}`; checkpoints key on these names, so a checkpoint written for a different
+ * architecture fails to load with the missing/unexpected names listed (ParameterStore.setWeights).
  */
 
 export type ResnetDepth = 18 | 34 | 50 | 101 | 152;
@@ -27,7 +36,10 @@ export type ResnetDepth = 18 | 34 | 50 | 101 | 152;
 export interface EncoderSpec {
   depth: ResnetDepth;
   widthMultiplier: number;
-  /** Selective-kernel ratio (0 = off); only bottleneck nets (depth ≥ 50) use it. */
+  /**
+   * Selective-kernel ratio (0 = off). Any value > 0 gives every depth the ResNet-D stem and
+   * shortcuts; the SK convolutions themselves exist in bottleneck blocks (depth ≥ 50) only.
+   */
   skRatio: number;
   /** Input side in pixels; decides the stem. */
   imageSize: number;
@@ -49,8 +61,11 @@ export function scaledChannels(channels: number, widthMultiplier: number): numbe
   return Math.max(1, Math.round(channels * widthMultiplier));
 }
 
+/** The official rule (tf2/model.py: `cifar_stem=FLAGS.image_size <= 32`). */
+export const CIFAR_STEM_MAX_IMAGE_SIZE = 32;
+
 export function usesCifarStem(imageSize: number): boolean {
-  return imageSize <= 64;
+  return imageSize <= CIFAR_STEM_MAX_IMAGE_SIZE;
 }
 
 /** Width of the encoder's output features h. */
@@ -93,7 +108,7 @@ class ConvBn {
   }
 }
 
-/** The projection shortcut; ResNet-D style (avg-pool then stride-1 conv) for SK nets. */
+/** The projection shortcut; ResNet-D style (avg-pool then stride-1 conv) when skRatio > 0. */
 class ProjectionShortcut {
   private readonly convBn: ConvBn;
 
@@ -124,17 +139,28 @@ class ProjectionShortcut {
   }
 }
 
-function makeShortcut(
-  store: ParameterStore,
-  path: string,
-  inChannels: number,
-  outChannels: number,
-  stride: number,
-  resnetD: boolean,
-  rng: Rng,
-): ProjectionShortcut | null {
-  if (stride === 1 && inChannels === outChannels) return null;
-  return new ProjectionShortcut(store, `${path}/shortcut`, inChannels, outChannels, stride, resnetD, rng);
+/** What a block is built from: its input width, its width, stride and shortcut. */
+export interface BlockSpec {
+  inChannels: number;
+  /** Width of the block's convolutions (a bottleneck block outputs 4× this). */
+  channels: number;
+  stride: number;
+  /** Projection shortcut (the first block of every stage, as the official BlockGroup) or identity. */
+  projection: boolean;
+  /** > 0: ResNet-D shortcut, and selective kernels in bottleneck blocks. */
+  skRatio: number;
+}
+
+function makeShortcut(store: ParameterStore, path: string, spec: BlockSpec, outChannels: number, rng: Rng): ProjectionShortcut | null {
+  if (spec.projection) {
+    return new ProjectionShortcut(store, `${path}/shortcut`, spec.inChannels, outChannels, spec.stride, spec.skRatio > 0, rng);
+  }
+  if (spec.stride !== 1 || spec.inChannels !== outChannels) {
+    throw new Error(
+      `Block ${path}: an identity shortcut needs stride 1 and equal widths (got stride ${spec.stride}, ${spec.inChannels} → ${outChannels} channels); use a projection`,
+    );
+  }
+  return null;
 }
 
 export class BasicBlock implements Block {
@@ -143,9 +169,10 @@ export class BasicBlock implements Block {
   private readonly second: ConvBn;
   private readonly shortcut: ProjectionShortcut | null;
 
-  constructor(store: ParameterStore, path: string, inChannels: number, channels: number, stride: number, rng: Rng) {
+  constructor(store: ParameterStore, path: string, spec: BlockSpec, rng: Rng) {
+    const { inChannels, channels, stride } = spec;
     this.outChannels = channels;
-    this.shortcut = makeShortcut(store, path, inChannels, channels, stride, false, rng);
+    this.shortcut = makeShortcut(store, path, spec, channels, rng);
     this.first = new ConvBn(store, `${path}/conv1`, `${path}/bn1`, 3, inChannels, channels, stride, rng, true);
     this.second = new ConvBn(store, `${path}/conv2`, `${path}/bn2`, 3, channels, channels, 1, rng, false, true);
   }
@@ -201,22 +228,15 @@ export class BottleneckBlock implements Block {
   private readonly expand: ConvBn;
   private readonly shortcut: ProjectionShortcut | null;
 
-  constructor(
-    store: ParameterStore,
-    path: string,
-    inChannels: number,
-    channels: number,
-    stride: number,
-    skRatio: number,
-    rng: Rng,
-  ) {
+  constructor(store: ParameterStore, path: string, spec: BlockSpec, rng: Rng) {
+    const { inChannels, channels, stride, skRatio } = spec;
     this.outChannels = channels * BOTTLENECK_EXPANSION;
-    const sk = skRatio > 0;
-    this.shortcut = makeShortcut(store, path, inChannels, this.outChannels, stride, sk, rng);
+    this.shortcut = makeShortcut(store, path, spec, this.outChannels, rng);
     this.reduce = new ConvBn(store, `${path}/conv1`, `${path}/bn1`, 1, inChannels, channels, 1, rng, true);
-    this.spatial = sk
-      ? new SelectiveKernelConv(store, `${path}/sk`, channels, channels, stride, skRatio, rng)
-      : new ConvBn(store, `${path}/conv2`, `${path}/bn2`, 3, channels, channels, stride, rng, true);
+    this.spatial =
+      skRatio > 0
+        ? new SelectiveKernelConv(store, `${path}/sk`, channels, channels, stride, skRatio, rng)
+        : new ConvBn(store, `${path}/conv2`, `${path}/bn2`, 3, channels, channels, stride, rng, true);
     this.expand = new ConvBn(store, `${path}/conv3`, `${path}/bn3`, 1, channels, this.outChannels, 1, rng, false, true);
   }
 
@@ -227,7 +247,8 @@ export class BottleneckBlock implements Block {
   }
 }
 
-class Stem {
+/** The stem: CIFAR (3x3/1), ImageNet (7x7/2 + max-pool) or ResNet-D (three 3x3 + max-pool). */
+export class Stem {
   readonly outChannels: number;
   private readonly layers: ConvBn[];
   private readonly maxPool: boolean;
@@ -269,17 +290,21 @@ export class ResnetEncoder {
     const arch = ARCHITECTURES[spec.depth];
     if (!arch) throw new Error(`Unsupported ResNet depth ${spec.depth} (expected 18, 34, 50, 101 or 152)`);
     if (!(spec.widthMultiplier > 0)) throw new Error(`widthMultiplier must be positive, got ${spec.widthMultiplier}`);
-    const skRatio = arch.bottleneck ? spec.skRatio : 0;
-    this.stem = new Stem(store, `${path}/stem`, spec, skRatio > 0, rng);
+    if (!(spec.skRatio >= 0)) throw new Error(`skRatio must be ≥ 0, got ${spec.skRatio}`);
+    this.stem = new Stem(store, `${path}/stem`, spec, spec.skRatio > 0, rng);
     let inChannels = this.stem.outChannels;
     arch.blocks.forEach((count, stage) => {
       const channels = scaledChannels(STAGE_CHANNELS[stage], spec.widthMultiplier);
       for (let i = 0; i < count; i++) {
         const blockPath = `${path}/block${stage + 1}_${i + 1}`;
-        const stride = stage > 0 && i === 0 ? 2 : 1;
-        const block = arch.bottleneck
-          ? new BottleneckBlock(store, blockPath, inChannels, channels, stride, skRatio, rng)
-          : new BasicBlock(store, blockPath, inChannels, channels, stride, rng);
+        const blockSpec: BlockSpec = {
+          inChannels,
+          channels,
+          stride: stage > 0 && i === 0 ? 2 : 1,
+          projection: i === 0,
+          skRatio: spec.skRatio,
+        };
+        const block = arch.bottleneck ? new BottleneckBlock(store, blockPath, blockSpec, rng) : new BasicBlock(store, blockPath, blockSpec, rng);
         this.blocks.push(block);
         inChannels = block.outChannels;
       }
@@ -288,9 +313,32 @@ export class ResnetEncoder {
   }
 
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
-    if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`Encoder expects N×H×W×3 images, got shape [${x.shape}]`);
+    this.checkInput(x);
     let y = this.stem.apply(x, training);
     for (const block of this.blocks) y = block.apply(y, training);
     return tf.mean(y, [1, 2]) as tf.Tensor2D;
+  }
+
+  /** The stem's output and each stage's last feature map (for inspection; the caller disposes them). */
+  featureMaps(x: tf.Tensor4D, training: boolean): { stem: tf.Tensor4D; stages: tf.Tensor4D[] } {
+    this.checkInput(x);
+    const stem = this.stem.apply(x, training);
+    const stages: tf.Tensor4D[] = [];
+    let y = stem;
+    let index = 0;
+    for (const count of ARCHITECTURES[this.spec.depth].blocks) {
+      y = tf.tidy(() => {
+        let z = y;
+        for (let i = 0; i < count; i++) z = this.blocks[index + i].apply(z, training);
+        return z;
+      });
+      index += count;
+      stages.push(y);
+    }
+    return { stem, stages };
+  }
+
+  private checkInput(x: tf.Tensor4D): void {
+    if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`Encoder expects N×H×W×3 images, got shape [${x.shape}]`);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch, finetuneAugmentOptions } from '../augment';
+import { finetuneAugmentOptions } from '../augment';
 import type { StageName } from '../config';
 import { softmaxCrossEntropy } from '../loss';
 import type { Classifier } from '../model';
@@ -7,8 +7,9 @@ import { learningRateAt } from '../schedule';
 import type { DatasetSplit, StageSummary } from '../types';
 import { BatchPlan, STREAM, stepRng } from './batches';
 import type { StageContext, StageResume } from './context';
-import { mapImages, range, readImages } from './features';
+import { mapImages, range } from './features';
 import { supervisedHeadL2 } from '../optim';
+import { trainingViews } from './views';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
 import { recomputeBatchNormStatistics } from './preciseBatchNorm';
 import { setLearningRate } from './pretrain';
@@ -67,7 +68,7 @@ export async function classifierStage(
   const steps = plan.stepsFor(f.epochs);
   const optimizer = createStageOptimizer(f.optimizer, { learningRate: f.learningRate, momentum: f.momentum, weightDecay: f.weightDecay });
   if (resume) await restoreOptimizer(optimizer, resume.optimizer, classifier);
-  const augment = finetuneAugmentOptions(config);
+  const viewSource = trainingViews(dataset.train, finetuneAugmentOptions(config), 1);
   const linear = stage === 'finetune' && f.mode === 'linear';
   const variables = linear ? classifier.linearVariables() : classifier.trainableVariables();
 
@@ -86,13 +87,11 @@ export async function classifierStage(
         ? await classifierAccuracy(classifier, dataset.test, imageSize)
         : await evaluateClassifier(classifier, dataset.train, labelled, dataset.test, imageSize, plan.batchSize),
     }),
-    prefetch: (next) => dataset.train.prefetch?.(next),
+    prefetch: (next) => viewSource.prefetch(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: f.learningRate, warmupSteps: 0, totalSteps: steps });
       setLearningRate(optimizer, learningRate);
-      const images = await readImages(dataset.train, batch, imageSize);
-      const views = augmentBatch(images, augment, stepRng(config.seed, stage === "finetune" ? STREAM.finetune : STREAM.baseline, step));
-      images.dispose();
+      const [views] = await viewSource.read(batch, stepRng(config.seed, stage === "finetune" ? STREAM.finetune : STREAM.baseline, step));
       const labels = batchLabels(dataset.train, batch);
       // Frozen features are computed outside the tape: nothing of the encoder is recorded or moved.
       const frozen = linear ? classifier.features(views, false) : null;

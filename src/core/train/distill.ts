@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch, finetuneAugmentOptions } from '../augment';
+import { finetuneAugmentOptions } from '../augment';
 import { distillationLoss, softmaxCrossEntropy } from '../loss';
 import type { Classifier } from '../model';
 import { learningRateAt } from '../schedule';
@@ -8,7 +8,8 @@ import { BatchPlan, STREAM, stepRng } from './batches';
 import { supervisedHeadL2 } from '../optim';
 import { batchLabels, evaluateClassifier } from './classify';
 import type { StageContext, StageResume } from './context';
-import { range, readImages } from './features';
+import { range } from './features';
+import { trainingViews } from './views';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
 import { setLearningRate } from './pretrain';
 import { runStageLoop, summarizeStage } from './stageLoop';
@@ -34,7 +35,7 @@ export async function distillStage(
   const steps = plan.stepsFor(d.epochs);
   const optimizer = createStageOptimizer(d.optimizer, { learningRate: d.learningRate, momentum: d.momentum, weightDecay: d.weightDecay });
   if (resume) await restoreOptimizer(optimizer, resume.optimizer, student);
-  const augment = finetuneAugmentOptions(config);
+  const viewSource = trainingViews(dataset.train, finetuneAugmentOptions(config), 1);
   const variables = student.trainableVariables();
 
   const result = await runStageLoop({
@@ -50,21 +51,18 @@ export async function distillStage(
       testAccuracy: await evaluateClassifier(student, dataset.train, range(dataset.train.count), dataset.test, imageSize, plan.batchSize),
       teacherAccuracy,
     }),
-    prefetch: (next) => dataset.train.prefetch?.(next),
+    prefetch: (next) => viewSource.prefetch(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: d.learningRate, warmupSteps: 0, totalSteps: steps });
       setLearningRate(optimizer, learningRate);
       const rng = stepRng(config.seed, STREAM.distill, step);
-      const images = await readImages(dataset.train, batch, imageSize);
-      const views = augmentBatch(images, augment, rng);
-      images.dispose();
+      const [views] = await viewSource.read(batch, rng);
       const teacherLogits = tf.tidy(() => teacher.logits(views, false));
       let labelled_: { views: tf.Tensor4D; labels: tf.Tensor1D } | null = null;
       if (labelPlan) {
         const labelBatch = labelPlan.batch(step);
-        const labelImages = await readImages(dataset.train, labelBatch, imageSize);
-        labelled_ = { views: augmentBatch(labelImages, augment, rng), labels: batchLabels(dataset.train, labelBatch) };
-        labelImages.dispose();
+        const [labelViews] = await viewSource.read(labelBatch, rng);
+        labelled_ = { views: labelViews, labels: batchLabels(dataset.train, labelBatch) };
       }
       const kept: { agreement?: tf.Scalar; loss?: tf.Scalar } = {};
       const total = optimizer.minimize(

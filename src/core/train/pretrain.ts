@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { pretrainAugmentOptions, twoViews } from '../augment';
+import { pretrainAugmentOptions } from '../augment';
 import { ntXent, similarityMatrix, stopGradient } from '../loss';
 import { supervisedHeadL2 } from '../optim';
 import type { SimclrModel } from '../model';
@@ -7,7 +7,8 @@ import { scaledLearningRate, learningRateAt } from '../schedule';
 import type { StageSummary } from '../types';
 import { BatchPlan, STREAM, stepRng } from './batches';
 import { type StageContext, type StageResume } from './context';
-import { mapImages, range, readImages } from './features';
+import { mapImages, range } from './features';
+import { trainingViews } from './views';
 import { knnAccuracy } from './knn';
 import { pca2d } from './pca';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
@@ -36,6 +37,7 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, label
   const optimizer = createStageOptimizer(p.optimizer, { learningRate: peak, momentum: p.momentum, weightDecay: p.weightDecay });
   if (resume) await restoreOptimizer(optimizer, resume.optimizer, model);
   const augment = pretrainAugmentOptions(config);
+  const viewSource = trainingViews(dataset.train, augment, 2);
   const variables = model.trainableVariables();
   let lastViews: [tf.Tensor4D, tf.Tensor4D] | null = null;
   const isLabelled = new Uint8Array(dataset.train.count);
@@ -99,13 +101,11 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, label
     shouldEvaluate: (epoch) => epoch % Math.max(1, Math.round(p.knnEveryEpochs)) === 0,
     evaluate,
     checkpoint: (step) => ctx.saveCheckpoint('pretrain', step, optimizer, model),
-    prefetch: (next) => dataset.train.prefetch?.(next),
+    prefetch: (next) => viewSource.prefetch(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak, warmupSteps, totalSteps: steps });
       setLearningRate(optimizer, learningRate);
-      const images = await readImages(dataset.train, batch, imageSize);
-      const views = twoViews(images, augment, stepRng(config.seed, STREAM.pretrain, step));
-      images.dispose();
+      const views = await viewSource.read(batch, stepRng(config.seed, STREAM.pretrain, step));
       const kept: { loss?: tf.Scalar; accuracy?: tf.Scalar } = {};
       const objective = optimizer.minimize(
         () => {
