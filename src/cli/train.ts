@@ -15,6 +15,8 @@ import { selectNodeBackend } from './backend';
 import { nodeDataSource } from './nodeDataSource';
 import { nodeImageFolder } from './nodeImageFolder';
 import { createProgressReporter } from './progress';
+import { initialEncoderFor } from './pretrainedFile';
+import { checkEncoderFits, type PretrainedEncoder } from '../core/pretrained';
 
 class UsageError extends Error {}
 
@@ -69,6 +71,15 @@ async function main(): Promise<number> {
     throw error;
   }
 
+  let initialEncoder: PretrainedEncoder | undefined;
+  try {
+    initialEncoder = initialEncoderFor(config, args.initFrom);
+    if (initialEncoder) checkEncoderFits(initialEncoder, config);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+
   const out = resolve(args.out);
   mkdirSync(out, { recursive: true });
   const checkpointPath = join(out, 'checkpoint.bin');
@@ -121,6 +132,7 @@ async function main(): Promise<number> {
     backend: backend.name,
     onEvent,
     resumeFrom,
+    initialEncoder,
     control: { beforeStep: async () => (stopRequested ? 'stop' : 'continue') },
   });
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
