@@ -47,7 +47,8 @@ async function main(): Promise<number> {
 
   await selectNodeBackend('wasm');
   // Reference features from the trained model as saved (linear probe included), not from the export.
-  const model = new SimclrModel(modelSpecFromConfig(config), config.seed, { linearProbeClasses: checkpoint.models.pretrain.linearProbe ? 10 : undefined });
+  const probe = checkpoint.models.pretrain['linearProbe/kernel'];
+  const model = new SimclrModel(modelSpecFromConfig(config), config.seed, { linearProbeClasses: probe ? probe.shape[1] : undefined });
   model.setWeights(checkpoint.models.pretrain);
   const input = referenceImages(CHECK_IMAGES, config.dataset.imageSize);
   const features = tf.tidy(() => model.encode(tf.tensor4d(input.data, input.shape), false));
