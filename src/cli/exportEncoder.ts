@@ -79,7 +79,9 @@ async function main(): Promise<number> {
     evaluations: evaluated.map((m) => ({ epoch: m.epoch, knnAccuracy: m.knnAccuracy, linearProbeAccuracy: m.linearProbeAccuracy ?? null })),
     minutes: Number((pretrain.seconds / 60).toFixed(1)),
     hours: Number((pretrain.seconds / 3600).toFixed(2)),
-    imagesPerSecond: Number(pretrain.imagesPerSecond.toFixed(2)),
+    // The stage counts both augmented views of every image.
+    viewsPerSecond: Number(pretrain.imagesPerSecond.toFixed(2)),
+    imagesPerSecond: Number((pretrain.imagesPerSecond / 2).toFixed(2)),
     backend: pretrain.backend,
     machine: values.machine,
     commit: values.commit,

@@ -76,7 +76,7 @@ export function EncoderCardView({ card }: { card: EncoderCard }) {
       <dd>{percent(card.linearProbeAccuracy)}</dd>
       <dt>Trained on</dt>
       <dd>
-        {card.machine}: {card.minutes} min ({card.imagesPerSecond} images/s, {card.backend}), commit {card.commit.slice(0, 9)}
+        {card.machine}: {card.minutes} min ({card.imagesPerSecond} images/s on {card.backend}), commit {card.commit.slice(0, 9)}
       </dd>
       <dt>Recipe</dt>
       <dd>
