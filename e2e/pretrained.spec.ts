@@ -5,12 +5,15 @@ import { hashOf, waitForRunEnd } from './helpers';
  * Start from pretrained: the shipped CIFAR-10 encoder (public/pretrained) replaces pretraining. The
  * lab's default model, fewer images so a CPU finishes in minutes: 1% of 1,000 training images is 10
  * labels (one per class), tested on 200 images. Runs on wasm (chosen in the backend menu): a software
- * WebGPU adapter is far slower on this network.
+ * WebGPU adapter is far slower on this network. Linear fine-tuning (frozen encoder, its BN statistics
+ * kept): with one label per class, full fine-tuning's precise-BN pass over 10 images undoes the
+ * pretrained statistics and lost to supervised-only here (17.0% vs 19.5%).
  */
 const fromPretrained = {
   'dataset.trainSize': 1000,
   'dataset.testSize': 200,
   'finetune.labelFraction': 0.01,
+  'finetune.mode': 'linear',
   'finetune.epochs': 10,
   'finetune.batchSize': 10,
   'distill.enabled': false,
@@ -46,6 +49,7 @@ test('Start from pretrained shows the trained encoder at once, then fine-tunes o
   };
   const finetuned = await accuracy('finetune');
   const supervised = await accuracy('baseline');
+  console.log(`fine-tuned ${finetuned}% vs supervised-only ${supervised}%`);
   test.info().annotations.push({ type: 'accuracy', description: `fine-tuned ${finetuned}% vs supervised-only ${supervised}% (10 labels, 200 test images)` });
   await expect(page.locator('[data-stage="pretrain"]')).toHaveCount(0);
   expect(finetuned).toBeGreaterThan(supervised);
