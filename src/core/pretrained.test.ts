@@ -126,6 +126,33 @@ describe('pretrained encoders', () => {
     }
   });
 
+  it('a run started from given weights resumes from its checkpoint without pretraining', async () => {
+    const config = parseRunConfig({ ...tiny, finetune: { ...tiny.finetune, enabled: true, baseline: false, epochs: 2 } });
+    const source = new SimclrModel(modelSpecFromConfig(config), 8);
+    const initialEncoder = { source: 'given', weights: source.getWeights(), architecture: architectureOf(config) };
+    source.dispose();
+    let checkpoint: Checkpoint | undefined;
+    let steps = 0;
+    const first = await runExperiment({
+      config,
+      dataset: shapes(config),
+      backend: 'wasm',
+      initialEncoder,
+      onEvent: (e) => {
+        if (e.type === 'checkpoint') checkpoint = e.checkpoint;
+        if (e.type === 'metric' && e.loss !== undefined) steps = e.step;
+      },
+      control: { beforeStep: async () => (steps >= 1 ? 'stop' : 'continue') },
+    });
+    expect(first.status).toBe('stopped');
+    expect(checkpoint!.stage).toBe('finetune');
+    const events: RunEvent[] = [];
+    const resumed = await runExperiment({ config, dataset: shapes(config), backend: 'wasm', onEvent: (e) => events.push(e), resumeFrom: checkpoint });
+    expect(resumed.error).toBeUndefined();
+    expect(Object.keys(resumed.stages)).toEqual(['finetune']);
+    expect(events.some((e) => e.type === 'stage-start' && e.stage === 'pretrain')).toBe(false);
+  });
+
   it('fails the run with the mismatch named when the encoder was saved for another model', async () => {
     const small = parseRunConfig({ ...tiny, finetune: { ...tiny.finetune, enabled: true, baseline: false } });
     const wide = parseRunConfig({ ...tiny, model: { ...tiny.model, widthMultiplier: 0.125 } });
