@@ -107,10 +107,12 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
   try {
     const labelled = labelledSubset(config, dataset);
     const initial = options.initialEncoder;
-    if (config.pretrain.init !== null && !initial) {
+    if (config.pretrain.init !== null && !initial && !resume) {
       throw new Error(`pretrain.init names the encoder "${config.pretrain.init}", but its weights were not loaded (the host reads public/pretrained/${config.pretrain.init}.ckpt)`);
     }
-    const stages = plannedStages(config, { fromPretrained: initial !== undefined });
+    // A checkpoint past pretraining that never completed it belongs to a run that started from given weights.
+    const resumedFromPretrained = resume !== undefined && resume.stage !== 'pretrain' && !resume.completed.pretrain;
+    const stages = plannedStages(config, { fromPretrained: initial !== undefined || resumedFromPretrained });
     const probeClasses = stages.includes('pretrain') && config.pretrain.linearProbe ? numClasses : undefined;
     models.pretrain = new SimclrModel(encoderSpec, config.seed, { linearProbeClasses: probeClasses });
     if (resume?.models.pretrain) {
