@@ -10,6 +10,7 @@ import { markInterrupted, newRunId } from './runStore/runRecord';
 import { indexedDbRunStore } from './runStore/runsDb';
 import { sharedResultsOf } from './share/sharedResults';
 import { useLab } from './store/labStore';
+import { useStartPoint } from './store/startPoint';
 
 /**
  * The page's side of the lab: owns the worker, feeds its events to the store once per animation
@@ -113,10 +114,13 @@ export async function startRun(options: { paused?: boolean; config?: RunConfig }
   }
   const runId = newRunId();
   lab().beginLiveRun(runId, config);
+  // A shipped encoder named by pretrain.init wins over a run or file chosen as the starting point.
+  const initialEncoder = config.pretrain.init === null ? (useStartPoint.getState().start ?? undefined) : undefined;
   const running = worker().startRun({
     runId,
     config,
     resume: false,
+    initialEncoder,
     startPaused: options.paused,
     folder: lab().folder ?? undefined,
     visualEverySteps: visualEveryStepsFor(config),

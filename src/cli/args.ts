@@ -6,6 +6,8 @@ export interface TrainArgs {
   set: string[];
   out: string;
   backend?: string;
+  /** Start from the encoder in this checkpoint file instead of pretraining. */
+  initFrom?: string;
   resume: boolean;
   quiet: boolean;
   help: boolean;
@@ -19,6 +21,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       set: { type: 'string', multiple: true, short: 's' },
       out: { type: 'string', short: 'o' },
       backend: { type: 'string', short: 'b' },
+      'init-from': { type: 'string' },
       resume: { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -31,18 +34,22 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     set: values.set ?? [],
     out: values.out ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-')}`,
     backend: values.backend,
+    initFrom: values['init-from'],
     resume: values.resume ?? false,
     quiet: values.quiet ?? false,
     help: values.help ?? false,
   };
 }
 
-export const TRAIN_USAGE = `Usage: npm run train -- --config FILE.json [--set path=value ...] [--out DIR] [--backend NAME] [--resume] [--quiet]
+export const TRAIN_USAGE = `Usage: npm run train -- --config FILE.json [--set path=value ...] [--out DIR] [--backend NAME] [--init-from FILE] [--resume] [--quiet]
 
   --config FILE   RunConfig JSON (any subset of fields; defaults fill the rest)
   --set P=V       override one field by dotted path, e.g. --set pretrain.temperature=0.2 (repeatable)
   --out DIR       output folder (config.json, metrics.jsonl, summary.json, checkpoint.bin); default runs/<time>
   --backend NAME  force a backend: tensorflow-gpu, tensorflow, webgpu, wasm, cpu
+  --init-from FILE  start from the encoder in FILE (a shipped public/pretrained/*.ckpt or any run's
+                  checkpoint.bin) and skip pretraining; without it, pretrain.init=NAME reads
+                  public/pretrained/NAME.ckpt
   --resume        continue from DIR/checkpoint.bin if it exists
   --quiet         no progress bar
 

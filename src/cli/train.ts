@@ -13,6 +13,8 @@ import { parseTrainArgs, TRAIN_USAGE } from './args';
 import { selectNodeBackend } from './backend';
 import { createProgressReporter } from './progress';
 import { UsageError, loadNodeDataset, openRunFolder, readJsonObject } from './runFolder';
+import { initialEncoderFor } from './pretrainedFile';
+import { checkEncoderFits, type PretrainedEncoder } from '../core/pretrained';
 
 function readConfigInput(path: string | undefined): Record<string, unknown> {
   return path ? readJsonObject(path, 'config') : {};
@@ -49,6 +51,15 @@ async function main(): Promise<number> {
       return 2;
     }
     throw error;
+  }
+
+  let initialEncoder: PretrainedEncoder | undefined;
+  try {
+    initialEncoder = initialEncoderFor(config, args.initFrom);
+    if (initialEncoder) checkEncoderFits(initialEncoder, config);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
   }
 
   const out = resolve(args.out);
@@ -91,6 +102,7 @@ async function main(): Promise<number> {
     backend: backend.name,
     onEvent,
     resumeFrom,
+    initialEncoder,
     control: {
       // Steps chain promises without returning to the event loop: yield once per step so the
       // SIGINT handler (a macrotask) can run and Ctrl-C stops the run.

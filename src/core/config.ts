@@ -75,6 +75,16 @@ export const pretrainSchema = z
      * on by default there too).
      */
     linearProbe: z.boolean().default(true),
+    /**
+     * Start from a shipped pretrained encoder instead of pretraining: its name (the files
+     * public/pretrained/<name>.ckpt and .json, e.g. `cifar10-resnet18-w025`); null = pretrain here.
+     * When set, the pretraining stage is skipped and the other pretrain.* settings are not read.
+     */
+    init: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, { error: 'must be the name of a shipped encoder: lower-case letters, digits, ".", "_" or "-"' })
+      .nullable()
+      .default(null),
   })
   .strict();
 

@@ -9,6 +9,7 @@ export * from './schedule';
 export * from './augment';
 export * from './url';
 export * from './checkpoint';
+export * from './pretrained';
 export * from './model';
 export { runExperiment, plannedStages, labelledSubset, type RunOptions } from './train/run';
 export { knnAccuracy, knnPredict } from './train/knn';

@@ -121,6 +121,22 @@ export interface Checkpoint {
   /** model name ('pretrain' | 'finetune' | 'baseline' | 'distill') → variable name → tensor. */
   models: Record<string, Record<string, TensorRecord>>;
   optimizer: Record<string, TensorRecord>;
+  /**
+   * The architecture the 'pretrain' model was built with (absent in checkpoints written before it
+   * was recorded): lets a run that starts from this checkpoint's encoder name any mismatch.
+   */
+  architecture?: EncoderArchitecture;
+}
+
+/** The fields of a RunConfig that decide the shapes of the encoder and projection head weights. */
+export interface EncoderArchitecture {
+  depth: number;
+  widthMultiplier: number;
+  skRatio: number;
+  projectionLayers: number;
+  projectionDim: number;
+  /** dataset.imageSize: the stem differs at <= 32 px (CIFAR stem) and above. */
+  imageSize: number;
 }
 
 /**

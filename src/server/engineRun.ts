@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { selectNodeBackend } from '../cli/backend';
 import { nodeDataSource } from '../cli/nodeDataSource';
 import { nodeImageFolder } from '../cli/nodeImageFolder';
+import { initialEncoderFor } from '../cli/pretrainedFile';
 import type { RunConfig } from '../core/config';
 import { loadDataset } from '../core/data';
 import { runExperiment } from '../core/train/run';
@@ -96,6 +97,8 @@ export async function runOnEngine(options: EngineRunOptions): Promise<RunSummary
         },
       },
       resumeFrom: options.resumeFrom ?? undefined,
+      // pretrain.init names a shipped encoder: read from the repository's public/pretrained.
+      initialEncoder: initialEncoderFor(options.config),
     });
   } finally {
     // The ImageNet loader holds decode threads; the in-memory datasets have nothing to release.

@@ -205,6 +205,8 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
     else use('pretrain.cropMinArea');
     miss('pretrain.knnK', 'the official trainer has no k-NN monitor; it trains a linear head on the frozen features while pretraining instead');
     miss('pretrain.knnEveryEpochs', 'no k-NN monitor in the official trainer');
+    if (p.init === null) use('pretrain.init');
+    else miss('pretrain.init', 'starts from a SimCLR Lab encoder file; the official trainer starts from its own TF checkpoints (--checkpoint)');
     commands.push(command('pretrain', argv));
   } else {
     for (const path of Object.keys(flattenConfig(defaultRunConfig)).filter((k) => k.startsWith('pretrain.'))) use(path);

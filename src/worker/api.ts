@@ -46,7 +46,15 @@ export interface StartRunRequest {
   /** Needed when `config.dataset.name` is 'folder'. */
   folder?: FolderFile[];
   visualEverySteps?: number;
+  /**
+   * Start from this encoder instead of pretraining (a shipped encoder is named by
+   * `config.pretrain.init` instead, so a share link carries it).
+   */
+  initialEncoder?: EncoderStart;
 }
+
+/** A starting point the config cannot name: a stored run's checkpoint or a file the user chose. */
+export type EncoderStart = { kind: 'run'; runId: string; label: string } | { kind: 'file'; name: string; bytes: Uint8Array };
 
 export interface AugmentationRequest {
   config: RunConfig;

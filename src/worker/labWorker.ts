@@ -23,6 +23,7 @@ import { BlobImageFolder } from './browserSources';
 import { type LoadedDataset, datasetKey, loadBrowserDataset } from './datasetLoader';
 import { RunController } from './runController';
 import { RunRecorder } from './runRecorder';
+import { resolveInitialEncoder } from './initialEncoder';
 
 let backend: BackendInfo | null = null;
 let sink: ((events: LabEvent[]) => void) | null = null;
@@ -92,6 +93,9 @@ const api: LabWorkerApi = {
       const record = existing ? trimToCheckpoint(existing) : createRun(request.runId, request.config);
       recorder = new RunRecorder(record, store, publish);
       await recorder.save();
+      // A resumed run's checkpoint already holds the encoder it started from.
+      if (!checkpoint && (request.initialEncoder || record.config.pretrain.init)) status('Loading the pretrained encoder…');
+      const initialEncoder = checkpoint ? undefined : await resolveInitialEncoder(request, store);
       status(checkpoint ? `Resuming from ${checkpoint.stage} step ${checkpoint.step}` : 'Training');
       publish({ type: 'controller', time: Date.now(), state: run.current });
       const activeRecorder = recorder;
@@ -102,6 +106,7 @@ const api: LabWorkerApi = {
         onEvent: (event: RunEvent) => void activeRecorder.onEvent(event),
         control: run,
         resumeFrom: checkpoint,
+        initialEncoder,
         visualEverySteps: request.visualEverySteps ?? 5,
       });
       await recorder.flushed();

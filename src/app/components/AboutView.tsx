@@ -1,3 +1,5 @@
+import { EncoderCardView, SHIPPED_ENCODER, useEncoderCard } from './PretrainedStart';
+
 /**
  * The paper's headline numbers, for reference: ImageNet top-1 accuracy (%) with 1% and 10% of the
  * labels (Chen et al. 2020, "Big Self-Supervised Models are Strong Semi-Supervised Learners").
@@ -8,6 +10,7 @@ const headline: { method: string; architecture: string; one: string; ten: string
 ];
 
 export function AboutView() {
+  const { card } = useEncoderCard(SHIPPED_ENCODER);
   return (
     <article className="about-view">
       <h2>The method</h2>
@@ -45,6 +48,13 @@ export function AboutView() {
         With 10% of the labels the distilled ResNet-50 (77.5%) outperforms standard supervised training of the same network with all of the labels. The runs in this lab are
         tiny by comparison — a few thousand small images for a few epochs — so expect the shape of these effects, not the numbers.
       </p>
+      {card && (
+        <>
+          <h3>The shipped encoder</h3>
+          <p>“Start from pretrained” (Pretrain panel) loads this encoder instead of pretraining in the browser.</p>
+          <EncoderCardView card={card} />
+        </>
+      )}
       <p className="field-help">
         Chen, Kornblith, Swersky, Norouzi, Hinton. <em>Big Self-Supervised Models are Strong Semi-Supervised Learners.</em> NeurIPS 2020. arXiv:2006.10029.
       </p>

@@ -1,6 +1,7 @@
 import { useLab } from '../store/labStore';
 import { ConfigField } from './ConfigField';
 import { FolderPicker } from './FolderPicker';
+import { PretrainedStart } from './PretrainedStart';
 
 interface StageText {
   title: string;
@@ -59,6 +60,7 @@ export function PipelinePanels() {
               {panel.enabledPath && <ConfigField path={panel.enabledPath} disabled={locked} />}
             </header>
             <p className="stage-explanation">{panel.explanation}</p>
+            {stageKey === 'pretrain' && <PretrainedStart disabled={locked} />}
             {panel.fields.map((path) => (
               <ConfigField key={path} path={path} disabled={locked} />
             ))}

@@ -3,6 +3,7 @@ import { continueRun, deleteRun, downloadWeights, exportRun, importRun, isRunnin
 import { type StoredRun, stageAccuracy } from '../runStore/runRecord';
 import { useLab } from '../store/labStore';
 import { seriesOf } from '../store/liveRun';
+import { useStartPoint } from '../store/startPoint';
 
 const palette = ['#3f6fb5', '#d9822b', '#4a9460', '#b5483f', '#7a5ab5', '#8c6a4f', '#d46fa8', '#6f6f6f'];
 
@@ -109,6 +110,17 @@ function RunRow({ run, compared, live, onCompare }: { run: StoredRun; compared: 
             Continue
           </button>
         )}
+        <button
+          type="button"
+          disabled={!run.checkpoint}
+          onClick={() => {
+            useStartPoint.getState().setStart({ kind: 'run', runId: run.id, label: run.name });
+            if (useLab.getState().config.pretrain.init !== null) useLab.getState().setField('pretrain.init', null);
+          }}
+          aria-label={`Use ${run.name} as the starting point`}
+        >
+          Use as starting point
+        </button>
         <button type="button" onClick={() => void exportRun(run.id)} aria-label={`Export ${run.name}`}>
           Export
         </button>

@@ -107,3 +107,30 @@ export function exportWeightsFile(run: StoredRun, checkpoint: Checkpoint): Uint8
   };
   return strToU8(JSON.stringify(body));
 }
+
+/**
+ * Reads a weights download (exportWeightsFile) back as a checkpoint of its models, with the
+ * architecture of the run it came from. Throws an Error that says what is wrong.
+ */
+export function importWeightsFile(bytes: Uint8Array): Checkpoint {
+  let body: { format?: unknown; version?: unknown; config?: unknown; stage?: unknown; step?: unknown; models?: Record<string, Record<string, EncodedTensor>> };
+  try {
+    body = JSON.parse(strFromU8(bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes));
+  } catch {
+    throw new Error('Not a SimCLR Lab weights file (not JSON).');
+  }
+  if (body.format !== 'simclr-lab-weights') throw new Error('Not a SimCLR Lab weights file (missing format marker).');
+  if (body.version !== 1 || typeof body.models !== 'object' || body.models === null) throw new Error(`Unsupported weights file version ${String(body.version)}.`);
+  const parsed = safeParseRunConfig(body.config);
+  if (!parsed.ok) throw new Error(`The weights file's config is invalid: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  const { depth, widthMultiplier, skRatio, projectionLayers, projectionDim } = parsed.config.model;
+  return {
+    version: 1,
+    stage: 'finetune',
+    step: 0,
+    completed: {},
+    models: mapTensors(body.models, (vars, model) => mapTensors(vars, (t, name) => decodeTensor(t, `weights ${model}/${name}`))),
+    optimizer: {},
+    architecture: { depth, widthMultiplier, skRatio, projectionLayers, projectionDim, imageSize: parsed.config.dataset.imageSize },
+  };
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { pretrainAugmentOptions } from '../augment';
-import { ntXent, similarityMatrix, stopGradient } from '../loss';
+import { ntXent, stopGradient } from '../loss';
 import { supervisedHeadL2 } from '../optim';
 import type { SimclrModel } from '../model';
 import { scaledLearningRate, learningRateAt } from '../schedule';
@@ -10,13 +10,9 @@ import { type StageContext, type StageResume } from './context';
 import { mapImages, range } from './features';
 import { trainingViews } from './views';
 import { knnAccuracy } from './knn';
-import { pca2d } from './pca';
+import { emitEmbedding, emitSimilarity } from './encoderViews';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
 import { runStageLoop, summarizeStage } from './stageLoop';
-
-/** Test images shown in the embedding view, and the most views shown in the similarity heatmap. */
-const EMBEDDING_POINTS = 500;
-const SIMILARITY_IMAGES = 16;
 
 /**
  * Contrastive pretraining: two augmented views per image, both through the encoder and projection
@@ -55,13 +51,7 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, label
         k: p.knnK,
         numClasses: dataset.classNames.length,
       });
-      if (ctx.visualEverySteps > 0) {
-        const shown = Math.min(EMBEDDING_POINTS, testFeatures.shape[0]);
-        const subset = tf.slice(testFeatures, [0, 0], [shown, -1]);
-        const points = await pca2d(subset);
-        subset.dispose();
-        ctx.emit({ type: 'embedding', time: Date.now(), stage: 'pretrain', step, points, labels: Array.from(dataset.test.labels.slice(0, shown)) });
-      }
+      if (ctx.visualEverySteps > 0) await emitEmbedding(ctx, testFeatures, step);
       if (!model.hasLinearProbe) return { knnAccuracy: knn };
       return { knnAccuracy: knn, linearProbeAccuracy: await probeAccuracy(testFeatures) };
     } finally {
@@ -137,17 +127,11 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, label
       if (!lastViews) return;
       const views = lastViews;
       lastViews = null;
-      const shown = Math.min(SIMILARITY_IMAGES, views[0].shape[0]);
-      const matrix = tf.tidy(() => {
-        const both = tf.concat([tf.slice(views[0], 0, shown), tf.slice(views[1], 0, shown)]);
-        const z = model.project(model.encode(both, false), false);
-        const [z1, z2] = tf.split(z, 2);
-        return similarityMatrix(z1 as tf.Tensor2D, z2 as tf.Tensor2D);
-      });
-      tf.dispose(views);
-      const values = Array.from(await matrix.data());
-      matrix.dispose();
-      ctx.emit({ type: 'similarity', time: Date.now(), stage: 'pretrain', step, size: 2 * shown, values, contrastiveAccuracy: positiveIsNearest(values, shown) });
+      try {
+        await emitSimilarity(ctx, model, views, step);
+      } finally {
+        tf.dispose(views);
+      }
     },
   });
   if (lastViews) tf.dispose(lastViews);
@@ -157,25 +141,4 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, label
 
 export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
   (optimizer as tf.Optimizer & { learningRate: number }).learningRate = learningRate;
-}
-
-/**
- * Contrastive accuracy of a 2n×2n similarity matrix ordered [view 1; view 2], the official way:
- * each view-1 row against the n view-2 columns.
- */
-export function positiveIsNearest(values: number[], n: number): number {
-  const size = 2 * n;
-  let correct = 0;
-  for (let row = 0; row < n; row++) {
-    let best = -1;
-    let bestValue = -Infinity;
-    for (let col = n; col < size; col++) {
-      if (values[row * size + col] > bestValue) {
-        bestValue = values[row * size + col];
-        best = col;
-      }
-    }
-    if (best === row + n) correct++;
-  }
-  return correct / n;
 }

@@ -6,6 +6,8 @@ import { classifierStage } from './classify';
 import type { StageContext, StageResume } from './context';
 import { log } from './context';
 import { distillStage } from './distill';
+import { emitEncoderViews } from './encoderViews';
+import { architectureOf, checkEncoderFits, type PretrainedEncoder } from '../pretrained';
 import { optimizerToRecord } from './optimizerState';
 import { pretrainStage } from './pretrain';
 
@@ -20,6 +22,12 @@ export interface RunOptions {
   resumeFrom?: Checkpoint;
   /** Emit similarity/embedding events every this many pretraining steps (0 = never, the default). */
   visualEverySteps?: number;
+  /**
+   * Start from this encoder (and projection head) instead of pretraining: the pretraining stage is
+   * skipped. Required when `config.pretrain.init` names a shipped encoder (the host reads the file);
+   * also accepted without it (any run's checkpoint or a weights file as the starting point).
+   */
+  initialEncoder?: PretrainedEncoder;
 }
 
 const STAGE_ORDER: StageName[] = ['pretrain', 'finetune', 'baseline', 'distill'];
@@ -31,9 +39,11 @@ interface Models {
   distill?: Classifier;
 }
 
-export function plannedStages(config: RunConfig): StageName[] {
+/** `fromPretrained`: the run starts from a given encoder (RunOptions.initialEncoder), so it does not pretrain. */
+export function plannedStages(config: RunConfig, options: { fromPretrained?: boolean } = {}): StageName[] {
+  const pretrains = config.pretrain.enabled && config.pretrain.init === null && !options.fromPretrained;
   return STAGE_ORDER.filter((stage) => {
-    if (stage === 'pretrain') return config.pretrain.enabled;
+    if (stage === 'pretrain') return pretrains;
     if (stage === 'finetune') return config.finetune.enabled;
     if (stage === 'baseline') return config.finetune.enabled && config.finetune.baseline;
     return config.distill.enabled;
@@ -83,6 +93,7 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
         completed: { ...completed },
         models: await modelWeights(models),
         optimizer: await optimizerToRecord(optimizer, model),
+        architecture: architectureOf(config),
       };
       emit({ type: 'checkpoint', time: Date.now(), stage, step, epoch: stepsPerEpochOf(stage) ? step / stepsPerEpochOf(stage)! : 0, checkpoint });
     },
@@ -95,11 +106,29 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
   if (resume) log(ctx, `resuming from a checkpoint of ${resume.stage} at step ${resume.step}`);
   try {
     const labelled = labelledSubset(config, dataset);
-    const probeClasses = config.pretrain.enabled && config.pretrain.linearProbe ? numClasses : undefined;
+    const initial = options.initialEncoder;
+    if (config.pretrain.init !== null && !initial && !resume) {
+      throw new Error(`pretrain.init names the encoder "${config.pretrain.init}", but its weights were not loaded (the host reads public/pretrained/${config.pretrain.init}.ckpt)`);
+    }
+    // A checkpoint past pretraining that never completed it belongs to a run that started from given weights.
+    const resumedFromPretrained = resume !== undefined && resume.stage !== 'pretrain' && !resume.completed.pretrain;
+    const stages = plannedStages(config, { fromPretrained: initial !== undefined || resumedFromPretrained });
+    const probeClasses = stages.includes('pretrain') && config.pretrain.linearProbe ? numClasses : undefined;
     models.pretrain = new SimclrModel(encoderSpec, config.seed, { linearProbeClasses: probeClasses });
-    if (resume?.models.pretrain) models.pretrain.setWeights(resume.models.pretrain);
+    if (resume?.models.pretrain) {
+      models.pretrain.setWeights(resume.models.pretrain);
+    } else if (initial) {
+      checkEncoderFits(initial, config);
+      try {
+        models.pretrain.setWeights(initial.weights);
+      } catch (mismatch) {
+        throw new Error(`The pretrained encoder from ${initial.source} does not fit this run's model: ${(mismatch as Error).message}`);
+      }
+      log(ctx, `encoder loaded from ${initial.source}; pretraining skipped`);
+      if (ctx.visualEverySteps > 0) await emitEncoderViews(ctx, models.pretrain);
+    }
 
-    for (const stage of plannedStages(config)) {
+    for (const stage of stages) {
       if (completed[stage]) {
         restoreStageModel(stage);
         continue;

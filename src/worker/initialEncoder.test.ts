@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { type Checkpoint, parseRunConfig, serializeCheckpoint } from '../core';
+import { exportRunFile, exportWeightsFile } from '../app/runStore/runFile';
+import { createRun } from '../app/runStore/runRecord';
+import { encoderFromBytes } from './initialEncoder';
+
+const config = parseRunConfig({ model: { widthMultiplier: 0.125 } });
+const weights = {
+  'encoder/stem/conv/kernel': { shape: [2], data: new Float32Array([1, 2]) },
+  'head/dense1/kernel': { shape: [1], data: new Float32Array([3]) },
+  'linearProbe/kernel': { shape: [1], data: new Float32Array([4]) },
+};
+const checkpoint: Checkpoint = { version: 1, stage: 'finetune', step: 4, completed: {}, models: { pretrain: weights }, optimizer: {} };
+
+describe('encoderFromBytes', () => {
+  it('reads the encoder of a checkpoint, a weights download and an exported run alike', () => {
+    const run = createRun('r1', config);
+    for (const [name, bytes] of [
+      ['a.ckpt', serializeCheckpoint(checkpoint)],
+      ['w.json', exportWeightsFile(run, checkpoint)],
+      ['r.simclr-run.json.gz', exportRunFile(run, checkpoint)],
+    ] as const) {
+      const encoder = encoderFromBytes(bytes, name);
+      expect(encoder.source).toBe(name);
+      expect(Object.keys(encoder.weights).sort()).toEqual(['encoder/stem/conv/kernel', 'head/dense1/kernel']);
+      expect(Array.from(encoder.weights['encoder/stem/conv/kernel'].data)).toEqual([1, 2]);
+    }
+    // The weights download carries its run's config, hence the architecture.
+    expect(encoderFromBytes(exportWeightsFile(run, checkpoint), 'w.json').architecture?.widthMultiplier).toBe(0.125);
+  });
+
+  it('names the file when it is none of them, or a run without a checkpoint', () => {
+    expect(() => encoderFromBytes(new TextEncoder().encode('{"x":1}'), 'notes.json')).toThrow(/notes\.json is not a SimCLR Lab checkpoint, weights or run file/);
+    expect(() => encoderFromBytes(exportRunFile(createRun('r2', config)), 'empty.gz')).toThrow(/empty\.gz is a run file without a checkpoint/);
+  });
+});
