@@ -91,7 +91,8 @@ describe('auth on every route', () => {
     const checked: string[] = [];
     for (const route of routes.filter((r) => r.method === 'GET' && !r.url.includes('checkpoint') && !r.url.includes('events'))) {
       const response = await rawRequest(server.url, { target: fillRoute(route.url, queuedId), headers: { authorization: `Bearer ${token}` } });
-      expect(response.status, route.url).toBe(200);
+      // The queued run's 0.25× network has no official-trainer equivalent: that handler answers 422 with the reason.
+      expect(response.status, route.url).toBe(route.url.endsWith('/official-trainer') ? 422 : 200);
       checked.push(route.url);
     }
     expect(checked).toContain('/api/runs/:id');

@@ -73,7 +73,9 @@ describe('bodies', () => {
         expect(expectErrorShape(response)).toEqual({ error: 'invalid run config', issues: [{ path: '', message: `expected a JSON object ({} for all defaults), got ${got}` }] });
       }
     }
-    expect((await send('POST', '/api/export/official-trainer', '{}')).status).toBe(200);
+    // {} is a valid body (all defaults); the default 0.25× width then has no official equivalent: 422, not 400.
+    expect((await send('POST', '/api/export/official-trainer', '{}')).status).toBe(422);
+    expect((await send('POST', '/api/export/official-trainer', '{"model":{"widthMultiplier":1}}')).status).toBe(200);
   });
 
   it('takes no body on cancel, or {}', async () => {
