@@ -3,6 +3,9 @@ import type { RunConfig } from '../core';
 import { configToHash } from '../core/url';
 import type { AugmentationSample, BackendPreference, FolderFile, LabEvent, LabWorkerApi } from '../worker/api';
 import { startLabWorker } from '../worker/client';
+import { measureBackends } from '../worker/backendProbe';
+import { type BackendReport, measuringBatch, modelSignature, recallChoice, rememberChoice } from '../worker/backendRanking';
+import { modelSpecFromConfig } from '../core/model/index';
 import { createBatcher } from './lib/batcher';
 import { downloadBytes } from './lib/download';
 import { exportRunFile, exportWeightsFile, importRunFile } from './runStore/runFile';
@@ -79,16 +82,82 @@ async function markInterruptedRuns(): Promise<void> {
   }
 }
 
-export async function selectBackend(preference: BackendPreference): Promise<void> {
+// Each backend request gets a number; only the newest may set the backend, so a choice made by
+// hand while auto is still measuring wins, never the other way round.
+let backendGeneration = 0;
+let backendSettled: Promise<void> = Promise.resolve();
+
+function browserStorage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Chooses the backend. 'auto' uses the choice remembered for this model in this browser, else
+ * measures one training step on each backend (`remeasure` forces that) and takes the fastest.
+ */
+export function selectBackend(preference: BackendPreference, options: { remeasure?: boolean } = {}): Promise<void> {
+  const generation = ++backendGeneration;
+  const task = chooseBackend(preference, generation, options.remeasure ?? false);
+  backendSettled = task;
+  return task;
+}
+
+async function chooseBackend(preference: BackendPreference, generation: number, remeasure: boolean): Promise<void> {
+  const current = () => generation === backendGeneration;
   lab().setBackendPreference(preference);
   lab().setBackend(lab().backend, true);
+  lab().setBackendProgress(preference === 'auto' ? 'measuring…' : 'starting…');
   try {
-    const info = await worker().initBackend(preference);
+    let name: BackendPreference = preference;
+    if (preference === 'auto') {
+      const report = await autoReport(lab().config, remeasure, current);
+      if (!current()) return;
+      lab().setBackendReport(report);
+      name = report.chosen;
+    }
+    const info = await worker().initBackend(name);
+    if (!current()) return;
     lab().setBackend(info);
     if (info.fallbackNotice) lab().addNotice('warn', info.fallbackNotice);
   } catch (error) {
+    if (!current()) return;
     lab().setBackend(lab().backend);
     lab().addNotice('error', `Backend: ${errorText(error)}`);
+  } finally {
+    if (current()) lab().setBackendProgress(null);
+  }
+}
+
+async function autoReport(config: RunConfig, remeasure: boolean, current: () => boolean): Promise<BackendReport> {
+  const signature = modelSignature(config);
+  const storage = browserStorage();
+  const remembered = remeasure ? null : recallChoice(storage, signature, navigator.userAgent);
+  if (remembered) return remembered;
+  const report = await measureBackends({
+    spec: modelSpecFromConfig(config),
+    signature,
+    n: measuringBatch(config),
+    onProgress: (message) => current() && lab().setBackendProgress(message),
+    cancelled: () => !current(),
+  });
+  rememberChoice(storage, report, navigator.userAgent);
+  return report;
+}
+
+/**
+ * Before a run: waits for a backend choice still in progress, and on auto makes sure the choice
+ * was made for this run's model (another model may rank the backends differently).
+ */
+async function backendReadyFor(config: RunConfig): Promise<void> {
+  await backendSettled;
+  const { backendPreference, backendReport } = lab();
+  if (backendPreference === 'auto' && backendReport && backendReport.signature !== modelSignature(config)) {
+    lab().applyEvents([{ type: 'status', time: Date.now(), message: 'Choosing the fastest backend for this model…' }]);
+    await selectBackend('auto');
   }
 }
 
@@ -113,6 +182,8 @@ export async function startRun(options: { paused?: boolean; config?: RunConfig }
   }
   const runId = newRunId();
   lab().beginLiveRun(runId, config);
+  if (lab().backendBusy) lab().applyEvents([{ type: 'status', time: Date.now(), message: 'Waiting for the backend…' }]);
+  await backendReadyFor(config);
   const running = worker().startRun({
     runId,
     config,
@@ -135,6 +206,7 @@ export async function continueRun(runId: string): Promise<void> {
   }
   lab().beginLiveRun(runId, run.config, run);
   lab().setConfig(run.config);
+  await backendReadyFor(run.config);
   await finishRun(worker().startRun({ runId, config: run.config, resume: true, folder: lab().folder ?? undefined, visualEverySteps: visualEveryStepsFor(run.config) }));
 }
 
@@ -147,7 +219,10 @@ async function finishRun(running: Promise<unknown>): Promise<void> {
   await refreshRuns();
 }
 
-export const pauseRun = () => void worker().pause();
+export function pauseRun(): void {
+  lab().markPausing();
+  void worker().pause();
+}
 export const stepRun = () => (isRunning() ? void worker().step() : void startRun({ paused: true }));
 export const stopRun = () => void worker().stop();
 

@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { backendNames, type BackendPreference } from '../../worker/api';
+import { formatRate } from '../../worker/backendRanking';
+import { estimateRemaining, formatDuration } from '../store/eta';
 import { pauseRun, resetLab, resumeRun, selectBackend, share, startRun, stepRun, stopRun } from '../labController';
 import { selectView, useLab } from '../store/labStore';
 import { ServerRunBadge, ServerRunButton, ServerSettings, useServerStop } from './ServerSettings';
@@ -47,49 +49,125 @@ function RunControls() {
       <button type="button" onClick={resetLab}>
         Reset
       </button>
-      <span className="run-status" role="status" aria-live="polite" data-state={live.controller} data-status={live.status}>
-        {active ? live.controller : live.status}
+      <span className="run-status" role="status" aria-live="polite" data-state={live.controller} data-status={live.status} data-pausing={live.pausing}>
+        {live.pausing ? 'pausing after this step…' : active ? live.controller : live.status}
         {progress && active && ` · ${progress.stage} ${progress.step}/${progress.totalSteps}`}
         {live.statusMessage && <span className="status-message"> · {live.statusMessage}</span>}
       </span>
+      {active && <RunEta />}
       <ServerRunBadge />
     </div>
+  );
+}
+
+/** Images/s and the time left of the stage and of the whole run, from the measured speed. */
+function RunEta() {
+  const live = useLab((s) => s.live);
+  const stage = live.progress?.stage;
+  let rate: number | null = null;
+  for (let i = live.metrics.length - 1; i >= 0 && rate === null; i--) {
+    const point = live.metrics[i];
+    if (point.stage === stage && typeof point.imagesPerSecond === 'number') rate = point.imagesPerSecond;
+  }
+  const eta = estimateRemaining(live.plan, live.progress, rate);
+  if (!eta) return null;
+  return (
+    <span className="run-eta" data-testid="run-eta" data-stage-seconds={Math.round(eta.stageSeconds)} data-run-seconds={Math.round(eta.runSeconds)}>
+      {formatRate(eta.imagesPerSecond)} images/s · {stage} {formatDuration(eta.stageSeconds)} left · run ≈ {formatDuration(eta.runSeconds)} left
+    </span>
   );
 }
 
 function BackendBadge() {
   const backend = useLab((s) => s.backend);
   const busy = useLab((s) => s.backendBusy);
+  const progress = useLab((s) => s.backendProgress);
   const preference = useLab((s) => s.backendPreference);
+  const report = useLab((s) => s.backendReport);
   const training = useLab((s) => s.live.controller !== 'idle' || s.live.status === 'starting');
+  const rateOf = (name: string) => report?.measurements.find((m) => m.name === name)?.imagesPerSecond ?? undefined;
   return (
-    <div className="backend-badge" data-backend={backend?.name ?? ''} data-fallback={backend?.fallbackNotice ? 'true' : 'false'}>
+    <div className="backend-badge" data-backend={backend?.name ?? ''} data-fallback={backend?.fallbackNotice ? 'true' : 'false'} data-busy={busy}>
       <label>
         <span className="visually-hidden">Backend</span>
-        <select
-          aria-label="Backend"
-          value={preference}
-          disabled={busy || training}
-          onChange={(e) => void selectBackend(e.target.value as BackendPreference)}
-        >
-          <option value="auto">auto</option>
-          {backendNames.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
+        {/* Stays usable while auto measures: a choice made by hand then wins. */}
+        <select aria-label="Backend" value={preference} disabled={training} onChange={(e) => void selectBackend(e.target.value as BackendPreference)}>
+          <option value="auto">auto{report ? ` → ${report.chosen}` : ''}</option>
+          {backendNames.map((name) => {
+            const rate = rateOf(name);
+            return (
+              <option key={name} value={name}>
+                {name}
+                {rate !== undefined ? ` · ${formatRate(rate)} img/s` : ''}
+              </option>
+            );
+          })}
         </select>
       </label>
       <span className="backend-name" data-testid="backend-name" title={backend?.adapter ?? undefined}>
-        {busy ? 'starting…' : backend ? backend.name : '—'}
-        {backend?.adapter && <span className="adapter"> · {backend.adapter}</span>}
+        {busy ? (progress ?? 'starting…') : backend ? backend.name : '—'}
+        {!busy && backend?.adapter && <span className="adapter"> · {backend.adapter}</span>}
+        {!busy && backend?.software && (
+          <span className="software" data-testid="backend-software">
+            {' '}
+            · software adapter
+          </span>
+        )}
       </span>
       {backend?.fallbackNotice && (
         <span className="fallback" role="note" data-testid="backend-fallback">
           fell back
         </span>
       )}
+      <BackendMenu />
     </div>
+  );
+}
+
+/** Each backend's measured images/s, why auto chose its backend, and "Re-measure". */
+function BackendMenu() {
+  const report = useLab((s) => s.backendReport);
+  const busy = useLab((s) => s.backendBusy);
+  const training = useLab((s) => s.live.controller !== 'idle' || s.live.status === 'starting');
+  return (
+    <details className="backend-menu" data-testid="backend-menu">
+      <summary>Speeds</summary>
+      <div className="backend-menu-body">
+        {report ? (
+          <>
+            <table className="summary-table" data-testid="backend-measurements">
+              <caption>
+                One training step of this model ({report.views} views), measured {new Date(report.measuredAt).toLocaleString()}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">backend</th>
+                  <th scope="col">images/s</th>
+                  <th scope="col">adapter / note</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.measurements.map((m) => (
+                  <tr key={m.name} data-backend={m.name} data-outcome={m.outcome} data-rate={m.imagesPerSecond ?? ''}>
+                    <th scope="row">{m.name}</th>
+                    <td>{m.imagesPerSecond !== null ? formatRate(m.imagesPerSecond) : '—'}</td>
+                    <td>{[m.adapter, m.software ? 'software adapter' : null, m.reason].filter(Boolean).join(' · ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <p className="backend-why" data-testid="backend-why">
+              Auto chose {report.chosen}: {report.why}
+            </p>
+          </>
+        ) : (
+          <p className="hint">{busy ? 'Measuring…' : 'Not measured yet: choose auto.'}</p>
+        )}
+        <button type="button" disabled={busy || training} onClick={() => void selectBackend('auto', { remeasure: true })}>
+          Re-measure
+        </button>
+      </div>
+    </details>
   );
 }
 

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import { type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
 import { configFromHash } from '../../core/url';
 import type { BackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../worker/api';
+import type { BackendReport } from '../../worker/backendRanking';
 import { type StoredRun, trimToCheckpoint } from '../runStore/runRecord';
 import { type SharedResults, parseSharedResults } from '../share/sharedResults';
 import { type RunView, applyLabEvents, emptyRunView, runViewOfStored } from './liveRun';
@@ -24,6 +25,10 @@ export interface LabState {
   backend: BackendInfo | null;
   backendPreference: BackendPreference;
   backendBusy: boolean;
+  /** What auto measured (or remembered) for the current model, and why it chose its backend. */
+  backendReport: BackendReport | null;
+  /** What the backend choice is doing right now ("Measuring wasm…"), while busy. */
+  backendProgress: string | null;
   notices: Notice[];
   /** The run in the worker (or the last one), always kept up to date. */
   live: RunView;
@@ -56,6 +61,10 @@ export interface LabState {
   setTab(tab: TabName): void;
   setBackend(info: BackendInfo | null, busy?: boolean): void;
   setBackendPreference(preference: BackendPreference): void;
+  setBackendReport(report: BackendReport | null): void;
+  setBackendProgress(message: string | null): void;
+  /** Pause pressed: reads "pausing after this step…" until the worker says the step ended. */
+  markPausing(): void;
   setFolder(folder: FolderFile[] | null, report: FolderLoadReport | null): void;
   setShareLink(link: string | null): void;
 }
@@ -72,6 +81,8 @@ export const useLab = create<LabState>()((set, get) => ({
   backend: null,
   backendPreference: 'auto',
   backendBusy: false,
+  backendReport: null,
+  backendProgress: null,
   notices: [],
   live: emptyRunView,
   shown: null,
@@ -165,6 +176,16 @@ export const useLab = create<LabState>()((set, get) => ({
   },
   setBackendPreference(preference) {
     set({ backendPreference: preference });
+  },
+  setBackendReport(report) {
+    set({ backendReport: report });
+  },
+  setBackendProgress(message) {
+    set({ backendProgress: message });
+  },
+  markPausing() {
+    const live = get().live;
+    if (live.controller === 'running') set({ live: { ...live, pausing: true } });
   },
   setFolder(folder, report) {
     set({ folder, folderReport: report });
