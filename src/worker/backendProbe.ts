@@ -21,7 +21,9 @@ export interface MeasureOptions {
   cancelled?: () => boolean;
 }
 
-const limits = { capMs: 25_000, floorMs: 4_000, factor: 4 };
+// A backend whose start + warm-up + timed step takes over twice the best one's cannot be faster
+// per step (warm-up and step cost about the same on CPU backends), so it is stopped there.
+const limits = { capMs: 25_000, floorMs: 3_000, factor: 2 };
 
 class TimedOut extends Error {}
 

@@ -114,7 +114,13 @@ const api: LabWorkerApi = {
     const run = new RunController(
       request.startPaused ?? false,
       (state, pausing) => publish({ type: 'controller', time: Date.now(), state, pausing }),
-      { yieldToEventLoop: nextMacrotask },
+      {
+        // Send what the last step produced first: on wasm or cpu the next step blocks this thread.
+        yieldToEventLoop: () => {
+          outbox.flush();
+          return nextMacrotask();
+        },
+      },
     );
     controller = run;
     const store = indexedDbRunStore;
