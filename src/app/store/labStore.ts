@@ -63,6 +63,9 @@ export interface LabState {
   setBackendPreference(preference: BackendPreference): void;
   setBackendReport(report: BackendReport | null): void;
   setBackendProgress(message: string | null): void;
+  /** The charts' smoothing weight (TensorBoard's EMA; 0 = off). */
+  chartSmoothing: number;
+  setChartSmoothing(weight: number): void;
   /** Pause pressed: reads "pausing after this step…" until the worker says the step ended. */
   markPausing(): void;
   setFolder(folder: FolderFile[] | null, report: FolderLoadReport | null): void;
@@ -83,6 +86,7 @@ export const useLab = create<LabState>()((set, get) => ({
   backendBusy: false,
   backendReport: null,
   backendProgress: null,
+  chartSmoothing: 0.6,
   notices: [],
   live: emptyRunView,
   shown: null,
@@ -182,6 +186,9 @@ export const useLab = create<LabState>()((set, get) => ({
   },
   setBackendProgress(message) {
     set({ backendProgress: message });
+  },
+  setChartSmoothing(weight) {
+    set({ chartSmoothing: Math.min(0.99, Math.max(0, weight)) });
   },
   markPausing() {
     const live = get().live;
