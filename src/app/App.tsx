@@ -4,6 +4,7 @@ import { EmbeddingView } from './components/EmbeddingView';
 import { Header } from './components/Header';
 import { LiveView } from './components/LiveView';
 import { Notices } from './components/Notices';
+import { TeacherBanner } from './components/TeacherBanner';
 import { PipelinePanels } from './components/PipelinePanels';
 import { RunsView } from './components/RunsView';
 import { SimilarityView } from './components/SimilarityView';
@@ -21,9 +22,12 @@ const tabs: { name: TabName; label: string }[] = [
 export function App() {
   const tab = useLab((s) => s.tab);
   const setTab = useLab((s) => s.setTab);
+  const hiddenTabs = useLab((s) => s.teacher?.hiddenTabs);
+  const shown = tabs.filter((t) => !hiddenTabs?.includes(t.name));
   return (
     <div className="app">
       <Header />
+      <TeacherBanner />
       <Notices />
       <div className="layout">
         <aside className="sidebar">
@@ -31,7 +35,7 @@ export function App() {
         </aside>
         <main className="main">
           <div className="tabs" role="tablist" aria-label="Views">
-            {tabs.map((t) => (
+            {shown.map((t) => (
               <button
                 key={t.name}
                 type="button"

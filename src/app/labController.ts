@@ -12,6 +12,7 @@ import { exportRunFile, exportWeightsFile, importRunFile } from './runStore/runF
 import { markInterrupted, newRunId } from './runStore/runRecord';
 import { indexedDbRunStore } from './runStore/runsDb';
 import { sharedResultsOf } from './share/sharedResults';
+import { type TeacherView, joinHash } from './share/teacherLink';
 import { useLab } from './store/labStore';
 
 /**
@@ -60,8 +61,9 @@ export async function initLab(): Promise<void> {
   });
   // The address bar always reflects the settings (like TensorFlow Playground), without results.
   useLab.subscribe((state, previous) => {
-    if (state.config === previous.config) return;
-    const hash = configToHash(state.config);
+    if (state.config === previous.config && state.teacher === previous.teacher) return;
+    // A teacher's hidden controls, title and note stay in the address bar as the settings change.
+    const hash = joinHash(configToHash(state.config), state.teacher);
     lastHashWritten = hash;
     history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
   });
@@ -240,14 +242,15 @@ export function resetLab(): void {
 }
 
 /** Builds the share link, shows it and tries to copy it (the clipboard may be denied). */
-export async function share(includeResults: boolean): Promise<string> {
+export async function share(includeResults: boolean, teacher: TeacherView | null = null, copy = true): Promise<string> {
   const { config } = lab();
   const view = lab().shown ?? lab().live;
   const hasResults = view.metrics.length > 0 || Object.keys(view.stages).length > 0;
   const results = includeResults && hasResults ? sharedResultsOf({ status: view.status === 'starting' || view.status === 'idle' ? 'running' : view.status, backend: view.backend, metrics: view.metrics, stages: view.stages }) : undefined;
-  const hash = configToHash(config, results);
+  const hash = joinHash(configToHash(config, results), teacher);
   const link = `${location.origin}${location.pathname}${hash ? `#${hash}` : ''}`;
   lab().setShareLink(link);
+  if (!copy) return link;
   try {
     await navigator.clipboard.writeText(link);
     lab().addNotice('info', 'Link copied to the clipboard.');

@@ -1,4 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { configFieldPaths } from '../../core';
+import { metaOf } from '../config/fieldMeta';
+import { type TabName, type TeacherView, emptyTeacherView, maxNoteLength, maxTitleLength, tabNames } from '../share/teacherLink';
 import { backendNames, type BackendPreference } from '../../worker/api';
 import { formatRate } from '../../worker/backendRanking';
 import { estimateRemaining, formatDuration } from '../store/eta';
@@ -171,18 +174,98 @@ function BackendMenu() {
   );
 }
 
+const sectionLabels: Record<string, string> = { dataset: 'Dataset', model: 'Model', pretrain: 'Pretrain', finetune: 'Fine-tune', distill: 'Distill' };
+
+/**
+ * Share: a link to these settings (and results). A teacher can also hide controls and tabs and add
+ * a title and a note that the shared page shows at the top; the link updates as they are chosen.
+ */
 function ShareBox() {
   const link = useLab((s) => s.shareLink);
+  const current = useLab((s) => s.teacher);
+  const [open, setOpen] = useState(false);
   const [withResults, setWithResults] = useState(true);
+  const [draft, setDraft] = useState<TeacherView>(current ?? emptyTeacherView);
+  useEffect(() => {
+    if (open) void share(withResults, draft, false);
+  }, [open, withResults, draft]);
+  const toggleTab = (tab: TabName, hide: boolean) =>
+    setDraft({ ...draft, hiddenTabs: hide ? [...draft.hiddenTabs, tab] : draft.hiddenTabs.filter((t) => t !== tab) });
+  const sections = Object.keys(sectionLabels);
   return (
     <div className="share-box">
-      <button type="button" onClick={() => void share(withResults)}>
+      <button
+        type="button"
+        aria-expanded={open}
+        aria-controls="share-dialog"
+        onClick={() => {
+          if (!open) void share(withResults, draft);
+          setOpen(!open);
+        }}
+      >
         Share
       </button>
-      <label className="inline-check">
-        <input type="checkbox" checked={withResults} onChange={(e) => setWithResults(e.target.checked)} /> with results
-      </label>
-      {link && <input className="share-link" aria-label="Link to this run" readOnly value={link} onFocus={(e) => e.target.select()} />}
+      {open && (
+        <section id="share-dialog" className="share-dialog" role="dialog" aria-label="Share" data-testid="share-dialog">
+          <h2>Share these settings</h2>
+          <label className="inline-check">
+            <input type="checkbox" checked={withResults} onChange={(e) => setWithResults(e.target.checked)} /> with results
+          </label>
+          <fieldset>
+            <legend>For a class (optional)</legend>
+            <label>
+              Title
+              <input type="text" maxLength={maxTitleLength} value={draft.title ?? ''} onChange={(e) => setDraft({ ...draft, title: e.target.value || null })} />
+            </label>
+            <label>
+              Note
+              <textarea rows={3} maxLength={maxNoteLength} value={draft.note ?? ''} onChange={(e) => setDraft({ ...draft, note: e.target.value || null })} />
+            </label>
+            <label>
+              Hide controls
+              <select
+                multiple
+                size={7}
+                value={draft.hiddenFields}
+                onChange={(e) => setDraft({ ...draft, hiddenFields: Array.from(e.target.selectedOptions, (o) => o.value) })}
+              >
+                {sections.map((section) => (
+                  <optgroup key={section} label={sectionLabels[section]}>
+                    <option value={section}>all {sectionLabels[section].toLowerCase()} settings</option>
+                    {configFieldPaths
+                      .filter((path) => path.startsWith(`${section}.`))
+                      .map((path) => (
+                        <option key={path} value={path}>
+                          {metaOf(path).label} ({path})
+                        </option>
+                      ))}
+                  </optgroup>
+                ))}
+                <option value="seed">Seed (seed)</option>
+              </select>
+            </label>
+            <fieldset className="share-tabs">
+              <legend>Hide tabs</legend>
+              {tabNames
+                .filter((tab) => tab !== 'live')
+                .map((tab) => (
+                  <label key={tab} className="inline-check">
+                    <input type="checkbox" checked={draft.hiddenTabs.includes(tab)} onChange={(e) => toggleTab(tab, e.target.checked)} /> {tab}
+                  </label>
+                ))}
+            </fieldset>
+          </fieldset>
+          {link && <input className="share-link" aria-label="Link to this run" readOnly value={link} onFocus={(e) => e.target.select()} />}
+          <div className="share-actions">
+            <button type="button" onClick={() => void share(withResults, draft)}>
+              Copy link
+            </button>
+            <button type="button" onClick={() => setOpen(false)}>
+              Close
+            </button>
+          </div>
+        </section>
+      )}
     </div>
   );
 }

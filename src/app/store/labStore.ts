@@ -7,7 +7,9 @@ import { type StoredRun, trimToCheckpoint } from '../runStore/runRecord';
 import { type SharedResults, parseSharedResults } from '../share/sharedResults';
 import { type RunView, applyLabEvents, emptyRunView, runViewOfStored } from './liveRun';
 
-export type TabName = 'live' | 'augmentations' | 'similarity' | 'embeddings' | 'runs' | 'about';
+import { type TabName, type TeacherView, isTeacherViewEmpty, splitTeacherHash } from '../share/teacherLink';
+
+export type { TabName };
 
 export interface Notice {
   id: number;
@@ -42,6 +44,8 @@ export interface LabState {
   folder: FolderFile[] | null;
   folderReport: FolderLoadReport | null;
   shareLink: string | null;
+  /** A teacher's link: hidden controls and tabs, title and note (null: nothing hidden). */
+  teacher: TeacherView | null;
 
   setField(path: string, value: unknown): void;
   setConfig(config: RunConfig): void;
@@ -97,6 +101,7 @@ export const useLab = create<LabState>()((set, get) => ({
   folder: null,
   folderReport: null,
   shareLink: null,
+  teacher: null,
 
   setField(path, value) {
     const draft = structuredClone(get().config) as unknown as Record<string, unknown>;
@@ -140,15 +145,18 @@ export const useLab = create<LabState>()((set, get) => ({
     set({ shown: runViewOfStored(run), viewSource: 'stored', config: run.config, fieldErrors: {} });
   },
   openHash(hash) {
-    const decoded = configFromHash(hash);
-    const issues = [...decoded.issues];
+    const split = splitTeacherHash(hash);
+    const decoded = configFromHash(split.configHash);
+    const issues = [...split.issues, ...decoded.issues];
     let results: SharedResults | null = null;
     if (decoded.results !== undefined) {
       const parsed = parseSharedResults(decoded.results);
       if (parsed.ok) results = parsed.results;
       else issues.push({ path: 'results', message: parsed.reason });
     }
-    const update: Partial<LabState> = { config: decoded.config, fieldErrors: {} };
+    const teacher = isTeacherViewEmpty(split.view) ? null : split.view;
+    const update: Partial<LabState> = { config: decoded.config, fieldErrors: {}, teacher };
+    if (teacher?.hiddenTabs.includes(get().tab)) update.tab = 'live';
     if (results) {
       update.shown = {
         ...emptyRunView,
