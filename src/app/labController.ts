@@ -69,12 +69,15 @@ export async function initLab(): Promise<void> {
   });
 
   await markInterruptedRuns();
-  await selectBackend('auto');
+  // Not awaited: measuring takes seconds and a run started meanwhile waits for it (backendReadyFor).
+  void selectBackend('auto');
 }
 
 async function markInterruptedRuns(): Promise<void> {
   try {
     for (const run of await store.listRuns()) {
+      // A server run trains on without this page: it is reattached (serverRun.ts), not interrupted.
+      if (run.origin === 'server' && run.server) continue;
       const marked = markInterrupted(run);
       if (marked !== run) await store.putRun(marked);
     }

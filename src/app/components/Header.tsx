@@ -108,7 +108,7 @@ function BackendBadge() {
         </select>
       </label>
       <span className="backend-name" data-testid="backend-name" title={backend?.adapter ?? undefined}>
-        {busy ? (progress ?? 'starting…') : backend ? backend.name : '—'}
+        {busy ? 'choosing…' : backend ? backend.name : '—'}
         {!busy && backend?.adapter && <span className="adapter"> · {backend.adapter}</span>}
         {!busy && backend?.software && (
           <span className="software" data-testid="backend-software">
@@ -117,6 +117,11 @@ function BackendBadge() {
           </span>
         )}
       </span>
+      {busy && progress && (
+        <span className="backend-progress" data-testid="backend-progress">
+          {progress}
+        </span>
+      )}
       {backend?.fallbackNotice && (
         <span className="fallback" role="note" data-testid="backend-fallback">
           fell back

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../core';
 import { recordEvent } from '../runStore/runRecord';
-import { createServerRunRecord, labStatusOfServer, storedIdOfServerRun } from './serverRun';
+import { createServerRunRecord, isReattachable, labStatusOfServer, runsToReattach, storedIdOfServerRun } from './serverRun';
+import { createRun } from '../runStore/runRecord';
 
 describe('server runs in the lab', () => {
   it('maps terminal server statuses to the lab words and leaves live ones unmapped', () => {
@@ -22,5 +23,19 @@ describe('server runs in the lab', () => {
     expect(run.name).toMatch(/ · server$/);
     recordEvent(run, { type: 'metric', time: 1001, stage: 'pretrain', step: 1, epoch: 0, loss: 4.2 } as Parameters<typeof recordEvent>[1]);
     expect(run.metrics).toEqual([{ stage: 'pretrain', step: 1, epoch: 0, loss: 4.2 }]);
+  });
+
+  it('after a reload reattaches the newest streaming server run and only server runs', () => {
+    const older = { ...createServerRunRecord('a', 'http://gpu:8787', defaultRunConfig, 1000), updatedAt: 1500 };
+    const newer = { ...createServerRunRecord('b', 'http://gpu:8787', defaultRunConfig, 2000), updatedAt: 2500 };
+    const done = { ...createServerRunRecord('c', 'http://gpu:8787', defaultRunConfig, 3000), status: 'completed' as const };
+    const local = createRun('run-local', defaultRunConfig, 4000);
+    expect(isReattachable(newer)).toBe(true);
+    expect(isReattachable(done)).toBe(false);
+    expect(isReattachable(local)).toBe(false);
+    const { reattach, others } = runsToReattach([older, done, local, newer]);
+    expect(reattach?.id).toBe(newer.id);
+    expect(others.map((r) => r.id)).toEqual([older.id]);
+    expect(runsToReattach([done, local])).toEqual({ reattach: null, others: [] });
   });
 });
