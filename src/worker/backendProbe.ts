@@ -35,6 +35,22 @@ function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+class Superseded extends Error {}
+
+/** Rejects once `cancelled()` turns true (polled), so a superseded measurement stops at once. */
+function whenCancelled(cancelled: (() => boolean) | undefined, done: Promise<unknown>): Promise<never> {
+  return new Promise((_, reject) => {
+    if (!cancelled) return;
+    const timer = setInterval(() => {
+      if (cancelled()) {
+        clearInterval(timer);
+        reject(new Superseded('superseded'));
+      }
+    }, 250);
+    void done.finally(() => clearInterval(timer));
+  });
+}
+
 function workerFailure(worker: Worker): Promise<never> {
   return new Promise((_, reject) => {
     worker.addEventListener('error', (event) => reject(new Error(`the measuring worker failed: ${event.message || 'it could not be loaded'}`)));
@@ -46,7 +62,11 @@ async function probeOne(name: BackendName, options: MeasureOptions, budgetMs: nu
   const deadline = started + budgetMs;
   const worker = new Worker(new URL('./backendProbeWorker.ts', import.meta.url), { type: 'module', name: `measure-${name}` });
   const api = Comlink.wrap<BackendProbeApi>(worker);
-  const failed = workerFailure(worker);
+  let settle: () => void = () => {};
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  const failed = Promise.race([workerFailure(worker), whenCancelled(options.cancelled, settled)]);
+  // Both only ever reject; a probe that ends first must not leave them unhandled.
+  failed.catch(() => undefined);
   const base: BackendMeasurement = { name, outcome: 'failed', adapter: null, software: false, imagesPerSecond: null, reason: null };
   try {
     const start: ProbeStart = await withDeadline(Promise.race([api.start(name), failed]), deadline);
@@ -59,11 +79,13 @@ async function probeOne(name: BackendName, options: MeasureOptions, budgetMs: nu
     const timing: ProbeTiming = await withDeadline(Promise.race([api.measure(options.spec, options.n), failed]), deadline);
     return { result: { ...info, outcome: 'measured', imagesPerSecond: timing.imagesPerSecond }, totalMs: performance.now() - started };
   } catch (error) {
+    if (error instanceof Superseded) throw error;
     if (error instanceof TimedOut) {
       return { result: { ...base, outcome: 'timeout', reason: `no step within ${(budgetMs / 1000).toFixed(0)} s` }, totalMs: performance.now() - started };
     }
     return { result: { ...base, reason: error instanceof Error ? error.message : String(error) }, totalMs: performance.now() - started };
   } finally {
+    settle();
     api[Comlink.releaseProxy]();
     // Frees the backend's memory (GPU buffers, wasm heap and its threads) before the next one.
     worker.terminate();
