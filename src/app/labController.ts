@@ -46,12 +46,14 @@ export async function initLab(): Promise<void> {
     },
     (flush) => requestAnimationFrame(flush),
   );
-  await api.subscribe(Comlink.proxy((events: LabEvent[]) => events.forEach((e) => inbox.push(e))));
-
   if (location.hash.length > 1) {
     lab().openHash(location.hash);
     lastHashWritten = location.hash.slice(1);
   }
+  // First thing, for the link's model: a Start pressed from now on waits for this (backendReadyFor).
+  // Not awaited: measuring takes seconds.
+  void selectBackend('auto');
+  await api.subscribe(Comlink.proxy((events: LabEvent[]) => events.forEach((e) => inbox.push(e))));
   window.addEventListener('hashchange', () => {
     const hash = location.hash.slice(1);
     if (hash !== lastHashWritten) {
@@ -69,8 +71,6 @@ export async function initLab(): Promise<void> {
   });
 
   await markInterruptedRuns();
-  // Not awaited: measuring takes seconds and a run started meanwhile waits for it (backendReadyFor).
-  void selectBackend('auto');
 }
 
 async function markInterruptedRuns(): Promise<void> {
