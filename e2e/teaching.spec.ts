@@ -54,6 +54,7 @@ test('a teacher link hides what it names and shows its title and note; the Share
   await expect(page.locator('.notice-warn')).toHaveCount(0);
 
   // Building one: a fresh page, the Share dialog, a title, a hidden control and a hidden tab.
+  await page.goto('about:blank');
   await openLab(page, pretrainOnly);
   await page.getByRole('button', { name: 'Share' }).click();
   const dialog = page.getByRole('dialog', { name: 'Share' });

@@ -204,7 +204,12 @@ function ShareBox() {
         aria-expanded={open}
         aria-controls="share-dialog"
         onClick={() => {
-          if (!open) void share(withResults, draft);
+          if (!open) {
+            // Start from the exercise this page was opened with (if any), not a stale draft.
+            const start = current ?? emptyTeacherView;
+            setDraft(start);
+            void share(withResults, start);
+          }
           setOpen(!open);
         }}
       >
