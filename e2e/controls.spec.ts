@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { openLab, pointsOf, settledPoints, tinyRun } from './helpers';
 
-const pretrainOnly = { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 4 };
+// Auto picks wasm on a machine with only software GPUs, where this tiny model trains in tens of
+// milliseconds a step: enough epochs that the run is still going when Pause is pressed.
+const pretrainOnly = { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 150 };
 
 test('Pause holds training, Step runs exactly one step, Resume continues and Stop ends the run', async ({ page }) => {
   await openLab(page, pretrainOnly);
@@ -34,7 +36,7 @@ test('Pause holds training, Step runs exactly one step, Resume continues and Sto
   // Reset clears the live views but keeps the settings.
   await page.getByRole('button', { name: 'Reset' }).click();
   await expect(page.getByTestId('chart-pretrain-loss')).toHaveAttribute('data-points', '0');
-  await expect(page.locator('[name="pretrain.epochs"]')).toHaveValue('4');
+  await expect(page.locator('[name="pretrain.epochs"]')).toHaveValue('150');
 });
 
 test('Step before starting runs a single step and waits', async ({ page }) => {

@@ -113,3 +113,45 @@ test('Stop during a server run cancels it on the server and the lab settles as s
   const runs = (await (await fetch(`${baseUrl}/api/runs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { runs: { status: string }[] };
   expect(runs.runs.at(-1)?.status).toBe('cancelled');
 });
+
+test('a reload during a server run reattaches to its event stream and keeps charting', async ({ page }) => {
+  await openLab(page, { ...tinyRun, 'model.projectionLayers': 1, 'pretrain.epochs': 40 });
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.locator('[name="server.url"]').fill(baseUrl);
+  await page.locator('[name="server.token"]').fill(token);
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByRole('button', { name: 'Run on server' }).click();
+  await expect.poll(() => pointsOf(page, 'chart-pretrain-loss'), { timeout: 180_000 }).toBeGreaterThan(2);
+  // Let the record (and the last event id with it) be written once more before reloading.
+  await page.waitForTimeout(1500);
+  await page.reload();
+
+  // Reattached: the badge is back, the curves drawn before the reload stay, new points arrive.
+  await expect(page.getByTestId('server-run-badge')).toContainText(`running on server ${baseUrl}`, { timeout: 30_000 });
+  await expect(page.locator('.run-status')).toContainText('Reattached to server run', { timeout: 30_000 });
+  const afterReload = await pointsOf(page, 'chart-pretrain-loss');
+  expect(afterReload).toBeGreaterThan(2);
+  await expect.poll(() => pointsOf(page, 'chart-pretrain-loss'), { timeout: 120_000 }).toBeGreaterThan(afterReload + 2);
+  await expect(page.locator('.run-status')).not.toHaveAttribute('data-status', 'interrupted');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  expect(await waitForRunEnd(page, 120_000)).toBe('stopped');
+
+  // The stored record has each step once: events before the reload were not replayed twice.
+  const steps = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('simclr-lab');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const runs = await new Promise<{ origin?: string; createdAt: number; metrics: { stage: string; step: number; loss?: number }[] }[]>((resolve, reject) => {
+      const request = db.transaction('runs').objectStore('runs').getAll();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const newest = runs.filter((r) => r.origin === 'server').sort((a, b) => b.createdAt - a.createdAt)[0];
+    return newest.metrics.filter((m) => m.stage === 'pretrain' && typeof m.loss === 'number').map((m) => m.step);
+  });
+  expect(steps.length).toBeGreaterThan(afterReload);
+  for (let i = 1; i < steps.length; i++) expect(steps[i]).toBeGreaterThan(steps[i - 1]);
+});

@@ -3,12 +3,16 @@ import type { RunConfig } from '../core';
 import { configToHash } from '../core/url';
 import type { AugmentationSample, BackendPreference, FolderFile, LabEvent, LabWorkerApi } from '../worker/api';
 import { startLabWorker } from '../worker/client';
+import { measureBackends } from '../worker/backendProbe';
+import { type BackendReport, measuringBatch, modelSignature, recallChoice, rememberChoice } from '../worker/backendRanking';
+import { modelSpecFromConfig } from '../core/model/index';
 import { createBatcher } from './lib/batcher';
 import { downloadBytes } from './lib/download';
 import { exportRunFile, exportWeightsFile, importRunFile } from './runStore/runFile';
 import { markInterrupted, newRunId } from './runStore/runRecord';
 import { indexedDbRunStore } from './runStore/runsDb';
 import { sharedResultsOf } from './share/sharedResults';
+import { type TeacherView, joinHash } from './share/teacherLink';
 import { useLab } from './store/labStore';
 import { useStartPoint } from './store/startPoint';
 
@@ -43,12 +47,14 @@ export async function initLab(): Promise<void> {
     },
     (flush) => requestAnimationFrame(flush),
   );
-  await api.subscribe(Comlink.proxy((events: LabEvent[]) => events.forEach((e) => inbox.push(e))));
-
   if (location.hash.length > 1) {
     lab().openHash(location.hash);
     lastHashWritten = location.hash.slice(1);
   }
+  // First thing, for the link's model: a Start pressed from now on waits for this (backendReadyFor).
+  // Not awaited: measuring takes seconds.
+  void selectBackend('auto');
+  await api.subscribe(Comlink.proxy((events: LabEvent[]) => events.forEach((e) => inbox.push(e))));
   window.addEventListener('hashchange', () => {
     const hash = location.hash.slice(1);
     if (hash !== lastHashWritten) {
@@ -58,19 +64,21 @@ export async function initLab(): Promise<void> {
   });
   // The address bar always reflects the settings (like TensorFlow Playground), without results.
   useLab.subscribe((state, previous) => {
-    if (state.config === previous.config) return;
-    const hash = configToHash(state.config);
+    if (state.config === previous.config && state.teacher === previous.teacher) return;
+    // A teacher's hidden controls, title and note stay in the address bar as the settings change.
+    const hash = joinHash(configToHash(state.config), state.teacher);
     lastHashWritten = hash;
     history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
   });
 
   await markInterruptedRuns();
-  await selectBackend('auto');
 }
 
 async function markInterruptedRuns(): Promise<void> {
   try {
     for (const run of await store.listRuns()) {
+      // A server run trains on without this page: it is reattached (serverRun.ts), not interrupted.
+      if (run.origin === 'server' && run.server) continue;
       const marked = markInterrupted(run);
       if (marked !== run) await store.putRun(marked);
     }
@@ -80,16 +88,82 @@ async function markInterruptedRuns(): Promise<void> {
   }
 }
 
-export async function selectBackend(preference: BackendPreference): Promise<void> {
+// Each backend request gets a number; only the newest may set the backend, so a choice made by
+// hand while auto is still measuring wins, never the other way round.
+let backendGeneration = 0;
+let backendSettled: Promise<void> = Promise.resolve();
+
+function browserStorage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Chooses the backend. 'auto' uses the choice remembered for this model in this browser, else
+ * measures one training step on each backend (`remeasure` forces that) and takes the fastest.
+ */
+export function selectBackend(preference: BackendPreference, options: { remeasure?: boolean } = {}): Promise<void> {
+  const generation = ++backendGeneration;
+  const task = chooseBackend(preference, generation, options.remeasure ?? false);
+  backendSettled = task;
+  return task;
+}
+
+async function chooseBackend(preference: BackendPreference, generation: number, remeasure: boolean): Promise<void> {
+  const current = () => generation === backendGeneration;
   lab().setBackendPreference(preference);
   lab().setBackend(lab().backend, true);
+  lab().setBackendProgress(preference === 'auto' ? 'measuring…' : 'starting…');
   try {
-    const info = await worker().initBackend(preference);
+    let name: BackendPreference = preference;
+    if (preference === 'auto') {
+      const report = await autoReport(lab().config, remeasure, current);
+      if (!current()) return;
+      lab().setBackendReport(report);
+      name = report.chosen;
+    }
+    const info = await worker().initBackend(name);
+    if (!current()) return;
     lab().setBackend(info);
     if (info.fallbackNotice) lab().addNotice('warn', info.fallbackNotice);
   } catch (error) {
+    if (!current()) return;
     lab().setBackend(lab().backend);
     lab().addNotice('error', `Backend: ${errorText(error)}`);
+  } finally {
+    if (current()) lab().setBackendProgress(null);
+  }
+}
+
+async function autoReport(config: RunConfig, remeasure: boolean, current: () => boolean): Promise<BackendReport> {
+  const signature = modelSignature(config);
+  const storage = browserStorage();
+  const remembered = remeasure ? null : recallChoice(storage, signature, navigator.userAgent);
+  if (remembered) return remembered;
+  const report = await measureBackends({
+    spec: modelSpecFromConfig(config),
+    signature,
+    n: measuringBatch(config),
+    onProgress: (message) => current() && lab().setBackendProgress(message),
+    cancelled: () => !current(),
+  });
+  rememberChoice(storage, report, navigator.userAgent);
+  return report;
+}
+
+/**
+ * Before a run: waits for a backend choice still in progress, and on auto makes sure the choice
+ * was made for this run's model (another model may rank the backends differently).
+ */
+async function backendReadyFor(config: RunConfig): Promise<void> {
+  await backendSettled;
+  const { backendPreference, backendReport } = lab();
+  if (backendPreference === 'auto' && backendReport && backendReport.signature !== modelSignature(config)) {
+    lab().applyEvents([{ type: 'status', time: Date.now(), message: 'Choosing the fastest backend for this model…' }]);
+    await selectBackend('auto');
   }
 }
 
@@ -116,6 +190,8 @@ export async function startRun(options: { paused?: boolean; config?: RunConfig }
   lab().beginLiveRun(runId, config);
   // A shipped encoder named by pretrain.init wins over a run or file chosen as the starting point.
   const initialEncoder = config.pretrain.init === null ? (useStartPoint.getState().start ?? undefined) : undefined;
+  if (lab().backendBusy) lab().applyEvents([{ type: 'status', time: Date.now(), message: 'Waiting for the backend…' }]);
+  await backendReadyFor(config);
   const running = worker().startRun({
     runId,
     config,
@@ -139,6 +215,7 @@ export async function continueRun(runId: string): Promise<void> {
   }
   lab().beginLiveRun(runId, run.config, run);
   lab().setConfig(run.config);
+  await backendReadyFor(run.config);
   await finishRun(worker().startRun({ runId, config: run.config, resume: true, folder: lab().folder ?? undefined, visualEverySteps: visualEveryStepsFor(run.config) }));
 }
 
@@ -151,7 +228,10 @@ async function finishRun(running: Promise<unknown>): Promise<void> {
   await refreshRuns();
 }
 
-export const pauseRun = () => void worker().pause();
+export function pauseRun(): void {
+  lab().markPausing();
+  void worker().pause();
+}
 export const stepRun = () => (isRunning() ? void worker().step() : void startRun({ paused: true }));
 export const stopRun = () => void worker().stop();
 
@@ -169,14 +249,15 @@ export function resetLab(): void {
 }
 
 /** Builds the share link, shows it and tries to copy it (the clipboard may be denied). */
-export async function share(includeResults: boolean): Promise<string> {
+export async function share(includeResults: boolean, teacher: TeacherView | null = null, copy = true): Promise<string> {
   const { config } = lab();
   const view = lab().shown ?? lab().live;
   const hasResults = view.metrics.length > 0 || Object.keys(view.stages).length > 0;
   const results = includeResults && hasResults ? sharedResultsOf({ status: view.status === 'starting' || view.status === 'idle' ? 'running' : view.status, backend: view.backend, metrics: view.metrics, stages: view.stages }) : undefined;
-  const hash = configToHash(config, results);
+  const hash = joinHash(configToHash(config, results), teacher);
   const link = `${location.origin}${location.pathname}${hash ? `#${hash}` : ''}`;
   lab().setShareLink(link);
+  if (!copy) return link;
   try {
     await navigator.clipboard.writeText(link);
     lab().addNotice('info', 'Link copied to the clipboard.');

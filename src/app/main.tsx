@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { initLab } from './labController';
+import { reattachServerRuns } from './server/serverRun';
 import { useLab } from './store/labStore';
 import './styles.css';
 
@@ -11,6 +12,8 @@ createRoot(document.getElementById('root') as HTMLElement).render(
   </StrictMode>,
 );
 
-initLab().catch((error: unknown) => {
-  useLab.getState().addNotice('error', `The lab could not start: ${error instanceof Error ? error.message : String(error)}`);
-});
+initLab()
+  .then(() => reattachServerRuns())
+  .catch((error: unknown) => {
+    useLab.getState().addNotice('error', `The lab could not start: ${error instanceof Error ? error.message : String(error)}`);
+  });

@@ -8,6 +8,8 @@ export interface BackendInfo {
   name: BackendName;
   /** GPU adapter description (webgpu) or renderer (webgl), when the browser tells. */
   adapter: string | null;
+  /** The adapter is a software rasteriser (SwiftShader, llvmpipe, a WebGPU fallback adapter). */
+  software?: boolean;
   /** Set when the requested or preferred backend failed and the lab fell back to `name`. */
   fallbackNotice: string | null;
   /** Backends that initialised successfully on this machine so far (probed lazily). */
@@ -22,12 +24,22 @@ export type LabEvent =
   | Exclude<RunEvent, { type: 'checkpoint' }>
   | { type: 'checkpoint'; time: number; stage: StageName; step: number; epoch: number }
   | { type: 'status'; time: number; message: string }
-  | { type: 'controller'; time: number; state: ControllerState }
+  /** `pausing`: paused, but the step under way when Pause came has not ended yet. */
+  | { type: 'controller'; time: number; state: ControllerState; pausing?: boolean }
+  /** Sent once the dataset is loaded: every stage this run will train, for the remaining-time estimate. */
+  | { type: 'plan'; time: number; stages: StagePlan[] }
   /**
    * The run started again from its checkpoint at (stage, step) (a server run after a crash): what
    * was recorded after that point is superseded by the events that follow.
    */
   | { type: 'resumed'; time: number; stage: StageName; step: number; epoch: number };
+
+export interface StagePlan {
+  stage: StageName;
+  totalSteps: number;
+  /** Images (views, for pretraining) per step: images/s × seconds per step. */
+  imagesPerStep: number;
+}
 
 export type ControllerState = 'running' | 'paused' | 'stopping' | 'idle';
 

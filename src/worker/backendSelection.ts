@@ -6,6 +6,7 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerTrainingKernels } from '../core/kernels';
 import type { BackendInfo, BackendName, BackendPreference } from './api';
+import { isSoftwareAdapter } from './backendRanking';
 
 // The wasm binaries are bundled by vite; tell tfjs where they ended up.
 setWasmPaths({
@@ -14,25 +15,49 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
 });
 
-/** Fastest first: the order the lab tries when the person has not chosen. */
-export const autoOrder: BackendName[] = ['webgpu', 'webgl', 'cpu'];
+/**
+ * The order tried when the chosen backend cannot start. (Auto measures instead: backendProbe.ts
+ * picks the fastest and asks for it by name.)
+ */
+export const fallbackOrder: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** The parts of the WebGPU API this module reads (TypeScript's DOM lib has no WebGPU types yet). */
 interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  /** Older spelling (Chrome < 121); newer Chromes put it on `info`. */
+  isFallbackAdapter?: boolean;
 }
 interface GpuLike {
   requestAdapter(): Promise<GpuAdapterLike | null>;
 }
 
 export async function webgpuAdapterName(): Promise<string | null> {
-  const gpu = (self.navigator as Navigator & { gpu?: GpuLike }).gpu;
-  if (!gpu) return null;
+  return (await webgpuAdapter()).name;
+}
+
+/** The WebGPU adapter's description and whether the browser calls it a fallback (software) adapter. */
+export async function webgpuAdapter(): Promise<{ name: string | null; fallback: boolean }> {
+  const gpu = (self.navigator as unknown as { gpu?: GpuLike }).gpu;
+  if (!gpu) return { name: null, fallback: false };
   const adapter = await gpu.requestAdapter();
-  const info = (adapter as GpuAdapterLike | null)?.info;
-  if (!info) return null;
+  const info = adapter?.info;
+  const fallback = adapter?.isFallbackAdapter === true || info?.isFallbackAdapter === true;
+  if (!info) return { name: null, fallback };
   const parts = [info.description, info.vendor, info.architecture, info.device].filter((p): p is string => !!p);
-  return parts.length ? [...new Set(parts)].join(' · ') : null;
+  return { name: parts.length ? [...new Set(parts)].join(' · ') : null, fallback };
+}
+
+/** The adapter or renderer behind a backend, and whether it is a software rasteriser. */
+export async function describeAdapter(name: BackendName): Promise<{ adapter: string | null; software: boolean }> {
+  if (name === 'webgpu') {
+    const { name: adapter, fallback } = await webgpuAdapter();
+    return { adapter, software: isSoftwareAdapter(adapter, fallback) };
+  }
+  if (name === 'webgl') {
+    const adapter = webglRendererName();
+    return { adapter, software: isSoftwareAdapter(adapter) };
+  }
+  return { adapter: null, software: false };
 }
 
 export function webglRendererName(): string | null {
@@ -75,11 +100,11 @@ export async function tryBackend(name: BackendName): Promise<{ ok: true } | { ok
 }
 
 /**
- * Chooses a backend: the person's choice if it works, otherwise webgpu → webgl → cpu, and says
- * plainly when it fell back and why.
+ * Starts a backend: the asked-for one if it works, otherwise the next of webgpu → webgl → wasm →
+ * cpu, and says plainly when it fell back and why. ('auto' without a measurement: that order.)
  */
 export async function selectBackend(preference: BackendPreference): Promise<BackendInfo> {
-  const order: BackendName[] = preference === 'auto' ? autoOrder : [preference, ...autoOrder.filter((n) => n !== preference)];
+  const order: BackendName[] = preference === 'auto' ? fallbackOrder : [preference, ...fallbackOrder.filter((n) => n !== preference)];
   const tried: BackendInfo['tried'] = [];
   for (const name of order) {
     const result = await tryBackend(name);
@@ -87,13 +112,13 @@ export async function selectBackend(preference: BackendPreference): Promise<Back
     if (!result.ok) continue;
     // The project's training kernels (wasm has no Conv2DBackpropFilter; cpu's are slow).
     registerTrainingKernels(name);
-    const adapter = name === 'webgpu' ? await webgpuAdapterName() : name === 'webgl' ? webglRendererName() : null;
+    const { adapter, software } = await describeAdapter(name);
     const failed = tried.filter((t) => !t.ok);
     const wanted = preference === 'auto' ? 'webgpu' : preference;
     const fallbackNotice = failed.length
       ? `${wanted === 'webgpu' ? 'WebGPU' : wanted} is unavailable (${failed[0].reason}); the lab fell back to ${name}.`
       : null;
-    return { name, adapter, fallbackNotice, tried };
+    return { name, adapter, software, fallbackNotice, tried };
   }
   throw new Error(`No TensorFlow.js backend could be initialised: ${tried.map((t) => `${t.name}: ${t.reason}`).join('; ')}`);
 }

@@ -23,9 +23,9 @@ export function datasetKey(config: RunConfig, folder?: FolderFile[]): string {
   return JSON.stringify([name, trainSize, testSize, name === 'shapes' || name === 'folder' ? imageSize : 0, config.seed, folderKey]);
 }
 
-export async function loadBrowserDataset(config: RunConfig, folder?: FolderFile[]): Promise<LoadedDataset> {
+export async function loadBrowserDataset(config: RunConfig, folder?: FolderFile[], progress?: (message: string) => void): Promise<LoadedDataset> {
   const { name, trainSize, testSize, imageSize } = config.dataset;
-  const caps = { trainSize, testSize, seed: config.seed };
+  const caps = { trainSize, testSize, seed: config.seed, progress };
   const source = fetchDataSource(`${self.location.origin}${import.meta.env.BASE_URL}datasets`);
   switch (name) {
     case 'cifar10':

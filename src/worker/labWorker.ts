@@ -2,7 +2,9 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { type RunEvent, type RunSummary, Rng } from '../core';
 import { toFloatBatch } from '../core/data/tensor';
-import { runExperiment } from '../core/train/run';
+import { labelledSubset, plannedStages, runExperiment } from '../core/train/run';
+import { stageSteps } from '../core/train/batches';
+import type { Dataset, RunConfig } from '../core';
 import { createBatcher } from '../app/lib/batcher';
 import { createRun, trimToCheckpoint } from '../app/runStore/runRecord';
 import { indexedDbRunStore } from '../app/runStore/runsDb';
@@ -15,13 +17,14 @@ import type {
   FolderLoadReport,
   LabEvent,
   LabWorkerApi,
+  StagePlan,
   StartRunRequest,
 } from './api';
 import { augmentTwoViews } from './augmentation';
 import { selectBackend } from './backendSelection';
 import { BlobImageFolder } from './browserSources';
 import { type LoadedDataset, datasetKey, loadBrowserDataset } from './datasetLoader';
-import { RunController } from './runController';
+import { RunController, nextMacrotask } from './runController';
 import { RunRecorder } from './runRecorder';
 import { resolveInitialEncoder } from './initialEncoder';
 
@@ -41,10 +44,18 @@ function status(message: string): void {
   publish({ type: 'status', time: Date.now(), message });
 }
 
+/** A loading step's progress line, sent at once: the decoding that follows blocks this thread. */
+function loadingProgress(name: string): (message: string) => void {
+  return (message) => {
+    status(`Loading ${name}: ${message}…`);
+    outbox.flush();
+  };
+}
+
 function dataset(request: { config: StartRunRequest['config']; folder?: FolderFile[] }): Promise<LoadedDataset> {
   const key = datasetKey(request.config, request.folder);
   if (cached?.key !== key) {
-    const loading = loadBrowserDataset(request.config, request.folder);
+    const loading = loadBrowserDataset(request.config, request.folder, loadingProgress(request.config.dataset.name));
     cached = { key, loading };
     // A failed load must not stick in the cache.
     loading.catch(() => {
@@ -54,9 +65,30 @@ function dataset(request: { config: StartRunRequest['config']; folder?: FolderFi
   return cached.loading;
 }
 
+// Backend requests run one after another, so a later choice always lands last.
+let backendQueue: Promise<unknown> = Promise.resolve();
+
 async function ensureBackend(): Promise<BackendInfo> {
+  await backendQueue.catch(() => undefined);
   backend ??= await selectBackend('auto');
   return backend;
+}
+
+/** Steps and images per step of every stage the run will train (images/s → remaining time). */
+export function planOf(config: RunConfig, data: Dataset): StagePlan[] {
+  const stages: StagePlan[] = [];
+  const add = (stage: StagePlan['stage'], images: number, batch: number, epochs: number, viewsPerImage: number) => {
+    if (images <= 0) return;
+    const size = Math.min(batch, images);
+    stages.push({ stage, totalSteps: stageSteps(images, size, epochs), imagesPerStep: size * viewsPerImage });
+  };
+  const train = data.train.count;
+  for (const stage of plannedStages(config)) {
+    if (stage === 'pretrain') add(stage, train, config.pretrain.batchSize, config.pretrain.epochs, 2);
+    else if (stage === 'distill') add(stage, train, config.distill.batchSize, config.distill.epochs, 1);
+    else add(stage, labelledSubset(config, data).length, config.finetune.batchSize, config.finetune.epochs, 1);
+  }
+  return stages;
 }
 
 function backendLabel(info: BackendInfo): string {
@@ -64,10 +96,14 @@ function backendLabel(info: BackendInfo): string {
 }
 
 const api: LabWorkerApi = {
-  async initBackend(preference: BackendPreference) {
-    if (controller) throw new Error('Stop the running training before switching backends.');
-    backend = await selectBackend(preference);
-    return backend;
+  initBackend(preference: BackendPreference) {
+    const next = backendQueue.catch(() => undefined).then(async () => {
+      if (controller) throw new Error('Stop the running training before switching backends.');
+      backend = await selectBackend(preference);
+      return backend;
+    });
+    backendQueue = next;
+    return next;
   },
 
   subscribe(newSink) {
@@ -76,7 +112,17 @@ const api: LabWorkerApi = {
 
   async startRun(request: StartRunRequest): Promise<RunSummary> {
     if (controller) throw new Error('A run is already in progress.');
-    const run = new RunController(request.startPaused ?? false, (state) => publish({ type: 'controller', time: Date.now(), state }));
+    const run = new RunController(
+      request.startPaused ?? false,
+      (state, pausing) => publish({ type: 'controller', time: Date.now(), state, pausing }),
+      {
+        // Send what the last step produced first: on wasm or cpu the next step blocks this thread.
+        yieldToEventLoop: () => {
+          outbox.flush();
+          return nextMacrotask();
+        },
+      },
+    );
     controller = run;
     const store = indexedDbRunStore;
     let recorder: RunRecorder | null = null;
@@ -84,6 +130,7 @@ const api: LabWorkerApi = {
       const info = await ensureBackend();
       status(`Loading ${request.config.dataset.name}…`);
       const loaded = await dataset(request);
+      publish({ type: 'plan', time: Date.now(), stages: planOf(request.config, loaded.dataset) });
       for (const skipped of loaded.skipped.slice(0, 20)) {
         publish({ type: 'log', time: Date.now(), level: 'warn', message: `Skipped ${skipped.path}: ${skipped.reason}` });
       }

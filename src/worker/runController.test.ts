@@ -67,4 +67,34 @@ describe('RunController', () => {
     controller.finish();
     expect(await pending).toBe('stop');
   });
+
+  it('a pause during a running step reads "pausing" until that step ends, then "paused"', async () => {
+    const changes: [string, boolean][] = [];
+    const controller = new RunController(false, (state, pausing) => changes.push([state, pausing]));
+    expect(await controller.beforeStep()).toBe('continue');
+    // The step is running now.
+    controller.pause();
+    expect(changes.at(-1)).toEqual(['paused', true]);
+    expect(controller.pausing).toBe(true);
+    const next = controller.beforeStep();
+    expect(changes.at(-1)).toEqual(['paused', false]);
+    expect(controller.pausing).toBe(false);
+    controller.finish();
+    expect(await next).toBe('stop');
+  });
+
+  it('a pause between steps is settled at once', () => {
+    const changes: [string, boolean][] = [];
+    const controller = new RunController(false, (state, pausing) => changes.push([state, pausing]));
+    controller.pause();
+    expect(changes).toEqual([['paused', false]]);
+  });
+
+  it('yields to the event loop before every step when asked to', async () => {
+    let yields = 0;
+    const controller = new RunController(false, () => {}, { yieldToEventLoop: async () => void yields++ });
+    await controller.beforeStep();
+    await controller.beforeStep();
+    expect(yields).toBe(2);
+  });
 });

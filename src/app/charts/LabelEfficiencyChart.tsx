@@ -12,9 +12,9 @@ export function LabelEfficiencyChart({ rows }: { rows: LabelEfficiencyRow[] }) {
           <ResponsiveContainer width="100%" height={220}>
             <BarChart data={rows} margin={{ top: 6, right: 12, bottom: 4, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="#e6e3dc" />
-              <XAxis dataKey="label" fontSize={11} />
-              <YAxis domain={[0, 100]} fontSize={11} width={36} />
-              <Tooltip />
+              <XAxis dataKey="label" fontSize={11} label={{ value: 'labelled fraction', position: 'insideBottom', offset: -2, fontSize: 11 }} height={36} />
+              <YAxis domain={[0, 100]} fontSize={11} width={48} label={{ value: 'test accuracy (%)', angle: -90, position: 'insideLeft', fontSize: 11, style: { textAnchor: 'middle' } }} />
+              <Tooltip formatter={(value) => (typeof value === 'number' ? `${value}%` : String(value))} />
               <Legend wrapperStyle={{ fontSize: 11 }} />
               <Bar dataKey="supervised" name="supervised only" fill="#b9b3a6" isAnimationActive={false} />
               <Bar dataKey="fineTuned" name="pretrained + fine-tuned" fill="#3f6fb5" isAnimationActive={false} />

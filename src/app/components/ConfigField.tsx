@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { flattenConfig } from '../../core';
 import { metaOf } from '../config/fieldMeta';
+import { isFieldHidden } from '../share/teacherLink';
 import { useLab } from '../store/labStore';
 
 type Leaf = string | number | boolean | null;
@@ -15,6 +16,7 @@ export function ConfigField({ path, disabled = false }: { path: string; disabled
   const value = useLab((s) => valueAt(s.config, path));
   const error = useLab((s) => s.fieldErrors[path]);
   const setField = useLab((s) => s.setField);
+  const hidden = useLab((s) => isFieldHidden(s.teacher, path));
   const id = useId();
   const helpId = `${id}-help`;
   const described = [meta.help ? helpId : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
@@ -45,6 +47,8 @@ export function ConfigField({ path, disabled = false }: { path: string; disabled
     control = <NumberInput id={id} path={path} value={value as number | null} disabled={disabled} described={described} onValue={(v) => setField(path, v)} />;
   }
 
+  // Hidden by a teacher's link: the value still applies, the control is not offered.
+  if (hidden) return null;
   return (
     <div className={`field ${typeof value === 'boolean' ? 'field-check' : ''} ${error ? 'field-invalid' : ''}`}>
       <label htmlFor={id}>{meta.label}</label>

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { CIFAR10_CLASS_NAMES } from '../../core/data/cifar10';
 import { MNIST_CLASS_NAMES } from '../../core/data/mnist';
 import { SHAPE_CLASS_NAMES } from '../../core/data/shapes';
@@ -12,6 +12,7 @@ export function EmbeddingView() {
   const config = useLab((s) => selectView(s).config);
   const canvas = useRef<HTMLCanvasElement>(null);
   const size = 420;
+  const [hover, setHover] = useState<string | null>(null);
 
   useEffect(() => {
     const element = canvas.current;
@@ -22,12 +23,7 @@ export function EmbeddingView() {
     element.height = size * ratio;
     context.scale(ratio, ratio);
     context.clearRect(0, 0, size, size);
-    const xs = embedding.points.map((p) => p[0]);
-    const ys = embedding.points.map((p) => p[1]);
-    const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    const pad = 12;
-    const sx = (x: number) => pad + ((x - minX) / (maxX - minX || 1)) * (size - 2 * pad);
-    const sy = (y: number) => size - pad - ((y - minY) / (maxY - minY || 1)) * (size - 2 * pad);
+    const { sx, sy } = plotScales(embedding.points, size);
     context.globalAlpha = 0.75;
     embedding.points.forEach(([x, y], i) => {
       context.fillStyle = classColours[embedding.labels[i] % classColours.length];
@@ -51,7 +47,31 @@ export function EmbeddingView() {
         </div>
       ) : (
         <figure data-testid="embedding-plot" data-points={embedding.points.length}>
-          <canvas ref={canvas} style={{ width: size, height: size }} role="img" aria-label={`PCA projection of ${embedding.points.length} test embeddings`} />
+          <canvas
+            ref={canvas}
+            style={{ width: size, height: size }}
+            role="img"
+            aria-label={`PCA projection of ${embedding.points.length} test embeddings`}
+            onMouseLeave={() => setHover(null)}
+            onMouseMove={(event) => {
+              const box = event.currentTarget.getBoundingClientRect();
+              const { sx, sy } = plotScales(embedding.points, size);
+              const [px, py] = [event.clientX - box.left, event.clientY - box.top];
+              let nearest = -1;
+              let best = 64; // within 8 px
+              embedding.points.forEach(([x, y], i) => {
+                const d = (sx(x) - px) ** 2 + (sy(y) - py) ** 2;
+                if (d < best) [best, nearest] = [d, i];
+              });
+              if (nearest < 0) return setHover(null);
+              const [x, y] = embedding.points[nearest];
+              const label = embedding.labels[nearest];
+              setHover(`test image ${nearest + 1}: ${names[label] ?? label} · PC1 ${x.toFixed(2)}, PC2 ${y.toFixed(2)}`);
+            }}
+          />
+          <p className="hover-readout" data-testid="embedding-hover">
+            {hover ?? 'Point at a dot to see its class.'}
+          </p>
           <figcaption>
             Step {embedding.step} ({embedding.stage}) ·{' '}
             {classes.map((c) => (
@@ -72,4 +92,16 @@ function classNamesOf(dataset: string | undefined): string[] {
   if (dataset === 'mnist') return MNIST_CLASS_NAMES;
   if (dataset === 'shapes') return SHAPE_CLASS_NAMES;
   return [];
+}
+
+/** Canvas coordinates of the projected points (12 px padding, y up). */
+function plotScales(points: [number, number][], size: number): { sx: (x: number) => number; sy: (y: number) => number } {
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const pad = 12;
+  return {
+    sx: (x) => pad + ((x - minX) / (maxX - minX || 1)) * (size - 2 * pad),
+    sy: (y) => size - pad - ((y - minY) / (maxY - minY || 1)) * (size - 2 * pad),
+  };
 }

@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import type { StageName } from '../../core';
 import { LabelEfficiencyChart } from '../charts/LabelEfficiencyChart';
-import { MetricChart, type Series } from '../charts/MetricChart';
+import { MetricChart, type Series, SmoothingControl } from '../charts/MetricChart';
+import { ntXentChance } from '../charts/smoothing';
 import { startRun } from '../labController';
 import type { MetricPoint } from '../runStore/runRecord';
 import { type RunLike, labelEfficiencyRows } from '../store/labelEfficiency';
@@ -11,7 +12,9 @@ import { seriesOf } from '../store/liveRun';
 const colors = { blue: '#3f6fb5', orange: '#d9822b', green: '#4a9460', grey: '#8d877b', red: '#b5483f', purple: '#7a5ab5' };
 
 function series(metrics: MetricPoint[], stage: StageName, field: keyof MetricPoint, name: string, color: string, scale = 1, dashed = false): Series {
-  return { name, color, dashed, points: seriesOf(metrics, stage, field).map((p) => ({ x: p.step, y: p.value * scale })) };
+  // Per-step training values are noisy; evaluation results (test, k-NN) and the schedule are not.
+  const smooth = field === 'loss' || field === 'contrastiveAccuracy' || field === 'trainAccuracy';
+  return { name, color, dashed, smooth, points: seriesOf(metrics, stage, field).map((p) => ({ x: p.step, y: p.value * scale })) };
 }
 
 export function LiveView() {
@@ -19,7 +22,11 @@ export function LiveView() {
   const viewSource = useLab((s) => s.viewSource);
   const runs = useLab((s) => s.runs);
   const showLive = useLab((s) => s.showLive);
+  const labConfig = useLab((s) => s.config);
   const m = view.metrics;
+  const config = view.config ?? labConfig;
+  const pretrainBatch = Math.min(config.pretrain.batchSize, config.dataset.trainSize ?? config.pretrain.batchSize);
+  const chance = ntXentChance(pretrainBatch);
 
   const efficiency = useMemo(() => {
     const candidates: RunLike[] = [...runs];
@@ -41,12 +48,33 @@ export function LiveView() {
           </button>
         </div>
       )}
-      <h2 className="view-title">Pretraining</h2>
+      <div className="view-title-row">
+        <h2 className="view-title">Pretraining</h2>
+        <SmoothingControl />
+      </div>
       <div className="chart-grid">
-        <MetricChart title="NT-Xent loss" testId="chart-pretrain-loss" series={[series(m, 'pretrain', 'loss', 'loss', colors.blue)]} empty="Press Start: the loss appears after the first step." />
+        <MetricChart
+          title="NT-Xent loss"
+          testId="chart-pretrain-loss"
+          yLabel="loss (nats)"
+          reference={{ y: chance, label: `chance ln(2N−1) = ${chance.toFixed(2)}, N = ${pretrainBatch}` }}
+          series={[series(m, 'pretrain', 'loss', 'loss', colors.blue)]}
+          empty="Press Start: the loss appears after the first step."
+        />
         <MetricChart title="Contrastive accuracy (%)" testId="chart-pretrain-contrastive" percent series={[series(m, 'pretrain', 'contrastiveAccuracy', 'contrastive accuracy', colors.green, 100)]} />
         <MetricChart title="k-NN and linear-probe test accuracy (%)" testId="chart-pretrain-knn" percent series={[series(m, 'pretrain', 'knnAccuracy', 'k-NN accuracy', colors.orange, 100), series(m, 'pretrain', 'linearProbeAccuracy', 'linear probe', colors.blue, 100, true)]} empty="Measured at the end of each epoch." />
-        <MetricChart title="Learning rate" testId="chart-pretrain-lr" series={[series(m, 'pretrain', 'learningRate', 'learning rate', colors.grey)]} />
+        <MetricChart title="Learning rate" testId="chart-pretrain-lr" yLabel="learning rate" series={[series(m, 'pretrain', 'learningRate', 'learning rate', colors.grey)]} />
+        <MetricChart
+          title="Training speed (images/s; views/s while pretraining)"
+          testId="chart-speed"
+          yLabel="images/s"
+          series={[
+            series(m, 'pretrain', 'imagesPerSecond', 'pretrain', colors.blue),
+            series(m, 'finetune', 'imagesPerSecond', 'fine-tune', colors.green),
+            series(m, 'baseline', 'imagesPerSecond', 'supervised only', colors.grey),
+            series(m, 'distill', 'imagesPerSecond', 'distill', colors.orange),
+          ].filter((s) => s.points.length > 0)}
+        />
       </div>
       <h2 className="view-title">Fine-tuning vs. supervised only</h2>
       <div className="chart-grid">
@@ -67,7 +95,7 @@ export function LiveView() {
           percent
           series={[series(m, 'distill', 'testAccuracy', 'student', colors.orange, 100), series(m, 'distill', 'teacherAccuracy', 'teacher', colors.blue, 100, true)]}
         />
-        <MetricChart title="Loss (fine-tune, baseline, distill)" testId="chart-supervised-loss" series={[series(m, 'finetune', 'loss', 'fine-tune', colors.blue), series(m, 'baseline', 'loss', 'supervised only', colors.grey), series(m, 'distill', 'loss', 'distill', colors.orange)]} />
+        <MetricChart title="Loss (fine-tune, baseline, distill)" testId="chart-supervised-loss" yLabel="loss (nats)" series={[series(m, 'finetune', 'loss', 'fine-tune', colors.blue), series(m, 'baseline', 'loss', 'supervised only', colors.grey), series(m, 'distill', 'loss', 'distill', colors.orange)]} />
       </div>
       <StageSummaries />
       <LabelEfficiencyChart rows={efficiency} />

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { selectView, useLab } from '../store/labStore';
 
 /** Sequential colour for t in [0, 1]: white (least similar in this batch) → dark red (most). */
@@ -28,6 +28,7 @@ export function offDiagonalRange(values: number[], n: number): [number, number] 
 export function SimilarityView() {
   const similarity = useLab((s) => selectView(s).similarity);
   const canvas = useRef<HTMLCanvasElement>(null);
+  const [hover, setHover] = useState<{ row: number; column: number } | null>(null);
 
   useEffect(() => {
     const element = canvas.current;
@@ -61,7 +62,17 @@ export function SimilarityView() {
         </div>
       ) : (
         <figure className="heatmap" data-testid="similarity-heatmap" data-size={similarity.size} data-step={similarity.step}>
-          <div className="heatmap-frame">
+          <div
+            className="heatmap-frame"
+            onMouseLeave={() => setHover(null)}
+            onMouseMove={(event) => {
+              const box = event.currentTarget.getBoundingClientRect();
+              const n = similarity.size;
+              const row = Math.min(n - 1, Math.floor(((event.clientY - box.top) / box.height) * n));
+              const column = Math.min(n - 1, Math.floor(((event.clientX - box.left) / box.width) * n));
+              setHover(row >= 0 && column >= 0 ? { row, column } : null);
+            }}
+          >
             <canvas ref={canvas} aria-label={`${similarity.size} by ${similarity.size} similarity heatmap`} role="img" />
             <svg viewBox={`0 0 ${similarity.size} ${similarity.size}`} preserveAspectRatio="none" className="heatmap-overlay" aria-hidden="true">
               {Array.from({ length: half }, (_, i) => (
@@ -72,6 +83,13 @@ export function SimilarityView() {
               ))}
             </svg>
           </div>
+          <p className="hover-readout" data-testid="similarity-hover">
+            {hover
+              ? `${viewName(hover.row, half)} × ${viewName(hover.column, half)}: similarity ${similarity.values[hover.row * similarity.size + hover.column].toFixed(3)}${
+                  Math.abs(hover.row - hover.column) === half ? ' (positive pair)' : hover.row === hover.column ? ' (itself)' : ''
+                }`
+              : 'Point at a cell to read its similarity.'}
+          </p>
           <figcaption>
             Step {similarity.step} · contrastive accuracy <strong data-testid="similarity-accuracy">{(similarity.contrastiveAccuracy * 100).toFixed(1)}%</strong> (how often the
             positive is the most similar of the 2N−1 other views) · colour scale <span className="legend-swatch zero" /> {low.toFixed(2)} →{' '}
@@ -81,4 +99,9 @@ export function SimilarityView() {
       )}
     </div>
   );
+}
+
+/** "image 3, view 2" for row/column `index` of the 2N×2N matrix (view 1 of every image first). */
+function viewName(index: number, half: number): string {
+  return `image ${(index % half) + 1}, view ${index < half ? 1 : 2}`;
 }

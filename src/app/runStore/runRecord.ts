@@ -28,8 +28,11 @@ export interface StoredRun {
   error?: string;
   /** Where it trained: absent (or 'browser') for the lab's worker, 'server' for a GPU-server run. */
   origin?: 'browser' | 'server';
-  /** For a server run: which server and its id there. */
-  server?: { url: string; runId: string };
+  /**
+   * For a server run: which server, its id there, and the id of the last streamed event folded into
+   * this record (a reload reattaches to the stream after it, with Last-Event-ID).
+   */
+  server?: { url: string; runId: string; lastEventId?: number };
 }
 
 const metricKeys: (keyof MetricFields)[] = [

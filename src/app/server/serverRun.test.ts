@@ -4,7 +4,8 @@ import { labEventsOf, type ServerRunEvent } from '../../server/client';
 import type { LabEvent } from '../../worker/api';
 import { recordEvent } from '../runStore/runRecord';
 import { applyLabEvents, emptyRunView } from '../store/liveRun';
-import { createServerRunRecord, labStatusOfServer, storedIdOfServerRun } from './serverRun';
+import { createServerRunRecord, isReattachable, labStatusOfServer, runsToReattach, storedIdOfServerRun } from './serverRun';
+import { createRun } from '../runStore/runRecord';
 
 describe('server runs in the lab', () => {
   it('maps terminal server statuses to the lab words and leaves live ones unmapped', () => {
@@ -62,5 +63,19 @@ describe('server runs in the lab', () => {
       expect(view.metrics.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
       expect(view.metrics.map((p) => p.loss)).toEqual(expected);
     }
+  });
+
+  it('after a reload reattaches the newest streaming server run and only server runs', () => {
+    const older = { ...createServerRunRecord('a', 'http://gpu:8787', defaultRunConfig, 1000), updatedAt: 1500 };
+    const newer = { ...createServerRunRecord('b', 'http://gpu:8787', defaultRunConfig, 2000), updatedAt: 2500 };
+    const done = { ...createServerRunRecord('c', 'http://gpu:8787', defaultRunConfig, 3000), status: 'completed' as const };
+    const local = createRun('run-local', defaultRunConfig, 4000);
+    expect(isReattachable(newer)).toBe(true);
+    expect(isReattachable(done)).toBe(false);
+    expect(isReattachable(local)).toBe(false);
+    const { reattach, others } = runsToReattach([older, done, local, newer]);
+    expect(reattach?.id).toBe(newer.id);
+    expect(others.map((r) => r.id)).toEqual([older.id]);
+    expect(runsToReattach([done, local])).toEqual({ reattach: null, others: [] });
   });
 });

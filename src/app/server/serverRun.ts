@@ -6,6 +6,7 @@ import { createBatcher } from '../lib/batcher';
 import { type RunStatus, type StoredRun, createRun, recordEvent } from '../runStore/runRecord';
 import { indexedDbRunStore } from '../runStore/runsDb';
 import { useLab } from '../store/labStore';
+import { runViewOfStored } from '../store/liveRun';
 import { describeServerError, normalizeServerUrl, useServer } from './serverSettings';
 
 /**
@@ -94,22 +95,39 @@ export async function runOnServer(): Promise<void> {
     return;
   }
   server().setActive({ id, url, backend });
-  abort = new AbortController();
   const record = createServerRunRecord(id, url, config);
   lab().beginLiveRun(record.id, config);
   lab().applyEvents([{ type: 'status', time: Date.now(), message: `Submitted to ${url} as ${id}` }]);
   await saveRun(record);
+  await followServerRun(record, client);
+}
 
+/** How often the record (with its last event id) is written while events stream. */
+const saveEveryMs = 1000;
+
+/**
+ * Streams a server run's events after the record's last event id into the live view and the
+ * record, saving the record (and with it the id to reattach from) every second and at stage ends
+ * and checkpoints, until the run ends or the stream is lost.
+ */
+async function followServerRun(record: StoredRun, client: SimclrServerClient): Promise<void> {
+  const { url, runId: id } = record.server!;
+  abort = new AbortController();
   const inbox = createBatcher<LabEvent>((events) => lab().applyEvents(events), (flush) => requestAnimationFrame(flush));
   let finalStatus: ServerRunStatus | null = null;
+  let savedAt = Date.now();
   try {
-    for await (const stored of client.events(id, { signal: abort.signal })) {
+    for await (const stored of client.events(id, { signal: abort.signal, lastEventId: record.server!.lastEventId ?? 0 })) {
       if (stored.event.type === 'status') finalStatus = stored.event.status;
       for (const event of labEventsOf(stored.event)) {
         recordEvent(record, event);
         inbox.push(event);
       }
-      if (stored.event.type === 'stage-end' || stored.event.type === 'checkpoint') await saveRun(record);
+      record.server = { ...record.server!, lastEventId: stored.id };
+      if (stored.event.type === 'stage-end' || stored.event.type === 'checkpoint' || Date.now() - savedAt > saveEveryMs) {
+        savedAt = Date.now();
+        await saveRun(record);
+      }
     }
   } catch (error) {
     if (!abort.signal.aborted) lab().addNotice('error', `Lost the server run ${id}: ${describeServerError(error, url)}`);
@@ -117,6 +135,47 @@ export async function runOnServer(): Promise<void> {
     inbox.flush();
   }
   await finish(record, client, finalStatus);
+}
+
+/** A stored server run that was streaming when the page went away: the lab can pick it up again. */
+export function isReattachable(run: StoredRun): boolean {
+  return run.origin === 'server' && !!run.server && (run.status === 'running' || run.status === 'paused');
+}
+
+/** The newest reattachable run, and the others (one live run at a time: those become interrupted). */
+export function runsToReattach(runs: StoredRun[]): { reattach: StoredRun | null; others: StoredRun[] } {
+  const candidates = runs.filter(isReattachable).sort((a, b) => b.updatedAt - a.updatedAt);
+  return { reattach: candidates[0] ?? null, others: candidates.slice(1) };
+}
+
+/**
+ * After a reload: reconnects to the server run that was streaming (Last-Event-ID = the last event
+ * stored) and keeps charting it; runs that cannot be reattached are marked interrupted.
+ */
+export async function reattachServerRuns(): Promise<void> {
+  let runs: StoredRun[];
+  try {
+    runs = await store.listRuns();
+  } catch {
+    return;
+  }
+  const { reattach, others } = runsToReattach(runs);
+  for (const run of others) await saveRun({ ...run, status: 'interrupted' });
+  if (!reattach) return;
+  const { url, runId } = reattach.server!;
+  if (isRunning() || serverRunActive()) {
+    await saveRun({ ...reattach, status: 'interrupted' });
+    await refreshRuns();
+    return;
+  }
+  const client = new SimclrServerClient({ baseUrl: url, token: server().token || null });
+  server().setActive({ id: runId, url, backend: reattach.backend ?? '…' });
+  useLab.setState({
+    live: { ...runViewOfStored(reattach), status: 'running', controller: 'running', statusMessage: `Reattached to server run ${runId}` },
+    shown: null,
+    viewSource: 'live',
+  });
+  await followServerRun(structuredClone(reattach), client);
 }
 
 async function finish(record: StoredRun, client: SimclrServerClient, finalStatus: ServerRunStatus | null): Promise<void> {

@@ -2,11 +2,14 @@ import { create } from 'zustand';
 import { type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
 import { configFromHash } from '../../core/url';
 import type { BackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../worker/api';
+import type { BackendReport } from '../../worker/backendRanking';
 import { type StoredRun, trimToCheckpoint } from '../runStore/runRecord';
 import { type SharedResults, parseSharedResults } from '../share/sharedResults';
 import { type RunView, applyLabEvents, emptyRunView, runViewOfStored } from './liveRun';
 
-export type TabName = 'live' | 'augmentations' | 'similarity' | 'embeddings' | 'runs' | 'about';
+import { type TabName, type TeacherView, isTeacherViewEmpty, splitTeacherHash } from '../share/teacherLink';
+
+export type { TabName };
 
 export interface Notice {
   id: number;
@@ -24,6 +27,10 @@ export interface LabState {
   backend: BackendInfo | null;
   backendPreference: BackendPreference;
   backendBusy: boolean;
+  /** What auto measured (or remembered) for the current model, and why it chose its backend. */
+  backendReport: BackendReport | null;
+  /** What the backend choice is doing right now ("Measuring wasm…"), while busy. */
+  backendProgress: string | null;
   notices: Notice[];
   /** The run in the worker (or the last one), always kept up to date. */
   live: RunView;
@@ -37,6 +44,8 @@ export interface LabState {
   folder: FolderFile[] | null;
   folderReport: FolderLoadReport | null;
   shareLink: string | null;
+  /** A teacher's link: hidden controls and tabs, title and note (null: nothing hidden). */
+  teacher: TeacherView | null;
 
   setField(path: string, value: unknown): void;
   setConfig(config: RunConfig): void;
@@ -56,6 +65,13 @@ export interface LabState {
   setTab(tab: TabName): void;
   setBackend(info: BackendInfo | null, busy?: boolean): void;
   setBackendPreference(preference: BackendPreference): void;
+  setBackendReport(report: BackendReport | null): void;
+  setBackendProgress(message: string | null): void;
+  /** The charts' smoothing weight (TensorBoard's EMA; 0 = off). */
+  chartSmoothing: number;
+  setChartSmoothing(weight: number): void;
+  /** Pause pressed: reads "pausing after this step…" until the worker says the step ended. */
+  markPausing(): void;
   setFolder(folder: FolderFile[] | null, report: FolderLoadReport | null): void;
   setShareLink(link: string | null): void;
 }
@@ -72,6 +88,9 @@ export const useLab = create<LabState>()((set, get) => ({
   backend: null,
   backendPreference: 'auto',
   backendBusy: false,
+  backendReport: null,
+  backendProgress: null,
+  chartSmoothing: 0.6,
   notices: [],
   live: emptyRunView,
   shown: null,
@@ -82,6 +101,7 @@ export const useLab = create<LabState>()((set, get) => ({
   folder: null,
   folderReport: null,
   shareLink: null,
+  teacher: null,
 
   setField(path, value) {
     const draft = structuredClone(get().config) as unknown as Record<string, unknown>;
@@ -125,15 +145,18 @@ export const useLab = create<LabState>()((set, get) => ({
     set({ shown: runViewOfStored(run), viewSource: 'stored', config: run.config, fieldErrors: {} });
   },
   openHash(hash) {
-    const decoded = configFromHash(hash);
-    const issues = [...decoded.issues];
+    const split = splitTeacherHash(hash);
+    const decoded = configFromHash(split.configHash);
+    const issues = [...split.issues, ...decoded.issues];
     let results: SharedResults | null = null;
     if (decoded.results !== undefined) {
       const parsed = parseSharedResults(decoded.results);
       if (parsed.ok) results = parsed.results;
       else issues.push({ path: 'results', message: parsed.reason });
     }
-    const update: Partial<LabState> = { config: decoded.config, fieldErrors: {} };
+    const teacher = isTeacherViewEmpty(split.view) ? null : split.view;
+    const update: Partial<LabState> = { config: decoded.config, fieldErrors: {}, teacher };
+    if (teacher?.hiddenTabs.includes(get().tab)) update.tab = 'live';
     if (results) {
       update.shown = {
         ...emptyRunView,
@@ -165,6 +188,19 @@ export const useLab = create<LabState>()((set, get) => ({
   },
   setBackendPreference(preference) {
     set({ backendPreference: preference });
+  },
+  setBackendReport(report) {
+    set({ backendReport: report });
+  },
+  setBackendProgress(message) {
+    set({ backendProgress: message });
+  },
+  setChartSmoothing(weight) {
+    set({ chartSmoothing: Math.min(0.99, Math.max(0, weight)) });
+  },
+  markPausing() {
+    const live = get().live;
+    if (live.controller === 'running') set({ live: { ...live, pausing: true } });
   },
   setFolder(folder, report) {
     set({ folder, folderReport: report });

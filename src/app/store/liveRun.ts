@@ -1,5 +1,5 @@
 import type { RunConfig, RunSummary, StageName, StageSummary } from '../../core';
-import type { ControllerState, LabEvent } from '../../worker/api';
+import type { ControllerState, LabEvent, StagePlan } from '../../worker/api';
 import { type CheckpointInfo, type MetricPoint, type RunStatus, type StoredRun, keptAtCheckpoint, metricPointOf } from '../runStore/runRecord';
 
 export interface SimilaritySnapshot {
@@ -29,6 +29,10 @@ export interface RunView {
   config: RunConfig | null;
   status: RunStatus | 'idle' | 'starting';
   controller: ControllerState;
+  /** Pause was pressed but the step under way has not ended yet. */
+  pausing: boolean;
+  /** The stages this run trains (from the worker once the data is loaded), for the remaining time. */
+  plan: StagePlan[] | null;
   backend: string | null;
   statusMessage: string | null;
   metrics: MetricPoint[];
@@ -46,6 +50,8 @@ export const emptyRunView: RunView = {
   config: null,
   status: 'idle',
   controller: 'idle',
+  pausing: false,
+  plan: null,
   backend: null,
   statusMessage: null,
   metrics: [],
@@ -102,6 +108,7 @@ export function applyLabEvents(view: RunView, events: LabEvent[]): RunView {
         next.summary = event.summary;
         next.status = event.summary.status;
         next.controller = 'idle';
+        next.pausing = false;
         next.progress = null;
         next.statusMessage = event.summary.error ? `Failed: ${event.summary.error}` : `Run ${event.summary.status}`;
         break;
@@ -116,8 +123,12 @@ export function applyLabEvents(view: RunView, events: LabEvent[]): RunView {
         next.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
         break;
       }
+      case 'plan':
+        next.plan = event.stages;
+        break;
       case 'controller':
         next.controller = event.state;
+        next.pausing = event.pausing === true;
         if (next.status !== 'completed' && next.status !== 'stopped' && next.status !== 'failed') {
           if (event.state === 'paused') next.status = 'paused';
           else if (event.state === 'running') next.status = 'running';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ntXentLoss } from '../loss';
 import { SgdMomentum } from '../optim';
-import { SimclrModel } from '../model/index';
+import { type ModelSpec, SimclrModel } from '../model/index';
 
 /**
  * The benchmark's reference step (../shared/gpu/README.md): CIFAR ResNet-18 with channels × w, BN +
@@ -24,6 +24,11 @@ export interface ReferenceStepOptions {
   model: ReferenceModelKind;
   seed?: number;
   learningRate?: number;
+  /**
+   * 'simclr' only: the network to step instead of the reference one (ResNet-18, 3-layer head to 128,
+   * 32 px), e.g. the model a run is about to train; `widthMultiplier` is then ignored.
+   */
+  spec?: ModelSpec;
 }
 
 export interface ReferenceStep {
@@ -41,9 +46,10 @@ const PROJECTION_DIM = 128;
 export function createReferenceStep(options: ReferenceStepOptions): ReferenceStep {
   const seed = options.seed ?? 0;
   const network = options.model === 'simclr'
-    ? simclrNetwork(options.widthMultiplier, seed)
+    ? simclrNetwork(options.spec ?? referenceSpec(options.widthMultiplier), seed)
     : torchLikeNetwork(options.widthMultiplier, seed);
-  const images = tf.randomUniform([2 * options.n, IMAGE_SIZE, IMAGE_SIZE, 3], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
+  const size = options.model === 'simclr' && options.spec ? options.spec.imageSize : IMAGE_SIZE;
+  const images = tf.randomUniform([2 * options.n, size, size, 3], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
   // The engine's own SGD-momentum (Nesterov, as the official `momentum` optimiser), no weight decay.
   // (tf.train.momentum would also do, but its dispose() leaks its learning-rate scalar in tfjs 4.22.)
   const optimizer = new SgdMomentum({ learningRate: options.learningRate ?? 0.05, momentum: 0.9, weightDecay: 0 });
@@ -75,10 +81,12 @@ interface Network {
   dispose(): void;
 }
 
-function simclrNetwork(widthMultiplier: number, seed: number): Network {
-  const model = new SimclrModel({
-    depth: 18, widthMultiplier, skRatio: 0, imageSize: IMAGE_SIZE, projectionLayers: 3, projectionDim: PROJECTION_DIM,
-  }, seed);
+function referenceSpec(widthMultiplier: number): ModelSpec {
+  return { depth: 18, widthMultiplier, skRatio: 0, imageSize: IMAGE_SIZE, projectionLayers: 3, projectionDim: PROJECTION_DIM };
+}
+
+function simclrNetwork(spec: ModelSpec, seed: number): Network {
+  const model = new SimclrModel(spec, seed);
   return {
     variables: model.trainableVariables(),
     forward: (images) => model.project(model.encode(images, true), true),

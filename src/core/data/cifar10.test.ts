@@ -23,10 +23,20 @@ function meanPixel(bytes: Uint8Array): number {
 describe('loadCifar10 on the real files', () => {
   let capped: Dataset;
   let reads: string[];
+  const progress: string[] = [];
   beforeAll(async () => {
     const rec = recording(nodeDataSource(root));
     reads = rec.reads;
-    capped = await loadCifar10(rec.source, { trainSize: 500, testSize: 200, seed: 3 });
+    capped = await loadCifar10(rec.source, { trainSize: 500, testSize: 200, seed: 3, progress: (m) => progress.push(m) });
+  });
+
+  it('reports each sprite it fetches and decodes, counted over the sprites this load needs', () => {
+    expect(progress).toEqual([
+      'fetching CIFAR-10 sprite 1/2 (data_batch_1.png)',
+      'decoding CIFAR-10 sprite 1/2 (data_batch_1.png)',
+      'fetching CIFAR-10 sprite 2/2 (test_batch.png)',
+      'decoding CIFAR-10 sprite 2/2 (test_batch.png)',
+    ]);
   });
 
   it('reads only the files the caps need', () => {

@@ -22,6 +22,8 @@ export interface DatasetCaps {
   /** Cap on test images; null = all. */
   testSize: number | null;
   seed: number;
+  /** Told before each slow part of the load (fetching, decoding a sprite), for a progress line. */
+  progress?: (message: string) => void;
 }
 
 /** Decodes one sprite PNG and checks it is 1024 × 10000 8-bit RGB(A); returns RGB rows. */
@@ -78,19 +80,36 @@ export function parseCifarLabels(bytes: Uint8Array, relativePath: string, expect
  * Reads the batch files holding the images at sorted `indices` (global index over the files, 10000
  * per file) and copies those images out. Files with no chosen image are never fetched.
  */
-async function readChosenImages(source: DataSource, files: string[], indices: Int32Array): Promise<Uint8Array> {
+async function readChosenImages(source: DataSource, files: string[], indices: Int32Array, sprites: SpriteCounter): Promise<Uint8Array> {
   const out = new Uint8Array(indices.length * IMAGE_BYTES);
   let k = 0;
   for (let file = 0; file < files.length && k < indices.length; file++) {
     const end = (file + 1) * IMAGES_PER_BATCH;
     if (indices[k] >= end) continue;
-    const rows = decodeCifarBatch(await readDataFile(source, files[file]), files[file]);
+    sprites.report('fetching', files[file]);
+    const bytes = await readDataFile(source, files[file]);
+    sprites.report('decoding', files[file]);
+    sprites.done++;
+    const rows = decodeCifarBatch(bytes, files[file]);
     for (; k < indices.length && indices[k] < end; k++) {
       const row = indices[k] - file * IMAGES_PER_BATCH;
       out.set(rows.subarray(row * IMAGE_BYTES, (row + 1) * IMAGE_BYTES), k * IMAGE_BYTES);
     }
   }
   return out;
+}
+
+/** Counts the sprites of one load for progress lines ("decoding CIFAR-10 sprite 2/3 (…)"). */
+class SpriteCounter {
+  done = 0;
+  constructor(
+    readonly total: number,
+    private readonly progress?: (message: string) => void,
+  ) {}
+
+  report(what: 'fetching' | 'decoding', file: string): void {
+    this.progress?.(`${what} CIFAR-10 sprite ${this.done + 1}/${this.total} (${file.split('/').pop()})`);
+  }
 }
 
 /**
@@ -110,13 +129,15 @@ export async function loadCifar10(source: DataSource, caps: DatasetCaps): Promis
   const readableTrainLabels = allTrainLabels.subarray(0, batchesNeeded * IMAGES_PER_BATCH);
   const trainIndices = capIndices(readableTrainLabels, caps.trainSize, trainSeed);
   const trainFiles = Array.from({ length: batchesNeeded }, (_, i) => `cifar10/data_batch_${i + 1}.png`);
-  const trainImages = await readChosenImages(source, trainFiles, trainIndices);
-  const trainLabels = Int32Array.from(trainIndices, (i) => readableTrainLabels[i]);
-
   const testLabelsPath = 'cifar10/test_labels.json';
   const allTestLabels = parseCifarLabels(await readDataFile(source, testLabelsPath), testLabelsPath, IMAGES_PER_BATCH);
   const testIndices = capIndices(allTestLabels, caps.testSize, testSeed);
-  const testImages = await readChosenImages(source, ['cifar10/test_batch.png'], testIndices);
+  const trainSprites = new Set(Array.from(trainIndices, (i) => Math.floor(i / IMAGES_PER_BATCH))).size;
+  const sprites = new SpriteCounter(trainSprites + (testIndices.length > 0 ? 1 : 0), caps.progress);
+  const trainImages = await readChosenImages(source, trainFiles, trainIndices, sprites);
+  const trainLabels = Int32Array.from(trainIndices, (i) => readableTrainLabels[i]);
+
+  const testImages = await readChosenImages(source, ['cifar10/test_batch.png'], testIndices, sprites);
   const testLabels = Int32Array.from(testIndices, (i) => allTestLabels[i]);
 
   return {

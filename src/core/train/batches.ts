@@ -10,6 +10,14 @@ import { Rng, permutation } from '../random';
  * "Epoch" is measured in images: after step s the stage has used s·B/n epochs (fractional), and
  * epoch k ends with the step during which image k·n of the stream is consumed.
  */
+/** Steps a stage of `epochs` epochs over `count` images takes at `batchSize` (capped at `count`): every image of every epoch once. */
+export function stageSteps(count: number, batchSize: number, epochs: number): number {
+  if (!(epochs > 0)) throw new Error(`epochs must be > 0, got ${epochs}`);
+  // Integer images first, so 0.1-style epochs do not round up an extra step from float noise.
+  const images = Math.round(epochs * count);
+  return Math.max(1, Math.ceil(images / Math.min(batchSize, count)));
+}
+
 export class BatchPlan {
   /** n/B: fractional whenever B does not divide n. */
   readonly stepsPerEpoch: number;
@@ -34,10 +42,7 @@ export class BatchPlan {
 
   /** Steps a stage of `epochs` epochs takes: every image of every epoch once, the last batch completed from the next epoch. */
   stepsFor(epochs: number): number {
-    if (!(epochs > 0)) throw new Error(`epochs must be > 0, got ${epochs}`);
-    // Integer images first, so 0.1-style epochs do not round up an extra step from float noise.
-    const images = Math.round(epochs * this.count);
-    return Math.max(1, Math.ceil(images / this.batchSize));
+    return stageSteps(this.count, this.batchSize, epochs);
   }
 
   /** Epochs done after `step` steps (fractional). */
