@@ -27,7 +27,9 @@ describe('SimCLR on shapes learns', () => {
 
     const knn = events.filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.knnAccuracy !== undefined).map((e) => (e as { knnAccuracy: number }).knnAccuracy);
     expect(knn.length).toBeGreaterThanOrEqual(2);
-    expect(pretrain!.testAccuracy!).toBeGreaterThan(0.3);
+    // Chance is 0.1. k-NN 0.36 before the official objective, 0.31 after it, 0.27 with the official
+    // ResNet-18 (a projection shortcut in block1_1 too, tf2/resnet.py) on this unchanged recipe.
+    expect(pretrain!.testAccuracy!).toBeGreaterThan(0.25);
     const losses = events.filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.loss !== undefined).map((e) => (e as { loss: number }).loss);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
