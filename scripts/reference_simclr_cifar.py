@@ -14,7 +14,8 @@ summary.
 
 Flags flip one ingredient at a time (controlled experiments); the defaults follow the official
 google-research/simclr tf2 code where the lab's config does not say:
-  --init official|torch|project   conv and dense initialisation (see init_weights)
+  --init official|torch|project   conv and head initialisation (see init_weights);
+                                  --conv-init / --head-init set one of them
   --loss-scale 2|1                2 = official objective (both directions summed), 1 = mean over 2N
   --nesterov 1|0                  official `momentum` optimiser is Nesterov
   --first-shortcut 1|0            projection shortcut in the first block of stage 1 (official: 1)
@@ -258,23 +259,22 @@ def truncated_normal_(tensor, std):
     return nn.init.trunc_normal_(tensor, 0.0, sigma, -2 * sigma, 2 * sigma)
 
 
-def init_weights(module, scheme):
-    """official: conv VarianceScaling(1, fan_in, truncated normal); dense N(0, 0.01²).
-    torch: PyTorch's defaults (kaiming-uniform with a=√5, i.e. U(±1/√fan_in)).
-    project (lab before this comparison): conv He-normal fan_out; head dense N(0, 1/fan_in)."""
-    if scheme == 'torch':
-        return
-    for m in module.modules():
-        if isinstance(m, nn.Conv2d):
-            fan_in = m.in_channels * m.kernel_size[0] * m.kernel_size[1]
-            fan_out = m.out_channels * m.kernel_size[0] * m.kernel_size[1]
-            if scheme == 'official':
-                truncated_normal_(m.weight, math.sqrt(1.0 / fan_in))
-            else:
-                nn.init.normal_(m.weight, 0, math.sqrt(2.0 / fan_out))
-    if isinstance(module, Head):
+def init_weights(module, conv_scheme, head_scheme):
+    """official: conv VarianceScaling(1, fan_in, truncated normal); head dense N(0, 0.01²).
+    torch: PyTorch's defaults (kaiming-uniform with a=√5, i.e. U(±1/√fan_in)) for both.
+    project (the lab before this comparison): conv He-normal fan_out; head dense N(0, 1/fan_in)."""
+    if conv_scheme != 'torch':
+        for m in module.modules():
+            if isinstance(m, nn.Conv2d):
+                fan_in = m.in_channels * m.kernel_size[0] * m.kernel_size[1]
+                fan_out = m.out_channels * m.kernel_size[0] * m.kernel_size[1]
+                if conv_scheme == 'official':
+                    truncated_normal_(m.weight, math.sqrt(1.0 / fan_in))
+                else:
+                    nn.init.normal_(m.weight, 0, math.sqrt(2.0 / fan_out))
+    if isinstance(module, Head) and head_scheme != 'torch':
         for d in module.dense:
-            nn.init.normal_(d.weight, 0, 0.01 if scheme == 'official' else math.sqrt(1.0 / d.in_features))
+            nn.init.normal_(d.weight, 0, 0.01 if head_scheme == 'official' else math.sqrt(1.0 / d.in_features))
 
 
 def is_bn(name, param):
@@ -380,9 +380,7 @@ def pretrain(cfg, args, model, head, train_x, train_y, test_x, test_y, classes, 
             model.eval()
             record['knnAccuracy'] = knn_accuracy(features(model, train_x), train_y, features(model, test_x), test_y, p['knnK'], classes)
             record['seconds'] = time.time() - start
-            emit(log, record)
-        elif step % 10 == 0:
-            emit(log, record)
+        emit(log, record)
     return record.get('knnAccuracy')
 
 
@@ -431,7 +429,9 @@ def main():
     ap.add_argument('--data', required=True, help='folder written by scripts/export-run-images.ts')
     ap.add_argument('--out', required=True)
     ap.add_argument('--seed', type=int, default=None, help='torch seed (default: the config seed)')
-    ap.add_argument('--init', choices=['official', 'torch', 'project'], default='official')
+    ap.add_argument('--init', choices=['official', 'torch', 'project'], default='official', help='conv and head init')
+    ap.add_argument('--conv-init', choices=['official', 'torch', 'project'], default=None, help='overrides --init for convs')
+    ap.add_argument('--head-init', choices=['official', 'torch', 'project'], default=None, help='overrides --init for the head')
     ap.add_argument('--loss-scale', type=float, default=2.0)
     ap.add_argument('--nesterov', type=int, default=1)
     ap.add_argument('--first-shortcut', type=int, default=1)
@@ -449,6 +449,7 @@ def main():
             node = node[key]
         node[keys[-1]] = json.loads(value)
     seed = cfg['seed'] if args.seed is None else args.seed
+    inits = (args.conv_init or args.init, args.head_init or args.init)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     os.makedirs(args.out, exist_ok=True)
@@ -459,7 +460,7 @@ def main():
     with open(os.path.join(args.out, 'metrics.jsonl'), 'w') as log:
         encoder = Resnet18Cifar(m['widthMultiplier'], args.first_shortcut)
         head = Head(encoder.dim, m['projectionLayers'], m['projectionDim'])
-        init_weights(encoder, args.init), init_weights(head, args.init)
+        init_weights(encoder, *inits), init_weights(head, *inits)
         if 'pretrain' in stages:
             summary['knnAccuracy'] = pretrain(cfg, args, encoder, head, train_x, train_y, test_x, test_y, classes, gen, log)
         teacher = None
@@ -471,12 +472,12 @@ def main():
         if 'baseline' in stages:
             enc = Resnet18Cifar(m['widthMultiplier'], args.first_shortcut)
             hd = Head(enc.dim, m['projectionLayers'], m['projectionDim'], keep=k)
-            init_weights(enc, args.init), init_weights(hd, args.init)
+            init_weights(enc, *inits), init_weights(hd, *inits)
             summary['baseline'] = supervised('baseline', cfg, args, Classifier(enc, hd, classes), train_x, train_y, labelled, test_x, test_y, gen, log)
         if 'distill' in stages and teacher is not None:
             d = cfg['distill']
             enc = Resnet18Cifar(d['studentWidthMultiplier'], args.first_shortcut)
-            init_weights(enc, args.init)
+            init_weights(enc, *inits)
             student = Classifier(enc, Head(enc.dim, 0, 0, keep=0), classes)
             summary['distill'] = supervised('distill', cfg, args, student, train_x, train_y, labelled, test_x, test_y, gen, log, teacher)
     with open(os.path.join(args.out, 'summary.json'), 'w') as f:
