@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deserializeCheckpoint } from '../core/checkpoint';
 
 const repo = resolve(__dirname, '../..');
 const tsx = join(repo, 'node_modules', '.bin', 'tsx');
@@ -80,4 +81,42 @@ describe('npm run train', () => {
     }
     expect(existsSync(join(out, 'checkpoint.bin'))).toBe(true);
   });
+
+  it('resumes from checkpoint.bin on disk (--resume) to the same result as an uninterrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simclr-cli-resume-'));
+    const longer = [...tiny, '--set', 'pretrain.epochs=3', '--set', 'finetune.epochs=3'];
+    const straightOut = join(dir, 'straight');
+    const resumedOut = join(dir, 'resumed');
+    mkdirSync(resumedOut);
+    // While the uninterrupted run goes on, take its first checkpoint (written by rename, so always
+    // whole) as the state of an interrupted run: the files a crashed or stopped run leaves behind.
+    const child = spawn(tsx, ['src/cli/train.ts', ...longer, '--out', straightOut], { cwd: repo, stdio: 'ignore' });
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    let taken: Buffer | undefined;
+    while (!taken && child.exitCode === null) {
+      await new Promise((wait) => setTimeout(wait, 50));
+      if (existsSync(join(straightOut, 'checkpoint.bin'))) {
+        taken = readFileSync(join(straightOut, 'checkpoint.bin'));
+        writeFileSync(join(resumedOut, 'checkpoint.bin'), taken);
+        writeFileSync(join(resumedOut, 'config.json'), readFileSync(join(straightOut, 'config.json')));
+      }
+    }
+    expect(await exited).toBe(0);
+    expect(taken).toBeDefined();
+    const partial = deserializeCheckpoint(taken!);
+    expect(partial.stage).toBe('pretrain');
+    expect(partial.step).toBeLessThan(6);
+
+    const resumed = train([...longer, '--out', resumedOut, '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).not.toMatch(/error/i);
+    const a = JSON.parse(readFileSync(join(straightOut, 'summary.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(resumedOut, 'summary.json'), 'utf8'));
+    expect(b.status).toBe('completed');
+    for (const stage of ['pretrain', 'finetune', 'baseline', 'distill']) {
+      expect(b.stages[stage].steps, stage).toBe(a.stages[stage].steps);
+      expect(b.stages[stage].testAccuracy, stage).toBeCloseTo(a.stages[stage].testAccuracy, 6);
+      expect(b.stages[stage].finalMetrics.loss, stage).toBeCloseTo(a.stages[stage].finalMetrics.loss, 4);
+    }
+  }, 600_000);
 });

@@ -68,8 +68,12 @@ export function deserializeCheckpoint(bytes: Uint8Array): Checkpoint {
   }
   if (header.version !== 1) fail(`unsupported version ${String(header.version)}`);
   if (dataStart + header.dataBytes !== bytes.length) fail(`expected ${header.dataBytes} bytes of tensor data, found ${bytes.length - dataStart}`);
-  // Copy into an aligned buffer once; every tensor is then a view into it.
-  const data = new Float32Array(bytes.slice(dataStart).buffer);
+  if (!Number.isInteger(header.dataBytes) || header.dataBytes % 4 !== 0) fail('tensor data is not a whole number of float32 values');
+  // Copy the data section into a fresh, aligned buffer once; every tensor is then a view into it.
+  // Copying (not viewing `bytes.buffer`) matters: a Node Buffer is often a view at a non-zero
+  // offset into a shared pool, and a Uint8Array subclass's slice() may return another view.
+  const data = new Float32Array(header.dataBytes / 4);
+  new Uint8Array(data.buffer).set(bytes.subarray(dataStart, dataStart + header.dataBytes));
   const read = (ref: TensorRef): TensorRecord => {
     const length = ref.shape.reduce((a, b) => a * b, 1);
     if (ref.offset % 4 !== 0 || ref.offset / 4 + length > data.length) fail('tensor outside the data section');

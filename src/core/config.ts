@@ -10,7 +10,11 @@ import { z } from 'zod';
 const positiveInt = z.number().int().positive();
 const nonNegative = z.number().min(0);
 const probability = z.number().min(0).max(1);
-const optimizerName = z.enum(['lars', 'sgd', 'adam']);
+/**
+ * lars = official LARS; sgd = Nesterov momentum (official `momentum`); adam = Adam with L2 in the
+ * loss (official `adam`); adamw = Adam with decoupled weight decay (not in the official code).
+ */
+const optimizerName = z.enum(['lars', 'sgd', 'adam', 'adamw']);
 const resnetDepth = z.union([z.literal(18), z.literal(34), z.literal(50), z.literal(101), z.literal(152)], {
   error: 'must be one of 18, 34, 50, 101, 152',
 });
@@ -65,6 +69,12 @@ export const pretrainSchema = z
     knnK: positiveInt.default(200),
     /** Run the k-NN monitor every this many epochs (and always at the end). */
     knnEveryEpochs: z.number().positive().default(1),
+    /**
+     * Train a linear classifier on stop-gradient encoder features of the labelled subset alongside
+     * the contrastive loss, evaluated with the k-NN monitor (official `lineareval_while_pretraining`,
+     * on by default there too).
+     */
+    linearProbe: z.boolean().default(true),
   })
   .strict();
 
@@ -72,6 +82,11 @@ export const finetuneSchema = z
   .object({
     enabled: z.boolean().default(true),
     labelFraction: z.number().gt(0).max(1).default(0.1),
+    /**
+     * full = fine-tune every layer; linear = freeze the encoder and the kept head layers and train the
+     * classifier alone (official `fine_tune_after_block=4`, linear evaluation).
+     */
+    mode: z.enum(['full', 'linear']).default('full'),
     /** Keep the first k projection-head layers before the classifier (0 = encoder only). */
     fromProjectionLayer: z.number().int().min(0).max(8).default(1),
     epochs: z.number().positive().max(10000).default(20),

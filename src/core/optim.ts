@@ -255,6 +255,7 @@ export function createOptimizer(name: OptimizerName, options: OptimizerOptions):
     case 'sgd':
       return new SgdMomentum(options);
     case 'adam':
+    case 'adamw':
       return new AdamW(options);
     default:
       throw new Error(`unknown optimizer "${String(name)}" (expected lars, sgd or adam)`);

@@ -34,7 +34,8 @@ const tfdsDatasets: Partial<Record<RunConfig['dataset']['name'], { name: string;
   mnist: { name: 'mnist', trainExamples: 60_000, evalSplit: 'test' },
 };
 
-const officialOptimizer: Record<OptimizerName, string> = { lars: 'lars', sgd: 'momentum', adam: 'adam' };
+// The official trainer has no decoupled weight decay: adamw is exported as its nearest, adam (L2).
+const officialOptimizer: Record<OptimizerName, string> = { lars: 'lars', sgd: 'momentum', adam: 'adam', adamw: 'adam' };
 
 /** Fixed values of the official augmentation that the lab makes configurable. */
 const officialFixed = { grayscaleProbability: 0.2, cropMinArea: 0.08, blurProbability: 0.5 };
@@ -115,12 +116,12 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
       `--color_jitter_strength=${p.colorJitterStrength}`,
       `--use_blur=${p.blurProbability > 0 ? 'True' : 'False'}`,
       ...common(),
-      '--lineareval_while_pretraining=True',
+      `--lineareval_while_pretraining=${p.linearProbe ? 'True' : 'False'}`,
       '--model_dir=MODEL_DIR/pretrain',
       '--data_dir=DATA_DIR',
       '--use_tpu=False',
     ];
-    use('pretrain.enabled', 'pretrain.batchSize', 'pretrain.optimizer', 'pretrain.learningRate', 'pretrain.learningRateScaling', 'pretrain.warmupEpochs');
+    use('pretrain.enabled', 'pretrain.linearProbe', 'pretrain.batchSize', 'pretrain.optimizer', 'pretrain.learningRate', 'pretrain.learningRateScaling', 'pretrain.warmupEpochs');
     use('pretrain.weightDecay', 'pretrain.momentum', 'pretrain.temperature', 'pretrain.colorJitterStrength', 'pretrain.blurProbability');
     if (p.blurProbability !== 0 && p.blurProbability !== officialFixed.blurProbability) {
       miss('pretrain.blurProbability', `the official blur probability is fixed at ${officialFixed.blurProbability} (--use_blur turns it on or off)`);
@@ -161,7 +162,8 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
       `--eval_split=${tfds?.evalSplit ?? 'test'}`,
       '--checkpoint=MODEL_DIR/pretrain',
       '--zero_init_logits_layer=True',
-      '--fine_tune_after_block=-1',
+      // -1 fine-tunes every block; 4 freezes the whole encoder (linear evaluation).
+      `--fine_tune_after_block=${f.mode === 'linear' ? 4 : -1}`,
       `--ft_proj_selector=${f.fromProjectionLayer}`,
       '--global_bn=False',
       `--train_batch_size=${f.batchSize}`,
@@ -178,7 +180,7 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
       '--data_dir=DATA_DIR',
       '--use_tpu=False',
     ];
-    use('finetune.enabled', 'finetune.labelFraction', 'finetune.fromProjectionLayer', 'finetune.batchSize', 'finetune.optimizer', 'finetune.learningRate', 'finetune.weightDecay', 'finetune.momentum');
+    use('finetune.enabled', 'finetune.mode', 'finetune.labelFraction', 'finetune.fromProjectionLayer', 'finetune.batchSize', 'finetune.optimizer', 'finetune.learningRate', 'finetune.weightDecay', 'finetune.momentum');
     if (f.baseline) miss('finetune.baseline', 'tf2/run.py fine-tunes only from a pretrained checkpoint; a from-scratch supervised baseline has no command');
     else use('finetune.baseline');
     commands.push(command('finetune', argv));

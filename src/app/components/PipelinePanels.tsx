@@ -24,14 +24,14 @@ const panels: StageText[] = [
     explanation:
       'Contrastive learning without labels: every image is augmented twice, both views go through encoder and projection head, and the NT-Xent loss pulls the two views of an image together while pushing apart the other 2N−2 views in the batch. The temperature sets how sharply the hardest negatives dominate; the batch size sets how many negatives there are; the augmentations decide what the network must learn to ignore. A k-NN classifier on the frozen features tracks how useful they become.',
     fields: ['pretrain.epochs', 'pretrain.batchSize', 'pretrain.temperature', 'pretrain.learningRate', 'pretrain.optimizer', 'pretrain.colorJitterStrength', 'pretrain.cropMinArea', 'pretrain.grayscaleProbability', 'pretrain.blurProbability'],
-    advanced: ['pretrain.learningRateScaling', 'pretrain.warmupEpochs', 'pretrain.weightDecay', 'pretrain.momentum', 'pretrain.knnK', 'pretrain.knnEveryEpochs'],
+    advanced: ['pretrain.learningRateScaling', 'pretrain.warmupEpochs', 'pretrain.weightDecay', 'pretrain.momentum', 'pretrain.knnK', 'pretrain.knnEveryEpochs', 'pretrain.linearProbe'],
   },
   {
     title: '2 · Fine-tune',
     enabledPath: 'finetune.enabled',
     explanation:
       'Supervised training on a small, class-balanced labelled fraction. SimCLRv2 keeps the first projection-head layer under the new linear classifier instead of throwing the head away, which helps most when labels are scarce. The supervised-only baseline trains the same network from scratch on the same labels, so you can see what pretraining bought.',
-    fields: ['finetune.labelFraction', 'finetune.fromProjectionLayer', 'finetune.epochs', 'finetune.baseline'],
+    fields: ['finetune.labelFraction', 'finetune.mode', 'finetune.fromProjectionLayer', 'finetune.epochs', 'finetune.baseline'],
     advanced: ['finetune.batchSize', 'finetune.optimizer', 'finetune.learningRate', 'finetune.weightDecay', 'finetune.momentum'],
   },
   {

@@ -11,7 +11,8 @@ export interface FieldMeta {
 }
 
 const depths = [18, 34, 50, 101, 152];
-const optimizers = ['lars', 'sgd', 'adam'];
+const optimizers = ['lars', 'sgd', 'adam', 'adamw'];
+const optimizerHelp = 'lars: per-layer trust ratio (SimCLR). sgd: Nesterov momentum. adam: Adam with L2 weight decay in the loss (both as the official code). adamw: Adam with decoupled weight decay.';
 
 export const fieldMeta: Record<string, FieldMeta> = {
   seed: { label: 'Seed', help: 'Seeds data order, augmentations, initialisation and the labelled subset: the same seed reproduces a run.', min: 0, step: 1 },
@@ -38,7 +39,7 @@ export const fieldMeta: Record<string, FieldMeta> = {
     min: 2,
     step: 1,
   },
-  'pretrain.optimizer': { label: 'Optimizer', options: optimizers, help: 'LARS adapts the step per layer, which keeps large-batch training stable.' },
+  'pretrain.optimizer': { label: 'Optimizer', options: optimizers, help: `LARS adapts the step per layer, which keeps large-batch training stable. ${optimizerHelp}` },
   'pretrain.learningRate': { label: 'Base learning rate', help: 'Scaled by batch/256 (linear) or √batch (sqrt), warmed up, then cosine-decayed.', min: 0, step: 0.05 },
   'pretrain.learningRateScaling': { label: 'LR scaling', options: ['linear', 'sqrt'] },
   'pretrain.warmupEpochs': { label: 'Warm-up epochs', min: 0, step: 1 },
@@ -56,6 +57,10 @@ export const fieldMeta: Record<string, FieldMeta> = {
   'pretrain.cropMinArea': { label: 'Crop min area', help: 'Smallest share of the image a random crop keeps (0.08 in the paper).', min: 0.01, max: 1, step: 0.01 },
   'pretrain.knnK': { label: 'k-NN monitor k', min: 1, step: 1 },
   'pretrain.knnEveryEpochs': { label: 'k-NN every (epochs)', min: 0.1, step: 1 },
+  'pretrain.linearProbe': {
+    label: 'Linear probe',
+    help: 'Also train a linear classifier on the frozen (stop-gradient) encoder features of the labelled images while pretraining, and chart its test accuracy beside k-NN (the official linear evaluation while pretraining).',
+  },
   'finetune.enabled': { label: 'Fine-tune' },
   'finetune.labelFraction': {
     label: 'Label fraction',
@@ -63,6 +68,11 @@ export const fieldMeta: Record<string, FieldMeta> = {
     min: 0.001,
     max: 1,
     step: 0.01,
+  },
+  'finetune.mode': {
+    label: 'Fine-tune mode',
+    options: ['full', 'linear'],
+    help: 'full: every layer learns. linear: encoder and kept head layers stay frozen and only the classifier trains (linear evaluation, as the paper reports it).',
   },
   'finetune.fromProjectionLayer': {
     label: 'Fine-tune from layer',
@@ -73,7 +83,7 @@ export const fieldMeta: Record<string, FieldMeta> = {
   },
   'finetune.epochs': { label: 'Epochs', min: 0.1, step: 1 },
   'finetune.batchSize': { label: 'Batch size', min: 1, step: 1 },
-  'finetune.optimizer': { label: 'Optimizer', options: optimizers },
+  'finetune.optimizer': { label: 'Optimizer', options: optimizers, help: optimizerHelp },
   'finetune.learningRate': { label: 'Learning rate', min: 0, step: 0.01 },
   'finetune.weightDecay': { label: 'Weight decay', min: 0, step: 0.0001 },
   'finetune.momentum': { label: 'Momentum', min: 0, max: 1, step: 0.05 },
@@ -91,7 +101,7 @@ export const fieldMeta: Record<string, FieldMeta> = {
   'distill.labelWeight': { label: 'Label-loss weight', help: '0 = pure distillation on unlabelled images; >0 mixes in the loss on the labelled subset.', min: 0, max: 1, step: 0.1 },
   'distill.epochs': { label: 'Epochs', min: 0.1, step: 1 },
   'distill.batchSize': { label: 'Batch size', min: 1, step: 1 },
-  'distill.optimizer': { label: 'Optimizer', options: optimizers },
+  'distill.optimizer': { label: 'Optimizer', options: optimizers, help: optimizerHelp },
   'distill.learningRate': { label: 'Learning rate', min: 0, step: 0.01 },
   'distill.weightDecay': { label: 'Weight decay', min: 0, step: 0.0001 },
   'distill.momentum': { label: 'Momentum', min: 0, max: 1, step: 0.05 },

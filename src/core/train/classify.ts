@@ -5,7 +5,7 @@ import { softmaxCrossEntropy } from '../loss';
 import type { Classifier } from '../model';
 import { learningRateAt } from '../schedule';
 import type { DatasetSplit, StageSummary } from '../types';
-import { BatchPlan, STREAM, stepRng, totalSteps } from './batches';
+import { BatchPlan, STREAM, stepRng } from './batches';
 import type { StageContext, StageResume } from './context';
 import { mapImages, range, readImages } from './features';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
@@ -42,7 +42,7 @@ export async function classifierStage(
   const f = config.finetune;
   const imageSize = config.dataset.imageSize;
   const plan = new BatchPlan(labelled, f.batchSize, config.seed, stage === 'finetune' ? STREAM.finetune : STREAM.baseline);
-  const steps = totalSteps(f.epochs, plan.stepsPerEpoch);
+  const steps = plan.stepsFor(f.epochs);
   const optimizer = createStageOptimizer(f.optimizer, { learningRate: f.learningRate, momentum: f.momentum, weightDecay: f.weightDecay });
   if (resume) await restoreOptimizer(optimizer, resume.optimizer, classifier);
   const augment = finetuneAugmentOptions(config);

@@ -4,7 +4,7 @@ import { distillationLoss, softmaxCrossEntropy } from '../loss';
 import type { Classifier } from '../model';
 import { learningRateAt } from '../schedule';
 import type { StageSummary } from '../types';
-import { BatchPlan, STREAM, stepRng, totalSteps } from './batches';
+import { BatchPlan, STREAM, stepRng } from './batches';
 import { batchLabels, classifierAccuracy } from './classify';
 import type { StageContext, StageResume } from './context';
 import { range, readImages } from './features';
@@ -30,7 +30,7 @@ export async function distillStage(
   const imageSize = config.dataset.imageSize;
   const plan = new BatchPlan(range(dataset.train.count), d.batchSize, config.seed, STREAM.distill);
   const labelPlan = d.labelWeight > 0 ? new BatchPlan(labelled, d.batchSize, config.seed, STREAM.distillLabels) : null;
-  const steps = totalSteps(d.epochs, plan.stepsPerEpoch);
+  const steps = plan.stepsFor(d.epochs);
   const optimizer = createStageOptimizer(d.optimizer, { learningRate: d.learningRate, momentum: d.momentum, weightDecay: d.weightDecay });
   if (resume) await restoreOptimizer(optimizer, resume.optimizer, student);
   const augment = finetuneAugmentOptions(config);

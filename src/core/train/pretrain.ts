@@ -4,7 +4,7 @@ import { ntXentWithAccuracy, similarityMatrix } from '../loss';
 import type { SimclrModel } from '../model';
 import { scaledLearningRate, learningRateAt } from '../schedule';
 import type { StageSummary } from '../types';
-import { BatchPlan, STREAM, stepRng, totalSteps } from './batches';
+import { BatchPlan, STREAM, stepRng } from './batches';
 import { type StageContext, type StageResume } from './context';
 import { mapImages, range, readImages } from './features';
 import { knnAccuracy } from './knn';
@@ -26,7 +26,7 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
   const p = config.pretrain;
   const imageSize = config.dataset.imageSize;
   const plan = new BatchPlan(range(dataset.train.count), p.batchSize, config.seed, STREAM.pretrain);
-  const steps = totalSteps(p.epochs, plan.stepsPerEpoch);
+  const steps = plan.stepsFor(p.epochs);
   const peak = scaledLearningRate(p.learningRate, plan.batchSize, p.learningRateScaling);
   const warmupSteps = Math.round(p.warmupEpochs * plan.stepsPerEpoch);
   const optimizer = createStageOptimizer(p.optimizer, { learningRate: peak, momentum: p.momentum, weightDecay: p.weightDecay });

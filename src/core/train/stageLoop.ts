@@ -10,7 +10,7 @@ export interface StageLoopOptions {
   totalSteps: number;
   /** Steps already done (resume). */
   startStep: number;
-  /** Images (views, for pretraining) processed per step, for images/s. */
+  /** Images (views, for pretraining) processed per step, for images/s: every batch is full. */
   imagesPerStep: number;
   emit: (event: RunEvent) => void;
   control?: RunControl;
@@ -65,14 +65,15 @@ export async function runStageLoop(options: StageLoopOptions): Promise<StageLoop
     const rate = options.imagesPerStep / Math.max(seconds, 1e-9);
     recentRate = recentRate === 0 ? rate : 0.8 * recentRate + 0.2 * rate;
     step++;
-    const epoch = step / plan.stepsPerEpoch;
+    const epoch = plan.epochAt(step);
     Object.assign(lastMetrics, metrics, { imagesPerSecond: recentRate });
     if (options.afterStep) await options.afterStep(step);
     emit({ type: 'metric', time: Date.now(), stage, step, epoch, ...metrics, imagesPerSecond: recentRate, numTensors: tf.memory().numTensors });
 
-    const epochEnded = step % plan.stepsPerEpoch === 0 || step === totalSteps;
+    // Batches run on across epoch boundaries, so an epoch ends with the step that consumed its last image.
+    const epochEnded = plan.endsEpoch(step) || step === totalSteps;
     if (epochEnded) {
-      const epochIndex = Math.ceil(step / plan.stepsPerEpoch);
+      const epochIndex = plan.endsEpoch(step) ? plan.epochsCompleted(step) : Math.ceil(epoch);
       const final = step === totalSteps;
       if (options.evaluate && (final || (options.shouldEvaluate?.(epochIndex) ?? true))) {
         const evalMetrics = await options.evaluate(epochIndex, step, final);
@@ -108,6 +109,7 @@ export function summarizeStage(
     stage,
     status: result.status,
     steps: result.steps,
+    // Images used / images in the stage (stepsPerEpoch = n/B may be fractional).
     epochs: result.steps / stepsPerEpoch,
     seconds: result.seconds,
     imagesPerSecond: result.imagesPerSecond,
