@@ -20,6 +20,7 @@ google-research/simclr tf2 code where the lab's config does not say:
   --nesterov 1|0                  official `momentum` optimiser is Nesterov
   --first-shortcut 1|0            projection shortcut in the first block of stage 1 (official: 1)
   --stages pretrain,finetune,baseline,distill
+  --check-step DIR                recompute one exported lab step (scripts/export-parity-step.ts)
 """
 
 import argparse
@@ -424,10 +425,81 @@ def supervised(stage, cfg, args, model, train_x, train_y, labelled, test_x, test
     return accuracy(model, test_x, test_y)
 
 
+def check_step(folder, threads):
+    """Recomputes the lab's exported forward/backward (scripts/export-parity-step.ts) from the same
+    weights and views; prints the loss and, per variable, the relative gradient difference."""
+    torch.set_num_threads(threads)
+    with open(os.path.join(folder, 'step.json')) as f:
+        step = json.load(f)
+    encoder = Resnet18Cifar(step['widthMultiplier'], first_shortcut=False)
+    head = Head(encoder.dim, step['projectionLayers'], step['projectionDim'])
+
+    def tensor(record):
+        return torch.tensor(record['data'], dtype=torch.float32).view(record['shape'])
+
+    def target(path):
+        """The torch tensor that holds the lab variable at `path`, and how to convert its layout."""
+        parts = path.split('/')
+        kind = parts[-1]
+        if parts[0] == 'head':
+            j = int(parts[1][-1])
+            if parts[1].startswith('dense'):
+                return head.dense[j].weight, lambda t: t.t()
+            norm = head.norm[j]
+        else:
+            if parts[1] == 'stem':
+                conv_m, bn_m = encoder.stem[0], encoder.stem[1]
+                layer = parts[2]
+            else:
+                stage, index = (int(x) for x in parts[1][len('block'):].split('_'))
+                block = encoder.blocks[(stage - 1) * 2 + index - 1]
+                if parts[2] == 'shortcut':
+                    conv_m, bn_m = block.shortcut[0], block.shortcut[1]
+                    layer = parts[3]
+                else:
+                    layer = parts[2]
+                    conv_m, bn_m = getattr(block, layer.replace('bn', 'conv')), getattr(block, layer.replace('conv', 'bn'))
+            if layer.startswith('conv'):
+                return conv_m.weight, lambda t: t.permute(3, 2, 0, 1)
+            norm = bn_m
+        return {'gamma': norm.weight, 'beta': norm.bias, 'movingMean': norm.running_mean,
+                'movingVariance': norm.running_var}[kind], lambda t: t
+
+    with torch.no_grad():
+        for path, record in step['weights'].items():
+            dest, convert = target(path)
+            value = convert(tensor(record))
+            if dest.shape != value.shape:
+                sys.exit(f'{path}: lab shape {list(value.shape)} vs reference {list(dest.shape)}')
+            dest.copy_(value)
+    views = tensor(step['views']).permute(0, 3, 1, 2).contiguous()
+    encoder.train(), head.train()
+    z = head(encoder(views))
+    n = views.shape[0] // 2
+    loss, _ = official_ntxent(z[:n], z[n:], step['temperature'])
+    loss.backward()
+    print(f"loss per anchor: lab {step['loss']:.6f}  reference {loss.item() / 2:.6f}")
+    worst = 0.0
+    for path, record in step['gradients'].items():
+        dest, convert = target(path)
+        lab = convert(tensor(record))
+        ref = dest.grad
+        rel = ((lab - ref).norm() / ref.norm().clamp_min(1e-12)).item()
+        worst = max(worst, rel)
+        print(f'{path:40s} |g| lab {lab.norm():.4e} ref {ref.norm():.4e}  rel. diff {rel:.2e}')
+    for path, record in step['movingAfter'].items():
+        dest, convert = target(path)
+        rel = ((tensor(record) - dest).norm() / dest.norm()).item()
+        if rel > 1e-3:
+            print(f'{path:40s} moving statistic differs: rel. diff {rel:.2e}')
+    print(f'largest relative gradient difference: {worst:.2e}')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--data', required=True, help='folder written by scripts/export-run-images.ts')
-    ap.add_argument('--out', required=True)
+    ap.add_argument('--data', help='folder written by scripts/export-run-images.ts')
+    ap.add_argument('--out')
+    ap.add_argument('--check-step', help='folder written by scripts/export-parity-step.ts: compare one step and exit')
     ap.add_argument('--seed', type=int, default=None, help='torch seed (default: the config seed)')
     ap.add_argument('--init', choices=['official', 'torch', 'project'], default='official', help='conv and head init')
     ap.add_argument('--conv-init', choices=['official', 'torch', 'project'], default=None, help='overrides --init for convs')
@@ -439,6 +511,10 @@ def main():
     ap.add_argument('--stages', default='pretrain,finetune,baseline,distill')
     ap.add_argument('--set', action='append', default=[], help='override a config field, path=value (JSON value)')
     args = ap.parse_args()
+    if args.check_step:
+        return check_step(args.check_step, args.threads)
+    if not args.data or not args.out:
+        ap.error('--data and --out are required (or --check-step)')
     torch.set_num_threads(args.threads)
     cfg, train_x, train_y, test_x, test_y, labelled, classes = load_data(args.data)
     for item in args.set:
