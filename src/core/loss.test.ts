@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from './random';
-import { accuracy, countCorrect, distillationLoss, ntXentLoss, ntXentWithAccuracy, similarityMatrix, softmaxCrossEntropy } from './loss';
+import { accuracy, countCorrect, distillationLoss, ntXent, ntXentLoss, similarityMatrix, softmaxCrossEntropy } from './loss';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -22,30 +22,56 @@ function dot(a: number[], b: number[]): number {
   return a.reduce((s, v, i) => s + v * b[i], 0);
 }
 
-/** Plain double-precision NT-Xent straight from the paper's Algorithm 1, with explicit loops. */
+/**
+ * Plain double-precision NT-Xent straight from the paper's Algorithm 1, with explicit loops; accuracy
+ * as the official metric: view-1 anchor i against the N view-2 candidates.
+ */
 function referenceNtXent(z1: Matrix, z2: Matrix, tau: number): { loss: number; accuracy: number } {
   const z = [...z1, ...z2].map(normalize);
   const n = z1.length;
   let total = 0;
-  let hits = 0;
   for (let i = 0; i < 2 * n; i++) {
     const positive = i < n ? i + n : i - n;
     let denominator = 0;
-    let best = -Infinity;
+    for (let k = 0; k < 2 * n; k++) if (k !== i) denominator += Math.exp(dot(z[i], z[k]) / tau);
+    total += -Math.log(Math.exp(dot(z[i], z[positive]) / tau) / denominator);
+  }
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
     let bestIndex = -1;
-    for (let k = 0; k < 2 * n; k++) {
-      if (k === i) continue;
-      const s = dot(z[i], z[k]) / tau;
-      denominator += Math.exp(s);
+    let best = -Infinity;
+    for (let k = 0; k < n; k++) {
+      const s = dot(z[i], z[n + k]);
       if (s > best) {
         best = s;
         bestIndex = k;
       }
     }
-    total += -Math.log(Math.exp(dot(z[i], z[positive]) / tau) / denominator);
-    if (bestIndex === positive) hits++;
+    if (bestIndex === i) hits++;
   }
-  return { loss: total / (2 * n), accuracy: hits / (2 * n) };
+  return { loss: total / (2 * n), accuracy: hits / n };
+}
+
+/**
+ * The official objective written as tf2/objective.py states it, independently of the above: for
+ * each image i, cross-entropy of view 1 over [view-2 logits, view-1 logits without itself] plus
+ * the same from view 2, each direction averaged over the N images, the two directions summed.
+ */
+function referenceOfficialObjective(z1: Matrix, z2: Matrix, tau: number): number {
+  const a = z1.map(normalize);
+  const b = z2.map(normalize);
+  const n = a.length;
+  const direction = (x: Matrix, y: Matrix) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const logits = [...y.map((v) => dot(x[i], v) / tau), ...x.flatMap((v, k) => (k === i ? [] : [dot(x[i], v) / tau]))];
+      const max = Math.max(...logits);
+      const logSum = max + Math.log(logits.reduce((s, l) => s + Math.exp(l - max), 0));
+      sum += logSum - logits[i];
+    }
+    return sum / n;
+  };
+  return direction(a, b) + direction(b, a);
 }
 
 function scalarValue(t: tf.Scalar): number {
@@ -70,9 +96,10 @@ describe('ntXentLoss', () => {
         const z1 = tf.tensor2d(a);
         const z2 = tf.tensor2d(b);
         expect(scalarValue(ntXentLoss(z1, z2, tau))).toBeCloseTo(expected.loss, 4);
-        const both = ntXentWithAccuracy(z1, z2, tau);
+        const both = ntXent(z1, z2, tau);
         expect(scalarValue(both.loss)).toBeCloseTo(expected.loss, 4);
         expect(scalarValue(both.accuracy)).toBeCloseTo(expected.accuracy, 6);
+        expect(scalarValue(both.objective)).toBeCloseTo(referenceOfficialObjective(a, b, tau), 4);
         tf.dispose([z1, z2]);
       }
     }
@@ -100,9 +127,10 @@ describe('ntXentLoss', () => {
     const a = [[1, 2, 3], [0.5, -1, 2]];
     const b = [[-1, 0, 1], [1, 2, 3]];
     const expected = referenceNtXent(a, b, 0.2);
-    const both = ntXentWithAccuracy(tf.tensor2d(a), tf.tensor2d(b), 0.2);
+    const both = ntXent(tf.tensor2d(a), tf.tensor2d(b), 0.2);
     expect(scalarValue(both.loss)).toBeCloseTo(expected.loss, 4);
     expect(scalarValue(both.accuracy)).toBeCloseTo(expected.accuracy, 6);
+    scalarValue(both.objective);
     // Identical views everywhere: if self-similarity leaked in, the loss would be about log 2 higher.
     const same = randomMatrix(4, 6, new Rng(3));
     const sameExpected = referenceNtXent(same, same, 0.5);
@@ -148,6 +176,52 @@ describe('ntXentLoss', () => {
       const numeric = (referenceNtXent(plus, b, tau).loss - referenceNtXent(minus, b, tau).loss) / (2 * h);
       expect(analytic[i][j]).toBeCloseTo(numeric, 3);
     }
+  });
+
+  it('trains on the official objective: exactly 2 × ntXentLoss, and twice its gradient', () => {
+    const rng = new Rng(6);
+    const a = randomMatrix(4, 5, rng);
+    const b = randomMatrix(4, 5, rng);
+    const tau = 0.2;
+    const official = referenceOfficialObjective(a, b, tau);
+    expect(official).toBeCloseTo(2 * referenceNtXent(a, b, tau).loss, 10);
+    const objectiveOf = (x: tf.Tensor) => {
+      const terms = ntXent(x as tf.Tensor2D, tf.tensor2d(b), tau);
+      tf.dispose([terms.loss, terms.accuracy]);
+      return terms.objective;
+    };
+    expect(scalarValue(objectiveOf(tf.tensor2d(a)))).toBeCloseTo(official, 4);
+    const analytic = tf.grad(objectiveOf)(tf.tensor2d(a)).arraySync() as Matrix;
+    const perAnchor = tf.grad((x: tf.Tensor) => ntXentLoss(x as tf.Tensor2D, tf.tensor2d(b), tau))(tf.tensor2d(a)).arraySync() as Matrix;
+    const h = 1e-5;
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 5; j++) {
+        const plus = a.map((row) => [...row]);
+        const minus = a.map((row) => [...row]);
+        plus[i][j] += h;
+        minus[i][j] -= h;
+        const numeric = (referenceOfficialObjective(plus, b, tau) - referenceOfficialObjective(minus, b, tau)) / (2 * h);
+        expect(analytic[i][j]).toBeCloseTo(numeric, 3);
+        expect(analytic[i][j]).toBeCloseTo(2 * perAnchor[i][j], 5);
+      }
+    }
+  });
+
+  it('contrastive accuracy is the official one: view-1 anchors against the N view-2 candidates', () => {
+    // Unit vectors by angle (degrees), so the similarity ranking can be read off by hand.
+    const at = (deg: number) => [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
+    // view 1: 0°, 90°, 180°; view 2: 30°, 170°, 200°.
+    // Anchor 0°: view-2 distances 30, 170, 160 → own view (0) first: hit.
+    // Anchor 90°: 60, 80, 110 → candidate 0 first: miss.
+    // Anchor 180°: 150, 10, 20 → candidate 1 first: miss.   Official accuracy = 1/3.
+    const terms = ntXent(tf.tensor2d([at(0), at(90), at(180)]), tf.tensor2d([at(30), at(170), at(200)]), 0.5);
+    expect(scalarValue(terms.accuracy)).toBeCloseTo(1 / 3, 6);
+    // A view-1 neighbour closer than the positive does not count against the official metric
+    // (it would among all 2N-1 candidates): anchor 0° has view-1 neighbour 5°, own view 20°.
+    const near = ntXent(tf.tensor2d([at(0), at(5)]), tf.tensor2d([at(20), at(120)]), 0.5);
+    // Anchor 0°: candidates 20° (own) and 120° → hit. Anchor 5°: 15 vs 115 → candidate 0: miss.
+    expect(scalarValue(near.accuracy)).toBeCloseTo(0.5, 6);
+    tf.dispose([terms.loss, terms.objective, near.loss, near.objective]);
   });
 
   it('rejects mismatched views with a clear message', () => {

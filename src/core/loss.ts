@@ -47,45 +47,54 @@ function positiveIndices(n: number): number[] {
   return Array.from({ length: 2 * n }, (_, i) => (i < n ? i + n : i - n));
 }
 
-/** Masked logits [2N, 2N] (self-similarity excluded) and the one-hot of each anchor's positive. */
-function contrastiveLogits(z1: tf.Tensor2D, z2: tf.Tensor2D, temperature: number): { logits: tf.Tensor2D; positives: tf.Tensor2D } {
-  const n = z1.shape[0];
-  const z = l2NormalizeRows(tf.concat([z1, z2], 0));
-  const scaled = tf.div(tf.matMul(z, z, false, true), temperature);
-  const logits = tf.add(scaled, tf.mul(tf.eye(2 * n), SELF_SIMILARITY_MASK)) as tf.Tensor2D;
-  const positives = tf.oneHot(tf.tensor1d(positiveIndices(n), 'int32'), 2 * n).toFloat() as tf.Tensor2D;
-  return { logits, positives };
+/** What one NT-Xent pass over a batch gives: the loss in both scales and the contrastive accuracy. */
+export interface NtXentTerms {
+  /** Mean over the 2N anchors (paper, Algorithm 1): what `ntXentLoss` returns and charts show. */
+  loss: tf.Scalar;
+  /**
+   * The official training objective (tf2/objective.py `add_contrastive_loss`): the mean over the N
+   * images of (view 1 → view 2) plus the mean of (view 2 → view 1) = exactly 2 × `loss`. Pretraining
+   * minimises this, so the official learning rates and weight decays mean the same here.
+   */
+  objective: tf.Scalar;
+  /**
+   * Contrastive accuracy as the official metrics compute it: how often a view-1 anchor ranks its own
+   * view 2 first among the N view-2 candidates (ties resolve to the lowest index, as argMax does).
+   */
+  accuracy: tf.Scalar;
 }
 
 /**
- * NT-Xent (SimCLR Algorithm 1): z1, z2 are [N, d] projections of two views of the same N images. Each of
- * the 2N views is an anchor whose positive is its other view and whose negatives are the other 2N-2
- * views; loss = mean over anchors of -log softmax(sim/τ)[positive], self-similarity excluded.
+ * The one NT-Xent body. z1, z2 are [N, d] projections of two views of the same N images; every view
+ * is an anchor whose positive is its other view and whose negatives are the other 2N-2 views, with
+ * self-similarity excluded. Safe inside `optimizer.minimize` (return `objective`, tf.keep the rest).
+ */
+export function ntXent(z1: tf.Tensor2D, z2: tf.Tensor2D, temperature: number): NtXentTerms {
+  assertPairedViews(z1, z2, temperature);
+  const [loss, objective, accuracy] = tf.tidy(() => {
+    const n = z1.shape[0];
+    const z = l2NormalizeRows(tf.concat([z1, z2], 0));
+    const scaled = tf.div(tf.matMul(z, z, false, true), temperature);
+    const logits = tf.add(scaled, tf.mul(tf.eye(2 * n), SELF_SIMILARITY_MASK)) as tf.Tensor2D;
+    const positives = tf.oneHot(tf.tensor1d(positiveIndices(n), 'int32'), 2 * n).toFloat();
+    const perAnchor = tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, positives), 1));
+    const meanLoss = tf.mean(perAnchor) as tf.Scalar;
+    // Rows 0..N-1 against columns N..2N-1: view-1 anchors against the view-2 candidates.
+    const crossViews = tf.slice(scaled, [0, n], [n, n]);
+    const hits = tf.equal(tf.argMax(crossViews, 1), tf.range(0, n, 1, 'int32'));
+    return [meanLoss, tf.mul(meanLoss, 2) as tf.Scalar, tf.mean(tf.cast(hits, 'float32')) as tf.Scalar];
+  });
+  return { loss, objective, accuracy };
+}
+
+/**
+ * NT-Xent (SimCLR Algorithm 1): loss = mean over the 2N anchors of -log softmax(sim/τ)[positive],
+ * self-similarity excluded. Half the official training objective (see `ntXent`).
  */
 export function ntXentLoss(z1: tf.Tensor2D, z2: tf.Tensor2D, temperature: number): tf.Scalar {
-  assertPairedViews(z1, z2, temperature);
-  return tf.tidy(() => {
-    const { logits, positives } = contrastiveLogits(z1, z2, temperature);
-    const positiveLogit = tf.sum(tf.mul(logits, positives), 1);
-    return tf.mean(tf.sub(tf.logSumExp(logits, 1), positiveLogit)) as tf.Scalar;
-  });
-}
-
-/**
- * NT-Xent plus contrastive accuracy: the fraction of the 2N anchors whose positive has the highest
- * similarity among its 2N-1 candidates (ties resolve to the lowest index, as argMax does).
- */
-export function ntXentWithAccuracy(z1: tf.Tensor2D, z2: tf.Tensor2D, temperature: number): { loss: tf.Scalar; accuracy: tf.Scalar } {
-  assertPairedViews(z1, z2, temperature);
-  const [loss, accuracy] = tf.tidy(() => {
-    const n = z1.shape[0];
-    const { logits, positives } = contrastiveLogits(z1, z2, temperature);
-    const positiveLogit = tf.sum(tf.mul(logits, positives), 1);
-    const lossValue = tf.mean(tf.sub(tf.logSumExp(logits, 1), positiveLogit)) as tf.Scalar;
-    const hits = tf.equal(tf.argMax(logits, 1), tf.tensor1d(positiveIndices(n), 'int32'));
-    return [lossValue, tf.mean(tf.cast(hits, 'float32')) as tf.Scalar];
-  });
-  return { loss, accuracy };
+  const terms = ntXent(z1, z2, temperature);
+  tf.dispose([terms.objective, terms.accuracy]);
+  return terms.loss;
 }
 
 /**

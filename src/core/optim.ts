@@ -2,9 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerName } from './config';
 
 /**
- * Optimisers of the engine: LARS (SimCLR's), SGD with momentum and AdamW. All share one options shape,
- * one weight-decay exclusion predicate, a public mutable `learningRate` (the trainer sets it from the
- * schedule before every step) and name-keyed state, so checkpoints save and restore them alike.
+ * Optimisers of the engine, as the official SimCLR code (tf2/model.py `build_optimizer`,
+ * tf2/lars_optimizer.py): LARS, SGD with Nesterov momentum (official `momentum`), Adam with L2
+ * weight decay (official `adam`, the decay added to the loss there, to the gradient here, which is
+ * the same), and AdamW (decoupled decay; not in the official code). All share one options shape,
+ * name predicates for what is excluded from weight decay (and, for LARS, from the trust ratio), a
+ * public mutable `learningRate` (the trainer sets it from the schedule before every step) and
+ * name-keyed state, so checkpoints save and restore them alike.
  */
 
 /** A named state tensor, as tf.Optimizer's getWeights/setWeights exchange them. */
@@ -21,8 +25,13 @@ export interface OptimizerOptions {
   /** LARS trust coefficient. Default 0.001. */
   eta?: number;
   /**
-   * Picks variables (by name) excluded from weight decay and, for LARS, from the trust ratio.
-   * Default: `isExcludedFromDecay` (biases and batch-norm parameters).
+   * Variables (by name) that get no weight decay. Default: the other predicate if given, else
+   * `isExcludedFromDecay` (biases and batch-norm parameters).
+   */
+  excludeFromWeightDecay?: (variableName: string) => boolean;
+  /**
+   * LARS: variables (by name) whose step is not scaled by the trust ratio. Default: the same as
+   * `excludeFromWeightDecay`, as the official LARSOptimizer.
    */
   excludeFromLayerAdaptation?: (variableName: string) => boolean;
 }
@@ -32,7 +41,24 @@ export interface OptimizerOptions {
  * `.../bn*\/gamma`, `.../bn*\/beta`; kernels are `.../kernel`).
  */
 export function isExcludedFromDecay(variableName: string): boolean {
-  return ['bias', 'beta', 'gamma', '/bn'].some((part) => variableName.includes(part));
+  return isBias(variableName) || isBatchNormParameter(variableName);
+}
+
+export function isBias(variableName: string): boolean {
+  return /(^|\/)bias$/.test(variableName);
+}
+
+/** Batch-norm gamma/beta (the official code's `batch_normalization` variables). */
+export function isBatchNormParameter(variableName: string): boolean {
+  return ['beta', 'gamma', '/bn'].some((part) => variableName.includes(part));
+}
+
+/**
+ * The supervised classifier: a classifier's linear layer, or the linear probe trained during
+ * pretraining (the official `head_supervised`).
+ */
+export function isSupervisedHead(variableName: string): boolean {
+  return /(^|\/)(classifier|linearProbe)\//.test(variableName);
 }
 
 /** Name of an optimizer state tensor: `<variable name>/<slot>`. */
@@ -48,6 +74,7 @@ export abstract class SlotOptimizer extends tf.Optimizer {
   learningRate: number;
   momentum: number;
   weightDecay: number;
+  readonly excludeFromWeightDecay: (variableName: string) => boolean;
   readonly excludeFromLayerAdaptation: (variableName: string) => boolean;
   /** variable name → slot name → state variable (non-trainable). */
   private readonly slots = new Map<string, Map<string, tf.Variable>>();
@@ -60,14 +87,15 @@ export abstract class SlotOptimizer extends tf.Optimizer {
     this.learningRate = options.learningRate;
     this.momentum = options.momentum ?? 0.9;
     this.weightDecay = options.weightDecay ?? 0;
-    this.excludeFromLayerAdaptation = options.excludeFromLayerAdaptation ?? isExcludedFromDecay;
+    this.excludeFromWeightDecay = options.excludeFromWeightDecay ?? options.excludeFromLayerAdaptation ?? isExcludedFromDecay;
+    this.excludeFromLayerAdaptation = options.excludeFromLayerAdaptation ?? this.excludeFromWeightDecay;
   }
 
   /** The update of one variable; runs inside tf.tidy. `step` is 1 for the first update. */
   protected abstract updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, step: number): void;
 
   protected usesWeightDecay(name: string): boolean {
-    return this.weightDecay > 0 && !this.excludeFromLayerAdaptation(name);
+    return this.weightDecay > 0 && !this.excludeFromWeightDecay(name);
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -144,9 +172,9 @@ export abstract class SlotOptimizer extends tf.Optimizer {
 
 /**
  * LARS as in the official SimCLR code (google-research/simclr lars_optimizer.py, the default
- * `classic_momentum=True`, no Nesterov): g = grad + wd·w (unless excluded);
- * trust = eta·‖w‖/‖g‖ when both norms are > 0, else 1 (and 1 for excluded variables);
- * v = momentum·v + lr·trust·g; w = w − v. The excluded set is the same for weight decay and trust ratio.
+ * `classic_momentum=True`, no Nesterov): g = grad + wd·w (unless excluded from weight decay);
+ * trust = eta·‖w‖/‖g‖ when both norms are > 0, else 1 (and 1 for variables excluded from layer
+ * adaptation); v = momentum·v + lr·trust·g; w = w − v.
  */
 export class Lars extends SlotOptimizer {
   static get className(): string {
@@ -163,6 +191,7 @@ export class Lars extends SlotOptimizer {
   protected updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, _step: number): void {
     const velocity = slots.get('momentum')!;
     const excluded = this.excludeFromLayerAdaptation(name);
+    // Decay and adaptation are separate predicates (official exclude_from_weight_decay / _layer_adaptation).
     const g = this.usesWeightDecay(name) ? tf.add(gradient, tf.mul(value, this.weightDecay)) : gradient;
     let scaledLr: tf.Tensor = tf.scalar(this.learningRate);
     if (!excluded) {
@@ -188,8 +217,9 @@ export class Lars extends SlotOptimizer {
 }
 
 /**
- * SGD with (heavy-ball) momentum and coupled L2 weight decay, as TF's MomentumOptimizer used by the
- * official code with its L2 loss: g = grad + wd·w (unless excluded); v = momentum·v + g; w = w − lr·v.
+ * SGD with Nesterov momentum and coupled L2 weight decay, as the official `momentum` optimizer
+ * (Keras SGD with nesterov=True, the L2 term in the loss): g = grad + wd·w (unless excluded);
+ * u = momentum·u + lr·g; w = w − (momentum·u + lr·g). (u is Keras's velocity with the sign flipped.)
  */
 export class SgdMomentum extends SlotOptimizer {
   static get className(): string {
@@ -200,14 +230,52 @@ export class SgdMomentum extends SlotOptimizer {
   protected updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, _step: number): void {
     const velocity = slots.get('momentum')!;
     const g = this.usesWeightDecay(name) ? tf.add(gradient, tf.mul(value, this.weightDecay)) : gradient;
-    const nextVelocity = tf.add(tf.mul(velocity, this.momentum), g);
+    const scaled = tf.mul(g, this.learningRate);
+    const nextVelocity = tf.add(tf.mul(velocity, this.momentum), scaled);
     velocity.assign(nextVelocity);
-    value.assign(tf.sub(value, tf.mul(nextVelocity, this.learningRate)));
+    value.assign(tf.sub(value, tf.add(tf.mul(nextVelocity, this.momentum), scaled)));
   }
 
   static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
     return new cls(config as unknown as OptimizerOptions);
   }
+}
+
+/**
+ * Adam with L2 weight decay, as the official `adam` (Keras Adam, beta2 0.999, epsilon 1e-7, the L2
+ * term wd·‖w‖²/2 in the loss): g = grad + wd·w (unless excluded), then bias-corrected Adam on g,
+ * beta1 = `momentum`. The decay passes through Adam's per-coordinate scaling, unlike AdamW's.
+ */
+export class AdamL2 extends SlotOptimizer {
+  static get className(): string {
+    return 'AdamL2';
+  }
+  beta2 = 0.999;
+  epsilon = 1e-7;
+  protected readonly slotNames = ['m', 'v'] as const;
+
+  protected updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, step: number): void {
+    const g = this.usesWeightDecay(name) ? tf.add(gradient, tf.mul(value, this.weightDecay)) : gradient;
+    const update = adamDirection(g, slots, this.momentum, this.beta2, this.epsilon, step);
+    value.assign(tf.sub(value, tf.mul(update, this.learningRate)));
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    return new cls(config as unknown as OptimizerOptions);
+  }
+}
+
+/** Updates Adam's moments in `slots` and returns the bias-corrected direction m̂/(√v̂ + ε). */
+function adamDirection(gradient: tf.Tensor, slots: Map<string, tf.Variable>, beta1: number, beta2: number, epsilon: number, step: number): tf.Tensor {
+  const m = slots.get('m')!;
+  const v = slots.get('v')!;
+  const nextM = tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
+  const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
+  m.assign(nextM);
+  v.assign(nextV);
+  const mHat = tf.div(nextM, 1 - beta1 ** step);
+  const vHat = tf.div(nextV, 1 - beta2 ** step);
+  return tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon));
 }
 
 /**
@@ -225,17 +293,8 @@ export class AdamW extends SlotOptimizer {
   protected readonly slotNames = ['m', 'v'] as const;
 
   protected updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, step: number): void {
-    const m = slots.get('m')!;
-    const v = slots.get('v')!;
-    const beta1 = this.momentum;
-    const nextM = tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
-    const nextV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
-    const mHat = tf.div(nextM, 1 - beta1 ** step);
-    const vHat = tf.div(nextV, 1 - this.beta2 ** step);
-    let update = tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon));
+    let update = adamDirection(gradient, slots, this.momentum, this.beta2, this.epsilon, step);
     if (this.usesWeightDecay(name)) update = tf.add(update, tf.mul(value, this.weightDecay));
-    m.assign(nextM);
-    v.assign(nextV);
     value.assign(tf.sub(value, tf.mul(update, this.learningRate)));
   }
 
@@ -247,6 +306,7 @@ export class AdamW extends SlotOptimizer {
 tf.serialization.registerClass(Lars);
 tf.serialization.registerClass(SgdMomentum);
 tf.serialization.registerClass(AdamW);
+tf.serialization.registerClass(AdamL2);
 
 export function createOptimizer(name: OptimizerName, options: OptimizerOptions): SlotOptimizer {
   switch (name) {
@@ -255,9 +315,38 @@ export function createOptimizer(name: OptimizerName, options: OptimizerOptions):
     case 'sgd':
       return new SgdMomentum(options);
     case 'adam':
+      return new AdamL2(options);
     case 'adamw':
       return new AdamW(options);
     default:
-      throw new Error(`unknown optimizer "${String(name)}" (expected lars, sgd or adam)`);
+      throw new Error(`unknown optimizer "${String(name)}" (expected lars, sgd, adam or adamw)`);
   }
+}
+
+/**
+ * What each optimiser leaves out of weight decay (and LARS out of the trust ratio), as the official
+ * code: LARS excludes BN parameters, biases and the supervised head from both (the head's kernel gets
+ * its decay as an L2 term in the loss instead: `supervisedHeadL2`); the official `momentum` and
+ * `adam` put L2 on every weight but BN parameters (biases and the head included); AdamW (not
+ * official) skips biases and BN parameters, the usual choice for decoupled decay.
+ */
+export function weightDecayExclusions(name: OptimizerName): Pick<OptimizerOptions, 'excludeFromWeightDecay' | 'excludeFromLayerAdaptation'> {
+  if (name === 'lars') {
+    const excluded = (v: string) => isExcludedFromDecay(v) || isSupervisedHead(v);
+    return { excludeFromWeightDecay: excluded, excludeFromLayerAdaptation: excluded };
+  }
+  if (name === 'adamw') return { excludeFromWeightDecay: isExcludedFromDecay };
+  return { excludeFromWeightDecay: isBatchNormParameter };
+}
+
+/**
+ * The L2 term wd·Σ‖kernel‖²/2 over the supervised head's kernels among `variables`, added to the loss
+ * when the optimiser is LARS (official `add_weight_decay` with adjust_per_optimizer); null otherwise,
+ * the other optimisers applying the decay themselves.
+ */
+export function supervisedHeadL2(name: OptimizerName, weightDecay: number, variables: readonly tf.Variable[]): tf.Scalar | null {
+  if (name !== 'lars' || weightDecay === 0) return null;
+  const kernels = variables.filter((v) => isSupervisedHead(v.name) && v.name.endsWith('/kernel'));
+  if (kernels.length === 0) return null;
+  return tf.tidy(() => tf.mul(tf.addN(kernels.map((k) => tf.sum(tf.square(k)))), weightDecay / 2) as tf.Scalar);
 }

@@ -37,6 +37,8 @@ export interface MetricFields {
   learningRate?: number;
   imagesPerSecond?: number;
   knnAccuracy?: number;
+  /** Pretraining: test accuracy of the linear probe on frozen encoder features (pretrain.linearProbe). */
+  linearProbeAccuracy?: number;
   trainAccuracy?: number;
   testAccuracy?: number;
   teacherAccuracy?: number;

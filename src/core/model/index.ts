@@ -68,6 +68,7 @@ export function studentSpecFromConfig(config: RunConfig): ModelSpec {
 const ENCODER = 'encoder';
 const HEAD = 'head';
 const CLASSIFIER = 'classifier';
+const LINEAR_PROBE = 'linearProbe';
 
 /** What every model here shares: a store of named variables. */
 abstract class NamedModel {
@@ -116,8 +117,14 @@ export class SimclrModel extends NamedModel {
   readonly outputDim: number;
   private readonly encoder: ResnetEncoder;
   private readonly head: ProjectionHead;
+  private readonly probe: Dense | null;
 
-  constructor(spec: ModelSpec, seed: number, options: { zeroInit?: boolean } = {}) {
+  /**
+   * `linearProbeClasses`: also hold a linear classifier on encoder features (`linearProbe/kernel`,
+   * `linearProbe/bias`), the official `lineareval_while_pretraining` head, trained on stop-gradient
+   * features alongside the contrastive loss.
+   */
+  constructor(spec: ModelSpec, seed: number, options: { zeroInit?: boolean; linearProbeClasses?: number } = {}) {
     super(new ParameterStore('simclr', { zeroInit: options.zeroInit }));
     this.spec = { ...spec };
     const rng = new Rng(seed);
@@ -125,6 +132,20 @@ export class SimclrModel extends NamedModel {
     this.featureDim = this.encoder.featureDim;
     this.head = new ProjectionHead(this.store, HEAD, this.featureDim, spec, rng.fork(2));
     this.outputDim = this.head.widthAfter(spec.projectionLayers);
+    const classes = options.linearProbeClasses;
+    if (classes !== undefined && (!Number.isInteger(classes) || classes < 1)) throw new Error(`linearProbeClasses must be a positive integer, got ${classes}`);
+    this.probe = classes ? new Dense(this.store, LINEAR_PROBE, this.featureDim, classes, rng.fork(3), { useBias: true }) : null;
+  }
+
+  get hasLinearProbe(): boolean {
+    return this.probe !== null;
+  }
+
+  /** The linear probe's logits on encoder features h (throws when the model has no probe). */
+  probeLogits(h: tf.Tensor2D): tf.Tensor2D {
+    if (!this.probe) throw new Error('this SimclrModel was built without a linear probe');
+    const probe = this.probe;
+    return tf.tidy(() => probe.apply(h));
   }
 
   encode(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
@@ -196,6 +217,18 @@ export class Classifier extends NamedModel {
 
   logits(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
     return tf.tidy(() => this.linear.apply(this.head.apply(this.encoder.apply(x, training), training)));
+  }
+
+  /** The linear layer alone, on features() (linear evaluation trains only this). */
+  logitsFromFeatures(features: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.linear.apply(features));
+  }
+
+  /** The linear layer's variables (`classifier/kernel`, `classifier/bias`). */
+  linearVariables(): tf.Variable[] {
+    return this.parameters()
+      .filter((p) => p.trainable && p.path.startsWith(`${CLASSIFIER}/`))
+      .map((p) => p.variable);
   }
 }
 

@@ -8,7 +8,9 @@ import type { DatasetSplit, StageSummary } from '../types';
 import { BatchPlan, STREAM, stepRng } from './batches';
 import type { StageContext, StageResume } from './context';
 import { mapImages, range, readImages } from './features';
+import { supervisedHeadL2 } from '../optim';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
+import { recomputeBatchNormStatistics } from './preciseBatchNorm';
 import { setLearningRate } from './pretrain';
 import { runStageLoop, summarizeStage } from './stageLoop';
 
@@ -28,8 +30,28 @@ export function batchLabels(split: DatasetSplit, batch: number[]): tf.Tensor1D {
 }
 
 /**
+ * Top-1 test accuracy after "precise BN" (see recomputeBatchNormStatistics): the moving statistics
+ * are first recomputed for the current weights over the stage's training images, so a classifier
+ * a few dozen steps from scratch is not judged by statistics that still hold their initial values.
+ */
+export async function evaluateClassifier(
+  classifier: Classifier,
+  train: DatasetSplit,
+  trainIndices: ArrayLike<number>,
+  test: DatasetSplit,
+  imageSize: number,
+  batchSize: number,
+): Promise<number> {
+  await recomputeBatchNormStatistics(classifier, (images) => classifier.logits(images, true), train, trainIndices, imageSize, batchSize);
+  return classifierAccuracy(classifier, test, imageSize);
+}
+
+/**
  * Supervised training of a classifier on the labelled subset with crop + flip augmentation:
  * fine-tuning (from the pretrained encoder) and the supervised-only baseline (from scratch) share it.
+ * `finetune.mode = 'linear'` (fine-tuning only; the baseline always trains fully) freezes the
+ * encoder and the kept head layers, features in inference mode, and trains the linear layer alone,
+ * as the official fine_tune_after_block=4 (whose frozen Keras layers also run BN in inference mode).
  */
 export async function classifierStage(
   ctx: StageContext,
@@ -46,7 +68,8 @@ export async function classifierStage(
   const optimizer = createStageOptimizer(f.optimizer, { learningRate: f.learningRate, momentum: f.momentum, weightDecay: f.weightDecay });
   if (resume) await restoreOptimizer(optimizer, resume.optimizer, classifier);
   const augment = finetuneAugmentOptions(config);
-  const variables = classifier.trainableVariables();
+  const linear = stage === 'finetune' && f.mode === 'linear';
+  const variables = linear ? classifier.linearVariables() : classifier.trainableVariables();
 
   const result = await runStageLoop({
     stage,
@@ -57,7 +80,12 @@ export async function classifierStage(
     emit: ctx.emit,
     control: ctx.control,
     checkpoint: (step) => ctx.saveCheckpoint(stage, step, optimizer, classifier),
-    evaluate: async () => ({ testAccuracy: await classifierAccuracy(classifier, dataset.test, imageSize) }),
+    // Linear evaluation keeps the frozen statistics (recomputing them would change the frozen network).
+    evaluate: async () => ({
+      testAccuracy: linear
+        ? await classifierAccuracy(classifier, dataset.test, imageSize)
+        : await evaluateClassifier(classifier, dataset.train, labelled, dataset.test, imageSize, plan.batchSize),
+    }),
     prefetch: (next) => dataset.train.prefetch?.(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: f.learningRate, warmupSteps: 0, totalSteps: steps });
@@ -66,18 +94,24 @@ export async function classifierStage(
       const views = augmentBatch(images, augment, stepRng(config.seed, stage === "finetune" ? STREAM.finetune : STREAM.baseline, step));
       images.dispose();
       const labels = batchLabels(dataset.train, batch);
-      const kept: { accuracy?: tf.Scalar } = {};
-      const loss = optimizer.minimize(
+      // Frozen features are computed outside the tape: nothing of the encoder is recorded or moved.
+      const frozen = linear ? classifier.features(views, false) : null;
+      const kept: { accuracy?: tf.Scalar; loss?: tf.Scalar } = {};
+      const total = optimizer.minimize(
         () => {
-          const logits = classifier.logits(views, true);
+          const logits = frozen ? classifier.logitsFromFeatures(frozen) : classifier.logits(views, true);
           kept.accuracy = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar);
-          return softmaxCrossEntropy(logits, labels);
+          const loss = tf.keep(softmaxCrossEntropy(logits, labels));
+          kept.loss = loss;
+          // LARS leaves the classifier out of its decay; official run.py adds it to the loss instead.
+          const l2 = supervisedHeadL2(f.optimizer, f.weightDecay, variables);
+          return l2 ? tf.add(loss, l2) : loss;
         },
         true,
         variables,
       );
-      const [lossValue, accuracyValue] = await Promise.all([loss!.data(), kept.accuracy!.data()]);
-      tf.dispose([loss!, kept.accuracy!, views, labels]);
+      const [lossValue, accuracyValue] = await Promise.all([kept.loss!.data(), kept.accuracy!.data()]);
+      tf.dispose([total!, kept.loss!, kept.accuracy!, views, labels, ...(frozen ? [frozen] : [])]);
       if (!Number.isFinite(lossValue[0])) throw new Error(`${stage} diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
       return { loss: lossValue[0], trainAccuracy: accuracyValue[0], learningRate };
     },

@@ -5,7 +5,8 @@ import type { Classifier } from '../model';
 import { learningRateAt } from '../schedule';
 import type { StageSummary } from '../types';
 import { BatchPlan, STREAM, stepRng } from './batches';
-import { batchLabels, classifierAccuracy } from './classify';
+import { supervisedHeadL2 } from '../optim';
+import { batchLabels, evaluateClassifier } from './classify';
 import type { StageContext, StageResume } from './context';
 import { range, readImages } from './features';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
@@ -45,7 +46,10 @@ export async function distillStage(
     emit: ctx.emit,
     control: ctx.control,
     checkpoint: (step) => ctx.saveCheckpoint('distill', step, optimizer, student),
-    evaluate: async () => ({ testAccuracy: await classifierAccuracy(student, dataset.test, imageSize), teacherAccuracy }),
+    evaluate: async () => ({
+      testAccuracy: await evaluateClassifier(student, dataset.train, range(dataset.train.count), dataset.test, imageSize, plan.batchSize),
+      teacherAccuracy,
+    }),
     prefetch: (next) => dataset.train.prefetch?.(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: d.learningRate, warmupSteps: 0, totalSteps: steps });
@@ -62,21 +66,25 @@ export async function distillStage(
         labelled_ = { views: augmentBatch(labelImages, augment, rng), labels: batchLabels(dataset.train, labelBatch) };
         labelImages.dispose();
       }
-      const kept: { agreement?: tf.Scalar } = {};
-      const loss = optimizer.minimize(
+      const kept: { agreement?: tf.Scalar; loss?: tf.Scalar } = {};
+      const total = optimizer.minimize(
         () => {
           const logits = student.logits(views, true);
           kept.agreement = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(teacherLogits, 1)), 'float32')) as tf.Scalar);
           const distill = distillationLoss(logits, teacherLogits, d.temperature);
-          if (!labelled_) return distill;
-          const labelLoss = softmaxCrossEntropy(student.logits(labelled_.views, true), labelled_.labels);
-          return tf.add(tf.mul(1 - d.labelWeight, distill), tf.mul(d.labelWeight, labelLoss)) as tf.Scalar;
+          const loss = labelled_
+            ? (tf.add(tf.mul(1 - d.labelWeight, distill), tf.mul(d.labelWeight, softmaxCrossEntropy(student.logits(labelled_.views, true), labelled_.labels))) as tf.Scalar)
+            : distill;
+          kept.loss = tf.keep(loss);
+          // LARS leaves the classifier out of its decay; official run.py adds it to the loss instead.
+          const l2 = supervisedHeadL2(d.optimizer, d.weightDecay, variables);
+          return l2 ? tf.add(loss, l2) : loss;
         },
         true,
         variables,
       );
-      const [lossValue, agreementValue] = await Promise.all([loss!.data(), kept.agreement!.data()]);
-      tf.dispose([loss!, kept.agreement!, views, teacherLogits]);
+      const [lossValue, agreementValue] = await Promise.all([kept.loss!.data(), kept.agreement!.data()]);
+      tf.dispose([total!, kept.loss!, kept.agreement!, views, teacherLogits]);
       if (labelled_) tf.dispose([labelled_.views, labelled_.labels]);
       if (!Number.isFinite(lossValue[0])) throw new Error(`distillation diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
       // "trainAccuracy" here is agreement with the teacher's top-1 on the unlabelled batch.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerName } from '../config';
-import { createOptimizer, isExcludedFromDecay } from '../optim';
+import { createOptimizer, weightDecayExclusions } from '../optim';
 import type { TensorRecord } from '../types';
 
 /** What the optimiser state helpers need of a model: its variables and their readable paths. */
@@ -9,11 +9,12 @@ export interface NamedModel {
   pathOf(variable: tf.Variable): string;
 }
 
+/** A stage's optimiser with the official exclusions for its kind (see `weightDecayExclusions`). */
 export function createStageOptimizer(
   name: OptimizerName,
   options: { learningRate: number; momentum: number; weightDecay: number },
 ): tf.Optimizer {
-  return createOptimizer(name, { ...options, excludeFromLayerAdaptation: isExcludedFromDecay });
+  return createOptimizer(name, { ...options, ...weightDecayExclusions(name) });
 }
 
 /**

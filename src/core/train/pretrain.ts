@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { pretrainAugmentOptions, twoViews } from '../augment';
-import { ntXentWithAccuracy, similarityMatrix } from '../loss';
+import { ntXent, similarityMatrix, stopGradient } from '../loss';
+import { supervisedHeadL2 } from '../optim';
 import type { SimclrModel } from '../model';
 import { scaledLearningRate, learningRateAt } from '../schedule';
 import type { StageSummary } from '../types';
@@ -18,10 +19,13 @@ const SIMILARITY_IMAGES = 16;
 
 /**
  * Contrastive pretraining: two augmented views per image, both through the encoder and projection
- * head together, NT-Xent over the 2N views, LARS (by default) with warm-up + cosine decay. A k-NN
- * monitor on encoder features of held-out images measures what the encoder has learnt.
+ * head together, the official NT-Xent objective over the 2N views, LARS (by default) with warm-up +
+ * cosine decay. A k-NN monitor on encoder features of held-out images measures what the encoder has
+ * learnt; when the model holds a linear probe (pretrain.linearProbe), it is trained on the
+ * stop-gradient encoder features of the batch's labelled images (both views, as the official
+ * lineareval_while_pretraining) and its test accuracy is reported beside k-NN.
  */
-export async function pretrainStage(ctx: StageContext, model: SimclrModel, resume?: StageResume): Promise<StageSummary> {
+export async function pretrainStage(ctx: StageContext, model: SimclrModel, labelled: ArrayLike<number>, resume?: StageResume): Promise<StageSummary> {
   const { config, dataset } = ctx;
   const p = config.pretrain;
   const imageSize = config.dataset.imageSize;
@@ -34,6 +38,9 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
   const augment = pretrainAugmentOptions(config);
   const variables = model.trainableVariables();
   let lastViews: [tf.Tensor4D, tf.Tensor4D] | null = null;
+  const isLabelled = new Uint8Array(dataset.train.count);
+  for (let i = 0; i < labelled.length; i++) isLabelled[labelled[i]] = 1;
+  const numClasses = dataset.classNames.length;
 
   const evaluate = async (_epoch: number, step: number) => {
     const knnIndices = range(dataset.train.count);
@@ -53,11 +60,33 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
         subset.dispose();
         ctx.emit({ type: 'embedding', time: Date.now(), stage: 'pretrain', step, points, labels: Array.from(dataset.test.labels.slice(0, shown)) });
       }
-      return { knnAccuracy: knn };
+      if (!model.hasLinearProbe) return { knnAccuracy: knn };
+      return { knnAccuracy: knn, linearProbeAccuracy: await probeAccuracy(testFeatures) };
     } finally {
       tf.dispose([trainFeatures, testFeatures]);
     }
   };
+
+  const probeAccuracy = async (features: tf.Tensor2D): Promise<number> => {
+    const predicted = tf.tidy(() => tf.argMax(model.probeLogits(features), 1));
+    const values = await predicted.data();
+    predicted.dispose();
+    let correct = 0;
+    for (let i = 0; i < values.length; i++) if (values[i] === dataset.test.labels[i]) correct++;
+    return values.length > 0 ? correct / values.length : 0;
+  };
+
+  /** Mean cross-entropy of the probe over the labelled views of the batch (0 when there are none). */
+  const probeLoss = (h: tf.Tensor2D, batch: number[]): tf.Scalar =>
+    tf.tidy(() => {
+      const both = [...batch, ...batch];
+      const weights = tf.tensor1d(both.map((i) => isLabelled[i]), 'float32');
+      // Unlabelled images' labels are never read: their weight is 0 and their target a dummy class 0.
+      const targets = tf.oneHot(tf.tensor1d(both.map((i) => (isLabelled[i] ? dataset.train.labels[i] : 0)), 'int32'), numClasses).toFloat();
+      const logits = model.probeLogits(stopGradient(h) as tf.Tensor2D);
+      const perView = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1));
+      return tf.div(tf.sum(tf.mul(perView, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
+    });
 
   const result = await runStageLoop({
     stage: 'pretrain',
@@ -77,20 +106,27 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, resum
       const images = await readImages(dataset.train, batch, imageSize);
       const views = twoViews(images, augment, stepRng(config.seed, STREAM.pretrain, step));
       images.dispose();
-      const kept: { accuracy?: tf.Scalar } = {};
-      const loss = optimizer.minimize(
+      const kept: { loss?: tf.Scalar; accuracy?: tf.Scalar } = {};
+      const objective = optimizer.minimize(
         () => {
-          const z = model.project(model.encode(tf.concat(views), true), true);
+          const h = model.encode(tf.concat(views), true);
+          const z = model.project(h, true);
           const [z1, z2] = tf.split(z, 2);
-          const out = ntXentWithAccuracy(z1 as tf.Tensor2D, z2 as tf.Tensor2D, p.temperature);
-          kept.accuracy = tf.keep(out.accuracy);
-          return out.loss;
+          const terms = ntXent(z1 as tf.Tensor2D, z2 as tf.Tensor2D, p.temperature);
+          kept.loss = tf.keep(terms.loss);
+          kept.accuracy = tf.keep(terms.accuracy);
+          // The official objective (2 × the per-anchor mean) is what is minimised; charts show the per-anchor mean.
+          if (!model.hasLinearProbe) return terms.objective;
+          // The probe sees stop-gradient features: its loss moves only the probe, never the encoder.
+          const l2 = supervisedHeadL2(p.optimizer, p.weightDecay, variables);
+          const withProbe = tf.add(terms.objective, probeLoss(h, batch));
+          return (l2 ? tf.add(withProbe, l2) : withProbe) as tf.Scalar;
         },
         true,
         variables,
       );
-      const [lossValue, accuracyValue] = await Promise.all([loss!.data(), kept.accuracy!.data()]);
-      tf.dispose([loss!, kept.accuracy!]);
+      const [lossValue, accuracyValue] = await Promise.all([kept.loss!.data(), kept.accuracy!.data()]);
+      tf.dispose([objective!, kept.loss!, kept.accuracy!]);
       if (lastViews) tf.dispose(lastViews);
       lastViews = ctx.visualEverySteps > 0 && (step + 1) % ctx.visualEverySteps === 0 ? views : null;
       if (!lastViews) tf.dispose(views);
@@ -123,22 +159,23 @@ export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): 
   (optimizer as tf.Optimizer & { learningRate: number }).learningRate = learningRate;
 }
 
-/** Contrastive accuracy of a 2n×2n similarity matrix (self-similarity excluded). */
-function positiveIsNearest(values: number[], n: number): number {
+/**
+ * Contrastive accuracy of a 2n×2n similarity matrix ordered [view 1; view 2], the official way:
+ * each view-1 row against the n view-2 columns.
+ */
+export function positiveIsNearest(values: number[], n: number): number {
   const size = 2 * n;
   let correct = 0;
-  for (let row = 0; row < size; row++) {
-    const positive = row < n ? row + n : row - n;
+  for (let row = 0; row < n; row++) {
     let best = -1;
     let bestValue = -Infinity;
-    for (let col = 0; col < size; col++) {
-      if (col === row) continue;
+    for (let col = n; col < size; col++) {
       if (values[row * size + col] > bestValue) {
         bestValue = values[row * size + col];
         best = col;
       }
     }
-    if (best === positive) correct++;
+    if (best === row + n) correct++;
   }
-  return correct / size;
+  return correct / n;
 }

@@ -95,7 +95,8 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
   if (resume) log(ctx, `resuming from a checkpoint of ${resume.stage} at step ${resume.step}`);
   try {
     const labelled = labelledSubset(config, dataset);
-    models.pretrain = new SimclrModel(encoderSpec, config.seed);
+    const probeClasses = config.pretrain.enabled && config.pretrain.linearProbe ? numClasses : undefined;
+    models.pretrain = new SimclrModel(encoderSpec, config.seed, { linearProbeClasses: probeClasses });
     if (resume?.models.pretrain) models.pretrain.setWeights(resume.models.pretrain);
 
     for (const stage of plannedStages(config)) {
@@ -137,7 +138,7 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
     }
 
     async function runStage(stage: StageName, stageResume: StageResume | undefined): Promise<StageSummary> {
-      if (stage === 'pretrain') return pretrainStage(ctx, models.pretrain!, stageResume);
+      if (stage === 'pretrain') return pretrainStage(ctx, models.pretrain!, labelled, stageResume);
       const model = stageResume ? models[stage]! : createStageModel(stage);
       if (stage === 'finetune' || stage === 'baseline') return classifierStage(ctx, stage, model, labelled, stageResume);
       const teacher = models.finetune ?? models.baseline;
