@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { BATCH_NORM_EPSILON, BatchNorm, Conv2d } from './layers';
 import { ParameterStore } from './parameters';
+import { ProjectionHead } from './projectionHead';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -180,6 +181,22 @@ describe('Conv2d', () => {
     expect(Array.from(y.dataSync())).toEqual([4, 6, 4, 6, 9, 6, 4, 6, 4]);
     tf.dispose([x, y]);
     [storeA, storeB, store].forEach((s) => s.dispose());
+  });
+});
+
+describe('ProjectionHead init', () => {
+  it('starts every dense kernel at the official N(0, 0.01²), whatever the width', () => {
+    const store = new ParameterStore('test');
+    new ProjectionHead(store, 'head', 256, { projectionLayers: 3, projectionDim: 64 }, new Rng(3));
+    for (const [path, record] of Object.entries(store.getWeights())) {
+      if (!path.endsWith('/kernel')) continue;
+      const values = Array.from(record.data);
+      const std = Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
+      // 1/sqrt(fan_in) (the lab's former init) would be 0.0625 here.
+      expect(std).toBeGreaterThan(0.0095);
+      expect(std).toBeLessThan(0.0105);
+    }
+    store.dispose();
   });
 });
 
