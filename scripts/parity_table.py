@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Per-epoch table of pretraining runs from metrics.jsonl files (lab CLI or the PyTorch reference):
-mean per-anchor NT-Xent loss over each epoch's logged steps and the k-NN accuracy at its end.
+mean per-anchor NT-Xent loss over each epoch's logged steps and the k-NN accuracy at its end
+(run with pretrain.knnEveryEpochs = 1; unfinished epochs are left out).
 
     python3 scripts/parity_table.py NAME=runs/x/metrics.jsonl NAME2=runs/y/metrics.jsonl ...
 """
@@ -24,7 +25,8 @@ def per_epoch(path):
                 losses[epoch].append(r['loss'])
             if 'knnAccuracy' in r:
                 knn[epoch] = r['knnAccuracy']
-    return {e: (sum(v) / len(v), knn.get(e)) for e, v in losses.items()}
+    # an epoch without its k-NN record is unfinished (the monitor runs at every epoch end): left out
+    return {e: (sum(v) / len(v), knn[e]) for e, v in losses.items() if e in knn}
 
 
 def main():
