@@ -24,7 +24,9 @@ def per_epoch(path):
             if 'loss' in r:
                 losses[epoch].append(r['loss'])
             if 'knnAccuracy' in r:
-                knn[epoch] = r['knnAccuracy']
+                # the lab's monitor runs at the step that crosses an epoch end (epoch = 1.024 with a
+                # repeated stream): it belongs to the epoch that just ended
+                knn[round(r['epoch']) - 1 if 'time' in r else epoch] = r['knnAccuracy']
     # an epoch without its k-NN record is unfinished (the monitor runs at every epoch end): left out
     return {e: (sum(v) / len(v), knn[e]) for e, v in losses.items() if e in knn}
 
