@@ -13,25 +13,12 @@ export const BATCH_NORM_MOMENTUM = 0.9;
 export const BATCH_NORM_EPSILON = 1e-5;
 
 /**
- * He-normal with fan_out (torchvision's ResNet init); kept for the SK attention's 1x1 convolutions.
- * Seeded, so a model seed reproduces the init on every backend.
+ * He-normal with fan_out = k·k·outChannels (as torchvision's ResNet init; the official SimCLR
+ * uses a fan_in variance-scaling init — with BN after every conv the difference only affects the
+ * first steps). Seeded, so a model seed reproduces the init on every backend.
  */
 export function heNormal(shape: number[], fanOut: number, seed: number): tf.Tensor {
   return tf.randomNormal(shape, 0, Math.sqrt(2 / fanOut), 'float32', seed);
-}
-
-/** Standard deviation of a unit normal truncated at ±2: what TF's truncated normal keeps. */
-const TRUNCATED_NORMAL_STD = 0.87962566103423978;
-
-/**
- * The official convolution init, Keras `VarianceScaling()` (scale 1, fan_in, truncated normal): a
- * normal truncated at two standard deviations, widened so the kept values have variance 1/fan_in.
- * BN follows every convolution, so the scale does not change the forward pass, but with SGD-type
- * optimisers it sets the effective step (a BN-followed kernel moves by lr/‖W‖² in angle): He fan_out
- * starts 3×3 kernels √2 larger than this, which slowed lab pretraining measurably (docs/parity.md).
- */
-export function varianceScalingFanIn(shape: number[], fanIn: number, seed: number): tf.Tensor {
-  return tf.truncatedNormal(shape, 0, Math.sqrt(1 / fanIn) / TRUNCATED_NORMAL_STD, 'float32', seed);
 }
 
 export class Conv2d {
@@ -49,7 +36,7 @@ export class Conv2d {
     const shape = [kernelSize, kernelSize, inChannels, outChannels];
     const seed = rng.seed();
     this.kernel = store.create(`${path}/kernel`, shape, true, () =>
-      varianceScalingFanIn(shape, kernelSize * kernelSize * inChannels, seed),
+      heNormal(shape, kernelSize * kernelSize * outChannels, seed),
     );
   }
 

@@ -41,9 +41,9 @@ export class ProjectionHead {
       const last = j === spec.projectionLayers - 1;
       const outDim = last ? spec.projectionDim : inputDim;
       this.layers.push({
-        // The official N(0, 0.01²): BN after it makes the scale irrelevant to the forward pass, and the
-        // small start is what gives the head its fast early steps under SGD (docs/parity.md).
-        dense: new Dense(store, `${path}/dense${j}`, inputDim, outDim, rng, { useBias: false, initStddev: 0.01 }),
+        // Scaled to the input width rather than the official N(0, 0.01²): BN after it makes the scale
+        // irrelevant to the forward pass, but tiny weights give SGD and Adam huge effective steps.
+        dense: new Dense(store, `${path}/dense${j}`, inputDim, outDim, rng, { useBias: false, initStddev: Math.sqrt(1 / inputDim) }),
         bn: new BatchNorm(store, `${path}/bn${j}`, outDim, { center: !last }),
         relu: !last,
       });
