@@ -62,7 +62,7 @@ describe('loopback mode', () => {
     }
     expect(await server.client.allRuns()).toEqual([]);
     // The same request with the JSON content type is served (nothing else was in the way).
-    const exported = await rawRequest(server.url, { method: 'POST', target: '/api/export/official-trainer', headers: { ...json, 'content-type': 'application/json; charset=utf-8' }, body: '{}' });
+    const exported = await rawRequest(server.url, { method: 'POST', target: '/api/export/official-trainer', headers: { ...json, 'content-type': 'application/json; charset=utf-8' }, body: '{"model":{"widthMultiplier":1}}' });
     expect(exported.status).toBe(200);
   });
 });
