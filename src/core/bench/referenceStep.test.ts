@@ -22,11 +22,12 @@ describe('the reference SimCLR step', () => {
     const step = createReferenceStep({ widthMultiplier: 1 / 16, n: 4, model, learningRate: 0.05 });
     const losses = [await step.step()];
     const afterFirst = tf.memory().numTensors;
-    for (let i = 0; i < 4; i++) losses.push(await step.step());
+    for (let i = 0; i < 9; i++) losses.push(await step.step());
     expect(tf.memory().numTensors).toBe(afterFirst);
     expect(losses.every(Number.isFinite)).toBe(true);
     // 8 views: the NT-Xent loss starts near log(7) ≈ 1.9; a fixed batch is soon partly memorised
-    // (single steps may go up: batch norm over 8 samples is noisy).
+    // (single steps may go up: batch norm over 8 samples is noisy; the official ResNet-18, with its
+    // block1_1 projection shortcut, measured 2.02 → 2.00 after 5 steps and 0.55 after 10).
     expect(losses[0]).toBeGreaterThan(1);
     expect(Math.min(...losses.slice(2))).toBeLessThan(losses[0] - 0.1);
     step.dispose();
