@@ -8,19 +8,9 @@ import { decodeCursor, encodeCursor, maxRunPageSize } from './runList';
 import type { RunQueue } from './runQueue';
 import { RunStore } from './runStore';
 import type { RunListItem, RunPage, RunStatus } from './runTypes';
-import { tempDir } from './testSupport';
+import { idleRunQueue, tempDir } from './testSupport';
 
 // The run list in pages, deletion and retention, on an in-process app over a real store.
-
-const idleQueue: RunQueue = {
-  mode: 'in-process',
-  start: async () => undefined,
-  submit: async () => undefined,
-  cancel: async (run) => run,
-  state: async () => ({ mode: 'in-process', concurrency: 1, queued: 0, running: 0 }),
-  backend: () => ({ backend: 'none', device: 'none', notices: [] }),
-  close: async () => undefined,
-};
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -30,7 +20,7 @@ afterEach(async () => {
 function setup(): { store: RunStore; app: FastifyInstance } {
   const dir = tempDir('simclr-list-');
   const store = new RunStore(dir.path);
-  const app = buildApp({ store, queue: idleQueue, version: 'test', token: null, corsOrigins: [], dataRoots: {} });
+  const app = buildApp({ store, queue: idleRunQueue, version: 'test', token: null, corsOrigins: [], dataRoots: {} });
   cleanups.push(async () => {
     await app.close();
     store.close();

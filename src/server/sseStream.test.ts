@@ -7,22 +7,11 @@ import { buildApp } from './app';
 import type { RunQueue } from './runQueue';
 import { RunStore } from './runStore';
 import type { SseOptions } from './sseStream';
-import { storeWithLongRun, tempDir } from './testSupport';
+import { storeWithLongRun, idleRunQueue, tempDir } from './testSupport';
 
 // Event streams against an in-process server on a real store and real sockets: memory per client is
 // bounded whatever the client does, and every stream ends with the run's terminal status.
 vi.setConfig({ testTimeout: 120_000 });
-
-/** A queue that never runs anything: these tests drive the store by hand. */
-const idleQueue: RunQueue = {
-  mode: 'in-process',
-  start: async () => undefined,
-  submit: async () => undefined,
-  cancel: async (run) => run,
-  state: async () => ({ mode: 'in-process', concurrency: 1, queued: 0, running: 0 }),
-  backend: () => ({ backend: 'none', device: 'none', notices: [] }),
-  close: async () => undefined,
-};
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -30,7 +19,7 @@ afterEach(async () => {
 });
 
 async function startServer(store: RunStore, sse: Partial<SseOptions>): Promise<{ app: FastifyInstance; port: number }> {
-  const app = buildApp({ store, queue: idleQueue, version: 'test', token: null, corsOrigins: [], dataRoots: {}, sse });
+  const app = buildApp({ store, queue: idleRunQueue, version: 'test', token: null, corsOrigins: [], dataRoots: {}, sse });
   await app.listen({ port: 0, host: '127.0.0.1' });
   cleanups.push(() => app.close());
   const address = app.server.address();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { RunConfigInput } from '../core/config';
 import { parseRunConfig } from '../core/config';
 import { SimclrServerClient } from './client';
+import type { RunQueue } from './runQueue';
 import { RunStore } from './runStore';
 import type { StoredEvent } from './runTypes';
 
@@ -165,3 +166,14 @@ function longRunMetric(start: number, step: number) {
     attempt: 1,
   };
 }
+
+/** A queue that never runs anything: for tests that drive an in-process app's store by hand. */
+export const idleRunQueue: RunQueue = {
+  mode: 'in-process',
+  start: async () => undefined,
+  submit: async () => undefined,
+  cancel: async (run) => run,
+  state: async () => ({ mode: 'in-process', concurrency: 1, queued: 0, running: 0 }),
+  backend: () => ({ backend: 'none', device: 'none', notices: [] }),
+  close: async () => undefined,
+};

@@ -6,7 +6,7 @@ import type { RunConfigInput } from '../../core/config';
 import { buildApp } from '../app';
 import type { RunQueue } from '../runQueue';
 import { RunStore } from '../runStore';
-import { tempDir, tinyRun } from '../testSupport';
+import { idleRunQueue, tempDir, tinyRun } from '../testSupport';
 import { routeTable, type RouteEntry } from './secureFastify';
 
 /** Helpers for the security tests: raw HTTP (any target, any Host), the route table, a run that hangs. */
@@ -44,16 +44,7 @@ export function rawRequest(baseUrl: string, options: { method?: string; target: 
 export async function appRouteTable(): Promise<RouteEntry[]> {
   const dir = tempDir('simclr-routes-');
   const store = new RunStore(dir.path);
-  const idle: RunQueue = {
-    mode: 'in-process',
-    start: async () => undefined,
-    submit: async () => undefined,
-    cancel: async (run) => run,
-    state: async () => ({ mode: 'in-process', concurrency: 1, queued: 0, running: 0 }),
-    backend: () => ({ backend: 'none', device: 'none', notices: [] }),
-    close: async () => undefined,
-  };
-  const app = buildApp({ store, queue: idle, version: '0.0.0', token: 'route-table-token', corsOrigins: [], dataRoots: {} });
+  const app = buildApp({ store, queue: idleRunQueue, version: '0.0.0', token: 'route-table-token', corsOrigins: [], dataRoots: {} });
   try {
     await app.ready();
     return [...routeTable(app)];
