@@ -299,8 +299,8 @@ export async function downloadWeights(runId: string): Promise<void> {
 export async function importRun(file: File): Promise<void> {
   try {
     const { run, checkpoint } = importRunFile(new Uint8Array(await file.arrayBuffer()));
-    await store.putRun(run);
-    if (checkpoint) await store.putCheckpoint(run.id, checkpoint);
+    if (checkpoint) await store.putCheckpoint(run, checkpoint);
+    else await store.putRun(run);
     await refreshRuns();
     lab().addNotice('info', `Imported ${run.name}.`);
   } catch (error) {

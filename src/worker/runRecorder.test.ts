@@ -42,4 +42,30 @@ describe('RunRecorder', () => {
     await recorder.onEvent({ type: 'metric', time: clock, stage: 'pretrain', step: 5, epoch: 1.25, loss: 1 });
     expect((await store.getRun('r1'))?.metrics).toHaveLength(4);
   });
+
+  it('writes each checkpoint together with a record whose curves reach it, so a reload cannot leave a gap', async () => {
+    const memory = memoryRunStore();
+    const writes: string[] = [];
+    const store = {
+      ...memory,
+      putRun: async (run: Parameters<typeof memory.putRun>[0]) => {
+        writes.push(`run@${run.metrics.at(-1)?.step ?? 0}`);
+        await memory.putRun(run);
+      },
+      putCheckpoint: async (run: Parameters<typeof memory.putRun>[0], saved: Checkpoint) => {
+        writes.push(`checkpoint@${saved.step}+run@${run.metrics.at(-1)?.step ?? 0}`);
+        await memory.putCheckpoint(run, saved);
+      },
+    };
+    let clock = 0;
+    const recorder = new RunRecorder(createRun('r2', defaultRunConfig, 0), store, () => {}, 60_000, () => clock);
+    for (let step = 1; step <= 4; step++) {
+      clock += 1;
+      await recorder.onEvent({ type: 'metric', time: clock, stage: 'pretrain', step, epoch: step / 4, loss: 1 });
+    }
+    await recorder.onEvent({ type: 'checkpoint', time: clock, stage: 'pretrain', step: 4, epoch: 1, checkpoint });
+    // One write carries both: no moment exists where the checkpoint is stored and the record is not.
+    expect(writes).toEqual(['checkpoint@4+run@4']);
+    expect((await memory.getRun('r2'))?.checkpoint?.step).toBe(4);
+  });
 });

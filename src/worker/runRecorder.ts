@@ -22,20 +22,20 @@ export class RunRecorder {
 
   /** Handles one engine event; the returned promise settles when any persistence it caused is done. */
   onEvent(event: RunEvent | LabEvent): Promise<void> {
-    let labEvent: LabEvent;
-    let saveNow = false;
     if (event.type === 'checkpoint' && 'checkpoint' in event) {
       const { checkpoint, ...rest } = event;
-      labEvent = rest;
-      const id = this.run.id;
-      this.saving = this.saving.then(() => this.store.putCheckpoint(id, checkpoint));
-      saveNow = true;
-    } else {
-      labEvent = event as LabEvent;
-      saveNow = event.type === 'stage-end' || event.type === 'run-end' || event.type === 'run-start' || event.type === 'controller';
+      recordEvent(this.run, rest);
+      this.publish(rest);
+      // The record that names this checkpoint is written in the same transaction as its weights.
+      this.lastSave = this.now();
+      const snapshot = structuredClone(this.run);
+      this.saving = this.saving.then(() => this.store.putCheckpoint(snapshot, checkpoint));
+      return this.saving;
     }
+    const labEvent = event as LabEvent;
     recordEvent(this.run, labEvent);
     this.publish(labEvent);
+    const saveNow = ['stage-end', 'run-end', 'run-start', 'controller'].includes(event.type);
     if (saveNow || this.now() - this.lastSave >= this.saveEveryMs) this.save();
     return this.saving;
   }

@@ -9,7 +9,11 @@ export interface RunStore {
   putRun(run: StoredRun): Promise<void>;
   deleteRun(id: string): Promise<void>;
   getCheckpoint(id: string): Promise<Checkpoint | undefined>;
-  putCheckpoint(id: string, checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Writes a checkpoint and the run record that describes it in one transaction: a reload can then
+   * never find a checkpoint ahead of the record's curves (which a resume would leave with a gap).
+   */
+  putCheckpoint(run: StoredRun, checkpoint: Checkpoint): Promise<void>;
 }
 
 interface LabDb extends DBSchema {
@@ -51,8 +55,10 @@ export const indexedDbRunStore: RunStore = {
   async getCheckpoint(id) {
     return (await database()).get('checkpoints', id);
   },
-  async putCheckpoint(id, checkpoint) {
-    await (await database()).put('checkpoints', checkpoint, id);
+  async putCheckpoint(run, checkpoint) {
+    const db = await database();
+    const tx = db.transaction(['runs', 'checkpoints'], 'readwrite');
+    await Promise.all([tx.objectStore('checkpoints').put(checkpoint, run.id), tx.objectStore('runs').put(run), tx.done]);
   },
 };
 
@@ -77,8 +83,9 @@ export function memoryRunStore(): RunStore {
     async getCheckpoint(id) {
       return checkpoints.get(id);
     },
-    async putCheckpoint(id, checkpoint) {
-      checkpoints.set(id, checkpoint);
+    async putCheckpoint(run, checkpoint) {
+      checkpoints.set(run.id, checkpoint);
+      runs.set(run.id, structuredClone(run));
     },
   };
 }

@@ -189,7 +189,7 @@ async function finish(record: StoredRun, client: SimclrServerClient, finalStatus
   if (finalStatus === 'succeeded' || finalStatus === 'cancelled') {
     try {
       const active = server().active;
-      if (active) await store.putCheckpoint(record.id, await client.checkpoint(active.id));
+      if (active) await store.putCheckpoint(record, await client.checkpoint(active.id));
     } catch {
       // No checkpoint on the server (e.g. cancelled before the first epoch): curves are kept anyway.
     }
