@@ -4,7 +4,14 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The machine may have no network: these flags keep Chromium from trying to reach Google services.
 // E2E_PORT lets two checkouts on one machine run their suites side by side.
 const port = Number(process.env.E2E_PORT ?? 4173);
-const quietArgs = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+const quietArgs = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
 
 export default defineConfig({
   testDir: 'e2e',

@@ -27,8 +27,11 @@ function selfContainedWasmThreadFactory(): Plugin {
         throw new Error(`${id}: the emscripten factory has changed shape; check that wasm threads still start (e2e/bench.spec.ts)`);
       }
       return {
-        code: code.replace(anchor, `${anchor} var _scriptDir = typeof document !== 'undefined' && document.currentScript ? ` +
-          `document.currentScript.src : undefined; if (typeof __filename !== 'undefined') _scriptDir = _scriptDir || __filename;`),
+        code: code.replace(
+          anchor,
+          `${anchor} var _scriptDir = typeof document !== 'undefined' && document.currentScript ? ` +
+            `document.currentScript.src : undefined; if (typeof __filename !== 'undefined') _scriptDir = _scriptDir || __filename;`,
+        ),
         map: null,
       };
     },

@@ -19,6 +19,7 @@ async function measurementRows(page: Page): Promise<{ name: string; outcome: str
       name: (await row.getAttribute('data-backend')) ?? '',
       outcome: (await row.getAttribute('data-outcome')) ?? '',
       rate: rate ? Number(rate) : null,
+      // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node: innerText is the text a person sees.
       note: await row.locator('td').nth(1).innerText(),
     });
   }
@@ -94,7 +95,14 @@ test('the default CIFAR-10 run loads with progress and trains on wasm', async ({
 
 test('the header shows images/s and time left, and Pause reads "pausing after this step…" until the step ends', async ({ page }) => {
   // Steps of about a second on wasm here, so the pause lands mid-step.
-  await openLab(page, { ...pretrainOnly, 'dataset.trainSize': 256, 'dataset.imageSize': 32, 'model.widthMultiplier': 0.25, 'pretrain.batchSize': 64, 'pretrain.epochs': 20 });
+  await openLab(page, {
+    ...pretrainOnly,
+    'dataset.trainSize': 256,
+    'dataset.imageSize': 32,
+    'model.widthMultiplier': 0.25,
+    'pretrain.batchSize': 64,
+    'pretrain.epochs': 20,
+  });
   await page.getByRole('button', { name: 'Start' }).click();
   const eta = page.getByTestId('run-eta');
   await expect(eta).toContainText(/images\/s · pretrain .* left · run ≈ .* left/, { timeout: 180_000 });

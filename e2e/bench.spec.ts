@@ -5,7 +5,7 @@ import type { BenchPageState } from '../src/bench/main';
 test('the bench page measures wasm (threaded, cross-origin isolated) and webgpu in workers', async ({ page }) => {
   await page.goto('/src/bench/index.html?backends=wasm,webgpu&width=0.0625&n=4&steps=2&warmup=1');
   await page.waitForFunction(() => window.__simclrBench?.done === true, undefined, { timeout: 200_000, polling: 500 });
-  const state = await page.evaluate(() => window.__simclrBench) as BenchPageState;
+  const state = (await page.evaluate(() => window.__simclrBench)) as BenchPageState;
   expect(state.error).toBeNull();
   expect(state.crossOriginIsolated).toBe(true);
   expect(state.results.map((r) => r.backend)).toEqual(['wasm', 'webgpu']);
@@ -30,7 +30,7 @@ test('the bench page measures wasm (threaded, cross-origin isolated) and webgpu 
 test('the registered Conv2DBackpropFilter matches tfjs on webgpu and webgl', async ({ page }) => {
   await page.goto('/src/bench/index.html?backends=webgpu,webgl&width=0.0625&n=2&layers=only');
   await page.waitForFunction(() => window.__simclrBench?.done === true, undefined, { timeout: 220_000, polling: 500 });
-  const state = await page.evaluate(() => window.__simclrBench) as BenchPageState;
+  const state = (await page.evaluate(() => window.__simclrBench)) as BenchPageState;
   expect(state.error).toBeNull();
   for (const result of state.results) {
     expect(result.error, result.backend).toBeNull();

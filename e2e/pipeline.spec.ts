@@ -1,7 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
 
-test('fine-tune and distill complete, the label-efficiency chart shows them, a share link and a reload keep the run', async ({ page, browser }) => {
+test('fine-tune and distill complete, the label-efficiency chart shows them, a share link and a reload keep the run', async ({
+  page,
+  browser,
+}) => {
   await openLab(page, tinyRun);
   await page.getByRole('button', { name: 'Start' }).click();
   expect(await waitForRunEnd(page)).toBe('completed');

@@ -50,7 +50,10 @@ test('Start from pretrained shows the trained encoder at once, then fine-tunes o
   const finetuned = await accuracy('finetune');
   const supervised = await accuracy('baseline');
   console.log(`fine-tuned ${finetuned}% vs supervised-only ${supervised}%`);
-  test.info().annotations.push({ type: 'accuracy', description: `fine-tuned ${finetuned}% vs supervised-only ${supervised}% (10 labels, 200 test images)` });
+  test.info().annotations.push({
+    type: 'accuracy',
+    description: `fine-tuned ${finetuned}% vs supervised-only ${supervised}% (10 labels, 200 test images)`,
+  });
   await expect(page.locator('[data-stage="pretrain"]')).toHaveCount(0);
   expect(finetuned).toBeGreaterThan(supervised);
 });

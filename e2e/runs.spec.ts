@@ -27,7 +27,9 @@ test('runs can be compared, exported, deleted, imported back, and their weights 
   await row.getByRole('button', { name: /^Delete/ }).click();
   await expect(page.getByTestId('runs-table')).toHaveCount(0);
 
-  await page.getByLabel('Import a run file').setInputFiles({ name: 'run.simclr-run.json.gz', mimeType: 'application/gzip', buffer: readFileSync(file) });
+  await page
+    .getByLabel('Import a run file')
+    .setInputFiles({ name: 'run.simclr-run.json.gz', mimeType: 'application/gzip', buffer: readFileSync(file) });
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toHaveAttribute('data-status', 'completed');
   await rows.first().getByRole('button', { name: /^Open/ }).click();

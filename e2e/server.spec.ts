@@ -49,11 +49,28 @@ test.beforeAll(async () => {
   const port = await freePort();
   storeDir = mkdtempSync(join(tmpdir(), 'simclr-e2e-server-'));
   baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn('npx', ['tsx', 'src/server/main.ts', '--port', String(port), '--host', '127.0.0.1', '--store', storeDir, '--token', token, '--origin', `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    // Own process group, so afterAll ends npx, tsx and the server's run processes together.
-    detached: true,
-  });
+  server = spawn(
+    'npx',
+    [
+      'tsx',
+      'src/server/main.ts',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--store',
+      storeDir,
+      '--token',
+      token,
+      '--origin',
+      `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`,
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      // Own process group, so afterAll ends npx, tsx and the server's run processes together.
+      detached: true,
+    },
+  );
   await waitForHealth(90_000);
 });
 
@@ -110,7 +127,9 @@ test('Stop during a server run cancels it on the server and the lab settles as s
   expect(await waitForRunEnd(page, 120_000)).toBe('stopped');
   await expect(page.getByTestId('server-run-badge')).toHaveCount(0);
 
-  const runs = (await (await fetch(`${baseUrl}/api/runs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { runs: { status: string }[] };
+  const runs = (await (await fetch(`${baseUrl}/api/runs`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    runs: { status: string }[];
+  };
   expect(runs.runs.at(-1)?.status).toBe('cancelled');
 });
 
@@ -144,11 +163,13 @@ test('a reload during a server run reattaches to its event stream and keeps char
       open.onsuccess = () => resolve(open.result);
       open.onerror = () => reject(open.error);
     });
-    const runs = await new Promise<{ origin?: string; createdAt: number; metrics: { stage: string; step: number; loss?: number }[] }[]>((resolve, reject) => {
-      const request = db.transaction('runs').objectStore('runs').getAll();
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
+    const runs = await new Promise<{ origin?: string; createdAt: number; metrics: { stage: string; step: number; loss?: number }[] }[]>(
+      (resolve, reject) => {
+        const request = db.transaction('runs').objectStore('runs').getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      },
+    );
     const newest = runs.filter((r) => r.origin === 'server').sort((a, b) => b.createdAt - a.createdAt)[0];
     return newest.metrics.filter((m) => m.stage === 'pretrain' && typeof m.loss === 'number').map((m) => m.step);
   });

@@ -37,7 +37,8 @@ test('the loss chart marks chance level ln(2N−1) and noisy curves are smoothed
 });
 
 test('a teacher link hides what it names and shows its title and note; the Share dialog builds one', async ({ page }) => {
-  const teacher = 'hide=pretrain.temperature,model,tab:similarity&title=Exercise%201%3A%20augmentations&note=Change%20the%20crop%20area%20and%20watch%20the%20loss.';
+  const teacher =
+    'hide=pretrain.temperature,model,tab:similarity&title=Exercise%201%3A%20augmentations&note=Change%20the%20crop%20area%20and%20watch%20the%20loss.';
   await page.goto(`/#${hashOf({ ...pretrainOnly, 'pretrain.cropMinArea': 0.2 })}&${teacher}`);
   await expect(page.getByTestId('teacher-title')).toHaveText('Exercise 1: augmentations');
   await expect(page.getByTestId('teacher-note')).toHaveText('Change the crop area and watch the loss.');
@@ -62,7 +63,9 @@ test('a teacher link hides what it names and shows its title and note; the Share
   await dialog.getByLabel('Note').fill('Try 0.1 and 1.0.');
   await dialog.getByLabel('Hide controls').selectOption(['pretrain.temperature']);
   await dialog.getByRole('checkbox', { name: 'embeddings' }).check();
-  await expect(dialog.getByRole('textbox', { name: 'Link to this run' })).toHaveValue(/hide=pretrain\.temperature,tab:embeddings&title=Temperature&note=Try%200\.1%20and%201\.0\./);
+  await expect(dialog.getByRole('textbox', { name: 'Link to this run' })).toHaveValue(
+    /hide=pretrain\.temperature,tab:embeddings&title=Temperature&note=Try%200\.1%20and%201\.0\./,
+  );
   const link = await dialog.getByRole('textbox', { name: 'Link to this run' }).inputValue();
   const other = await page.context().browser()!.newPage();
   await other.goto(link);

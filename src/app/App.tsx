@@ -72,11 +72,15 @@ export function App() {
 function moveBetweenTabs(event: React.KeyboardEvent, shown: { name: TabName }[], current: TabName, select: (tab: TabName) => void): void {
   const index = shown.findIndex((t) => t.name === current);
   const target =
-    event.key === 'ArrowRight' ? (index + 1) % shown.length
-    : event.key === 'ArrowLeft' ? (index - 1 + shown.length) % shown.length
-    : event.key === 'Home' ? 0
-    : event.key === 'End' ? shown.length - 1
-    : -1;
+    event.key === 'ArrowRight'
+      ? (index + 1) % shown.length
+      : event.key === 'ArrowLeft'
+        ? (index - 1 + shown.length) % shown.length
+        : event.key === 'Home'
+          ? 0
+          : event.key === 'End'
+            ? shown.length - 1
+            : -1;
   if (target < 0) return;
   event.preventDefault();
   const name = shown[target].name;

@@ -1,16 +1,16 @@
 import * as Comlink from 'comlink';
 import type { RunConfig } from '../core';
-import { configToHash } from '../core/url';
-import type { AugmentationSample, BackendPreference, FolderFile, LabEvent, LabWorkerApi } from '../worker/api';
-import { startLabWorker } from '../worker/client';
-import { measureBackends } from '../worker/backendProbe';
-import { type BackendReport, measuringBatch, modelSignature, recallChoice, rememberChoice } from '../worker/backendRanking';
+import { configToHash } from '../protocol/shareUrl';
+import type { AugmentationSample, BackendPreference, FolderFile, LabEvent, LabWorkerApi } from '../protocol/labWorkerApi';
+import { startLabWorker } from './labWorkerClient';
+import { measureBackends } from './backendProbe';
+import { type BackendReport, measuringBatch, modelSignature, recallChoice, rememberChoice } from '../browser/backendRanking';
 import { modelSpecFromConfig } from '../core/model/index';
-import { createBatcher } from './lib/batcher';
+import { createBatcher } from '../browser/batcher';
 import { downloadBytes } from './lib/download';
-import { exportRunFile, exportWeightsFile, importRunFile } from './runStore/runFile';
-import { markInterrupted, newRunId } from './runStore/runRecord';
-import { indexedDbRunStore } from './runStore/runsDb';
+import { exportRunFile, exportWeightsFile, importRunFile } from '../browser/runs/runFile';
+import { markInterrupted, newRunId } from '../browser/runs/runRecord';
+import { indexedDbRunStore } from '../browser/runs/runsDb';
 import { sharedResultsOf } from './share/sharedResults';
 import { type TeacherView, joinHash } from './share/teacherLink';
 import { useLab } from './store/labStore';
@@ -210,13 +210,24 @@ export async function continueRun(runId: string): Promise<void> {
   const run = await store.getRun(runId);
   if (!run) return;
   if (run.config.dataset.name === 'folder' && !lab().folder?.length) {
-    lab().addNotice('error', 'This run trained on your own images: choose the same folder again (Data & model → Your images), then continue.');
+    lab().addNotice(
+      'error',
+      'This run trained on your own images: choose the same folder again (Data & model → Your images), then continue.',
+    );
     return;
   }
   lab().beginLiveRun(runId, run.config, run);
   lab().setConfig(run.config);
   await backendReadyFor(run.config);
-  await finishRun(worker().startRun({ runId, config: run.config, resume: true, folder: lab().folder ?? undefined, visualEverySteps: visualEveryStepsFor(run.config) }));
+  await finishRun(
+    worker().startRun({
+      runId,
+      config: run.config,
+      resume: true,
+      folder: lab().folder ?? undefined,
+      visualEverySteps: visualEveryStepsFor(run.config),
+    }),
+  );
 }
 
 async function finishRun(running: Promise<unknown>): Promise<void> {
@@ -253,7 +264,15 @@ export async function share(includeResults: boolean, teacher: TeacherView | null
   const { config } = lab();
   const view = lab().shown ?? lab().live;
   const hasResults = view.metrics.length > 0 || Object.keys(view.stages).length > 0;
-  const results = includeResults && hasResults ? sharedResultsOf({ status: view.status === 'starting' || view.status === 'idle' ? 'running' : view.status, backend: view.backend, metrics: view.metrics, stages: view.stages }) : undefined;
+  const results =
+    includeResults && hasResults
+      ? sharedResultsOf({
+          status: view.status === 'starting' || view.status === 'idle' ? 'running' : view.status,
+          backend: view.backend,
+          metrics: view.metrics,
+          stages: view.stages,
+        })
+      : undefined;
   const hash = joinHash(configToHash(config, results), teacher);
   const link = `${location.origin}${location.pathname}${hash ? `#${hash}` : ''}`;
   lab().setShareLink(link);
@@ -315,7 +334,10 @@ export async function chooseFolder(files: FolderFile[]): Promise<void> {
   }
   const report = await worker().inspectFolder(files);
   const usable = new Set(report.unreadable.map((u) => u.path));
-  lab().setFolder(files.filter((f) => !usable.has(f.path)), report);
+  lab().setFolder(
+    files.filter((f) => !usable.has(f.path)),
+    report,
+  );
   if (report.images === 0) lab().addNotice('error', 'No readable images in that folder (expected one sub-folder of images per class).');
   else lab().setField('dataset.name', 'folder');
 }

@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { initLab } from './labController';
-import { reattachServerRuns } from './server/serverRun';
+import { reattachServerRuns } from './gpuServer/serverRun';
 import { useLab } from './store/labStore';
 import './styles.css';
 

@@ -1,10 +1,10 @@
 import * as Comlink from 'comlink';
-import { unmeasuredResult, type StepBenchSettings } from '../core/bench/measureSteps';
-import { backendNames, type BackendName } from '../worker/api';
-import type { BenchWorkerApi, BrowserBenchOptions, BrowserBenchResult } from '../worker/benchWorker';
+import { unmeasuredResult, type StepBenchSettings } from './measureSteps';
+import { backendNames, type BackendName } from '../protocol/labWorkerApi';
+import type { BenchWorkerApi, BrowserBenchOptions, BrowserBenchResult } from './benchWorker';
 
 /**
- * The page `npm run bench -- --browser` drives (src/cli/browserBench.ts); also usable by hand.
+ * The page `npm run bench -- --browser` drives (src/bench/browserBench.ts); also usable by hand.
  * Runs each backend in its own fresh worker, one after another, and publishes the results on
  * `window.__simclrBench` for Playwright.
  */
@@ -32,7 +32,11 @@ declare global {
 }
 
 const state: BenchPageState = {
-  done: false, results: [], error: null, crossOriginIsolated: self.crossOriginIsolated, userAgent: navigator.userAgent,
+  done: false,
+  results: [],
+  error: null,
+  crossOriginIsolated: self.crossOriginIsolated,
+  userAgent: navigator.userAgent,
 };
 window.__simclrBench = state;
 
@@ -57,7 +61,10 @@ function parseOptions(query: URLSearchParams): PageOptions {
     }
     return value;
   };
-  const backends = (query.get('backends') ?? 'webgpu,wasm,webgl,cpu').split(',').map((b) => b.trim()).filter((b) => b);
+  const backends = (query.get('backends') ?? 'webgpu,wasm,webgl,cpu')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b);
   const unknown = backends.filter((b) => !(backendNames as readonly string[]).includes(b));
   if (unknown.length > 0) throw new Error(`unknown backend(s) ${unknown.join(', ')}: choose from ${backendNames.join(', ')}`);
   if (backends.length === 0) throw new Error('backends is empty');
@@ -87,16 +94,25 @@ function parseOptions(query: URLSearchParams): PageOptions {
 
 function emptyResult(options: BrowserBenchOptions, error: string): BrowserBenchResult {
   return {
-    ...unmeasuredResult({ backend: options.backend, width: options.widthMultiplier, n: options.n, warmup: options.warmup,
-      steps: options.steps, kernels: options.kernels ?? 'project' }),
-    wasmThreads: null, wasmSimd: null, crossOriginIsolated: self.crossOriginIsolated,
-    hardwareConcurrency: navigator.hardwareConcurrency, error,
+    ...unmeasuredResult({
+      backend: options.backend,
+      width: options.widthMultiplier,
+      n: options.n,
+      warmup: options.warmup,
+      steps: options.steps,
+      kernels: options.kernels ?? 'project',
+    }),
+    wasmThreads: null,
+    wasmSimd: null,
+    crossOriginIsolated: self.crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    error,
   };
 }
 
 /** One backend in a fresh worker; a crash, a load failure or a hang becomes an error result. */
 async function runInFreshWorker(options: BrowserBenchOptions, timeoutMs: number): Promise<BrowserBenchResult> {
-  const worker = new Worker(new URL('../worker/benchWorker.ts', import.meta.url), { type: 'module', name: `bench-${options.backend}` });
+  const worker = new Worker(new URL('./benchWorker.ts', import.meta.url), { type: 'module', name: `bench-${options.backend}` });
   const api = Comlink.wrap<BenchWorkerApi>(worker);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const failed = new Promise<BrowserBenchResult>((resolve) => {
@@ -123,17 +139,30 @@ function format(value: number | null, digits: number): string {
 }
 
 function render(): void {
-  const head = '<tr><th>backend</th><th>model</th><th>w</th><th>N</th><th>images/s</th><th>best</th>' +
+  const head =
+    '<tr><th>backend</th><th>model</th><th>w</th><th>N</th><th>images/s</th><th>best</th>' +
     '<th>median ms</th><th>first step ms</th><th>loss first→last</th><th>tensors stable</th><th>detail</th></tr>';
   const rows = state.results.map((r) => {
     const cell = (text: string, cls = '') => `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(text)}</td>`;
-    if (r.error !== null) return `<tr data-backend="${escapeHtml(r.backend)}">${cell(r.backend)}<td colspan="10" class="error">${escapeHtml(r.error)}</td></tr>`;
-    return `<tr data-backend="${escapeHtml(r.backend)}">` + [
-      cell(r.backend), cell(r.model ?? ''), cell(String(r.width)), cell(String(r.n)), cell(format(r.imagesPerSecond, 1)),
-      cell(format(r.imagesPerSecondBest, 1)), cell(format(r.stepMsMedian, 0)), cell(format(r.firstStepMs, 0)),
-      cell(`${format(r.firstLoss, 3)}→${format(r.lastLoss, 3)}`), cell(r.tensorsStable ? 'yes' : 'no'),
-      cell([r.detail ?? '', ...r.notices].filter((t) => t).join('; '), 'detail'),
-    ].join('') + '</tr>';
+    if (r.error !== null)
+      return `<tr data-backend="${escapeHtml(r.backend)}">${cell(r.backend)}<td colspan="10" class="error">${escapeHtml(r.error)}</td></tr>`;
+    return (
+      `<tr data-backend="${escapeHtml(r.backend)}">` +
+      [
+        cell(r.backend),
+        cell(r.model ?? ''),
+        cell(String(r.width)),
+        cell(String(r.n)),
+        cell(format(r.imagesPerSecond, 1)),
+        cell(format(r.imagesPerSecondBest, 1)),
+        cell(format(r.stepMsMedian, 0)),
+        cell(format(r.firstStepMs, 0)),
+        cell(`${format(r.firstLoss, 3)}→${format(r.lastLoss, 3)}`),
+        cell(r.tensorsStable ? 'yes' : 'no'),
+        cell([r.detail ?? '', ...r.notices].filter((t) => t).join('; '), 'detail'),
+      ].join('') +
+      '</tr>'
+    );
   });
   table.innerHTML = head + rows.join('');
 }
@@ -148,11 +177,20 @@ async function main(): Promise<void> {
   for (const backend of options.backends) {
     const n = backend === 'cpu' ? options.cpuN : options.n;
     statusLine.textContent = `Running ${backend} (N = ${n})…`;
-    const result = await runInFreshWorker({
-      backend, widthMultiplier: options.width, n, steps: options.steps, warmup: options.warmup, model: options.model,
-      kernels: options.kernels, filterGradientLayers: options.filterGradientLayers,
-      ...(backend === 'wasm' && options.threads !== undefined ? { threads: options.threads } : {}),
-    }, options.timeoutMs);
+    const result = await runInFreshWorker(
+      {
+        backend,
+        widthMultiplier: options.width,
+        n,
+        steps: options.steps,
+        warmup: options.warmup,
+        model: options.model,
+        kernels: options.kernels,
+        filterGradientLayers: options.filterGradientLayers,
+        ...(backend === 'wasm' && options.threads !== undefined ? { threads: options.threads } : {}),
+      },
+      options.timeoutMs,
+    );
     if (backend === 'cpu' && n !== options.n) result.notices.push(`cpu measured at N=${n} (cpuN), not ${options.n}`);
     log(result.error === null ? `${backend}: ${format(result.imagesPerSecond, 1)} images/s` : `${backend}: error: ${result.error}`);
     state.results.push(result);
@@ -161,10 +199,12 @@ async function main(): Promise<void> {
   statusLine.textContent = 'Done.';
 }
 
-main().catch((error: unknown) => {
-  state.error = error instanceof Error ? error.message : String(error);
-  statusLine.textContent = `Error: ${state.error}`;
-  log(`error: ${state.error}`);
-}).finally(() => {
-  state.done = true;
-});
+main()
+  .catch((error: unknown) => {
+    state.error = error instanceof Error ? error.message : String(error);
+    statusLine.textContent = `Error: ${state.error}`;
+    log(`error: ${state.error}`);
+  })
+  .finally(() => {
+    state.done = true;
+  });

@@ -15,7 +15,7 @@ import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
 import { SimclrModel, modelSpecFromConfig } from '../core/model';
 import { architectureOf, describeArchitecture, encoderCheckpoint, encoderFromCheckpoint, referenceImages } from '../core/pretrained';
 import type { RunSummary } from '../core/types';
-import { selectNodeBackend } from './backend';
+import { selectNodeBackend } from '../node/nodeBackends';
 
 /** Images the card's `check` features are computed on. */
 const CHECK_IMAGES = 2;
@@ -57,7 +57,10 @@ async function main(): Promise<number> {
   const parameters = Object.values(encoder.weights).reduce((sum, record) => sum + record.data.length, 0);
   model.dispose();
 
-  const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
+  const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, number>);
   const evaluated = metrics.filter((m) => m.knnAccuracy !== undefined);
   const card = {
     name: values.name,
@@ -75,7 +78,8 @@ async function main(): Promise<number> {
     knnAccuracy: pretrain.finalMetrics.knnAccuracy ?? null,
     knnK: config.pretrain.knnK,
     linearProbeAccuracy: pretrain.finalMetrics.linearProbeAccuracy ?? null,
-    linearProbeNote: 'linear classifier trained on stop-gradient encoder features alongside pretraining (official lineareval_while_pretraining), on all training labels',
+    linearProbeNote:
+      'linear classifier trained on stop-gradient encoder features alongside pretraining (official lineareval_while_pretraining), on all training labels',
     evaluations: evaluated.map((m) => ({ epoch: m.epoch, knnAccuracy: m.knnAccuracy, linearProbeAccuracy: m.linearProbeAccuracy ?? null })),
     minutes: Number((pretrain.seconds / 60).toFixed(1)),
     hours: Number((pretrain.seconds / 3600).toFixed(2)),
@@ -87,12 +91,17 @@ async function main(): Promise<number> {
     commit: values.commit,
     trainedWith: 'npm run train -- --config examples/cifar10-encoder.json',
     config: config.pretrain,
-    check: { images: CHECK_IMAGES, imageSize: config.dataset.imageSize, note: 'encoder features (eval mode) of referenceImages(2, 32) from src/core/pretrained.ts', features: check },
+    check: {
+      images: CHECK_IMAGES,
+      imageSize: config.dataset.imageSize,
+      note: 'encoder features (eval mode) of referenceImages(2, 32) from src/core/pretrained.ts',
+      features: check,
+    },
   };
 
   mkdirSync(values.dest, { recursive: true });
   writeFileSync(join(values.dest, `${values.name}.ckpt`), serializeCheckpoint(encoderCheckpoint(encoder, architecture)));
-  writeFileSync(join(values.dest, `${values.name}.json`), JSON.stringify(card, null, 2) + '\n');
+  writeFileSync(join(values.dest, `${values.name}.json`), `${JSON.stringify(card, null, 2)}\n`);
   mkdirSync(values['log-dir'], { recursive: true });
   for (const file of ['config.json', 'summary.json', 'metrics.jsonl']) copyFileSync(join(run, file), join(values['log-dir'], file));
   process.stderr.write(`wrote ${values.dest}/${values.name}.ckpt (${parameters} values) and its card\n`);

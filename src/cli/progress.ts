@@ -39,8 +39,10 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
           if (now - plain.lastPrinted >= 5000 || event.step === plain.total) {
             plain.lastPrinted = now;
             const done = event.step - plain.startStep;
-            const eta = done > 0 ? ((now - plain.started) / done) * (plain.total - event.step) / 1000 : NaN;
-            stream.write(`${plain.stage} step ${event.step}/${plain.total} | loss ${event.loss.toFixed(4)} | ${(event.imagesPerSecond ?? 0).toFixed(1)} img/s | ETA ${Number.isFinite(eta) ? `${Math.round(eta)}s` : '-'}\n`);
+            const eta = done > 0 ? (((now - plain.started) / done) * (plain.total - event.step)) / 1000 : NaN;
+            stream.write(
+              `${plain.stage} step ${event.step}/${plain.total} | loss ${event.loss.toFixed(4)} | ${(event.imagesPerSecond ?? 0).toFixed(1)} img/s | ETA ${Number.isFinite(eta) ? `${Math.round(eta)}s` : '-'}\n`,
+            );
           }
         } else if (bar && event.loss !== undefined) {
           bar.update(event.step, { loss: event.loss.toFixed(4), rate: (event.imagesPerSecond ?? 0).toFixed(1) });
@@ -61,7 +63,9 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
         stream.write(
           `${event.stage} ${event.summary.status}: ${event.summary.steps} steps in ${event.summary.seconds.toFixed(1)} s, ` +
             `${event.summary.imagesPerSecond.toFixed(1)} img/s` +
-            (event.summary.testAccuracy !== null ? `, ${event.stage === 'pretrain' ? 'k-NN' : 'test'} accuracy ${(100 * event.summary.testAccuracy).toFixed(2)}%` : '') +
+            (event.summary.testAccuracy !== null
+              ? `, ${event.stage === 'pretrain' ? 'k-NN' : 'test'} accuracy ${(100 * event.summary.testAccuracy).toFixed(2)}%`
+              : '') +
             '\n',
         );
         break;

@@ -12,7 +12,9 @@ describe('checkpoints on disk', () => {
       stage: 'finetune',
       step: 0,
       completed: {},
-      models: { pretrain: { a: { shape: [3], data: new Float32Array([1.5, -2, 3]) }, b: { shape: [2, 1], data: new Float32Array([7, 8]) } } },
+      models: {
+        pretrain: { a: { shape: [3], data: new Float32Array([1.5, -2, 3]) }, b: { shape: [2, 1], data: new Float32Array([7, 8]) } },
+      },
       optimizer: {},
     };
     const path = join(mkdtempSync(join(tmpdir(), 'simclr-ckpt-')), 'checkpoint.bin');

@@ -9,8 +9,8 @@ import type { RunConfig } from '../core/config';
 import { serializeCheckpoint } from '../core/checkpoint';
 import { loadDataset } from '../core/data';
 import type { Dataset, RunEvent, RunSummary } from '../core/types';
-import { nodeDataSource } from './nodeDataSource';
-import { nodeImageFolder } from './nodeImageFolder';
+import { nodeDataSource } from '../node/nodeDataSource';
+import { nodeImageFolder } from '../node/nodeImageFolder';
 
 export class UsageError extends Error {}
 
@@ -28,7 +28,8 @@ export function readJsonObject(path: string, what: string): Record<string, unkno
   } catch (error) {
     throw new UsageError(`${what} file ${path} is not valid JSON: ${(error as Error).message}`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`${what} file ${path} must hold a JSON object`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError(`${what} file ${path} must hold a JSON object`);
   return parsed as Record<string, unknown>;
 }
 
@@ -57,7 +58,7 @@ export interface RunFolder {
 /** Creates (or, with `append`, continues) the run folder `dir` for `config`. */
 export function openRunFolder(dir: string, config: RunConfig, options: { append?: boolean } = {}): RunFolder {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const metricsPath = join(dir, 'metrics.jsonl');
   if (!options.append) writeFileSync(metricsPath, '');
   const checkpointPath = join(dir, 'checkpoint.bin');
@@ -67,13 +68,13 @@ export function openRunFolder(dir: string, config: RunConfig, options: { append?
     record(event) {
       if (event.type === 'metric') {
         const { type: _type, ...fields } = event;
-        appendFileSync(metricsPath, JSON.stringify(fields) + '\n');
+        appendFileSync(metricsPath, `${JSON.stringify(fields)}\n`);
       } else if (event.type === 'checkpoint') {
         writeFileAtomic(checkpointPath, serializeCheckpoint(event.checkpoint));
       }
     },
     writeSummary(summary) {
-      writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+      writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     },
   };
 }

@@ -18,7 +18,15 @@ function sweep(args: string[]) {
 interface SweepFile {
   status: string;
   planned: number;
-  trials: { id: string; params: Record<string, unknown>; status: string; objective: number | null; stoppedAt?: number; reason?: string; seconds: number }[];
+  trials: {
+    id: string;
+    params: Record<string, unknown>;
+    status: string;
+    objective: number | null;
+    stoppedAt?: number;
+    reason?: string;
+    seconds: number;
+  }[];
   best: { id: string; params: Record<string, unknown>; objective: number } | null;
 }
 
@@ -71,7 +79,8 @@ describe('npm run sweep', () => {
     expect(file.best?.objective).toBe(bestObjective);
     for (const t of file.trials) {
       const dir = join(out, 'trials', t.id);
-      for (const name of ['config.json', 'metrics.jsonl', 'summary.json']) expect(existsSync(join(dir, name)), `${t.id}/${name}`).toBe(true);
+      for (const name of ['config.json', 'metrics.jsonl', 'summary.json'])
+        expect(existsSync(join(dir, name)), `${t.id}/${name}`).toBe(true);
       const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
       expect(config.pretrain.temperature).toBe(t.params['pretrain.temperature']);
       const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));

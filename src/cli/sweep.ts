@@ -11,12 +11,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseFieldValue, setAtPath, type ConfigIssue, type RunConfig } from '../core/config';
 import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
-import { checkpointAfterPretraining } from '../core/sweep/reuse';
-import { runSweep, sweepProgress, type RunTrial, type SweepEvent, type SweepState, type TrialRecord } from '../core/sweep/runner';
-import { objectiveMetrics, parseSweepSpec, type SweepSpec } from '../core/sweep/spec';
+import { checkpointAfterPretraining } from '../sweep/reuse';
+import { runSweep, sweepProgress, type RunTrial, type SweepEvent, type SweepState, type TrialRecord } from '../sweep/runner';
+import { objectiveMetrics, parseSweepSpec, type SweepSpec } from '../sweep/spec';
 import { runExperiment } from '../core/train/run';
 import type { Checkpoint, Dataset, RunEvent } from '../core/types';
-import { selectNodeBackend } from './backend';
+import { selectNodeBackend } from '../node/nodeBackends';
 import { createProgressReporter } from './progress';
 import { UsageError, loadNodeDataset, openRunFolder, readJsonObject, writeFileAtomic } from './runFolder';
 
@@ -106,7 +106,7 @@ function formatParams(params: Record<string, unknown>): string {
 /** The file the sweep keeps current: finished trials only (unfinished ones re-run on resume). */
 function sweepFile(state: SweepState, status: string): string {
   const trials = state.trials.map((t) => ({ ...t }));
-  return JSON.stringify({ spec: state.spec, status, planned: state.planned, trials, best: state.best }, null, 2) + '\n';
+  return `${JSON.stringify({ spec: state.spec, status, planned: state.planned, trials, best: state.best }, null, 2)}\n`;
 }
 
 function readPrevious(path: string, spec: SweepSpec): TrialRecord[] {
@@ -153,8 +153,9 @@ async function main(): Promise<number> {
     previous = readPrevious(sweepPath, spec);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write('Invalid sweep spec:\n' + error.issues.map((i) => `  ${i.path || '(spec)'}: ${i.message}`).join('\n') + '\n');
-      if (error.issues.some((i) => i.path === 'objective.metric')) process.stderr.write(`  (objective metrics: ${objectiveMetrics.join(', ')})\n`);
+      process.stderr.write(`Invalid sweep spec:\n${error.issues.map((i) => `  ${i.path || '(spec)'}: ${i.message}`).join('\n')}\n`);
+      if (error.issues.some((i) => i.path === 'objective.metric'))
+        process.stderr.write(`  (objective metrics: ${objectiveMetrics.join(', ')})\n`);
       return 2;
     }
     if (error instanceof UsageError) {
@@ -170,7 +171,9 @@ async function main(): Promise<number> {
   mkdirSync(join(out, 'trials'), { recursive: true });
   mkdirSync(join(out, 'pretrained'), { recursive: true });
   const kept = previous.length;
-  process.stderr.write(`sweep "${spec.name}": ${spec.trials} trials (${spec.method})${kept ? `, resuming with ${kept} finished` : ''}; results in ${out}\n`);
+  process.stderr.write(
+    `sweep "${spec.name}": ${spec.trials} trials (${spec.method})${kept ? `, resuming with ${kept} finished` : ''}; results in ${out}\n`,
+  );
 
   // Datasets depend on the dataset fields and the seed (shapes and caps are seeded): load each once.
   const datasets = new Map<string, Promise<Dataset>>();
@@ -187,7 +190,8 @@ async function main(): Promise<number> {
     rmSync(dir, { recursive: true, force: true }); // an unfinished attempt re-runs from the start
     const folder = openRunFolder(dir, trial.config);
     const sharedPath = trial.reuseKey ? join(out, 'pretrained', `${trial.reuseKey}.bin`) : null;
-    const resumeFrom: Checkpoint | undefined = sharedPath && existsSync(sharedPath) ? deserializeCheckpoint(readFileSync(sharedPath)) : undefined;
+    const resumeFrom: Checkpoint | undefined =
+      sharedPath && existsSync(sharedPath) ? deserializeCheckpoint(readFileSync(sharedPath)) : undefined;
     const progress = showSteps ? createProgressReporter() : () => undefined;
     let pretrained: Checkpoint['models']['pretrain'] | undefined;
     const onEvent = (event: RunEvent) => {
@@ -195,9 +199,17 @@ async function main(): Promise<number> {
       folder.record(event);
       if (event.type === 'metric') onMetric(event);
       else if (event.type === 'checkpoint' && event.stage === 'pretrain') pretrained = event.checkpoint.models.pretrain;
-      else if (event.type === 'stage-end' && event.stage === 'pretrain' && event.summary.status === 'completed' && sharedPath && pretrained && !resumeFrom) {
+      else if (
+        event.type === 'stage-end' &&
+        event.stage === 'pretrain' &&
+        event.summary.status === 'completed' &&
+        sharedPath &&
+        pretrained &&
+        !resumeFrom
+      ) {
         writeFileAtomic(sharedPath, serializeCheckpoint(checkpointAfterPretraining(pretrained, event.summary)));
-      } else if (event.type === 'log' && event.level !== 'info' && !showSteps) process.stderr.write(`[${trial.id}] [${event.level}] ${event.message}\n`);
+      } else if (event.type === 'log' && event.level !== 'info' && !showSteps)
+        process.stderr.write(`[${trial.id}] [${event.level}] ${event.message}\n`);
     };
     const summary = await runExperiment({
       config: trial.config,
@@ -215,7 +227,13 @@ async function main(): Promise<number> {
       },
     });
     folder.writeSummary(summary);
-    return { status: summary.status, summary, seconds: summary.seconds, ...(summary.error ? { error: summary.error } : {}), ...(resumeFrom ? { reusedPretraining: true } : {}) };
+    return {
+      status: summary.status,
+      summary,
+      seconds: summary.seconds,
+      ...(summary.error ? { error: summary.error } : {}),
+      ...(resumeFrom ? { reusedPretraining: true } : {}),
+    };
   };
 
   const controller = new AbortController();
@@ -225,7 +243,9 @@ async function main(): Promise<number> {
     if (firstInterrupt && Date.now() - firstInterrupt > 1000) process.exit(130);
     if (firstInterrupt) return;
     firstInterrupt = Date.now();
-    process.stderr.write('\nstopping the sweep after the running trials\' current step (run the same command again to resume; Ctrl-C again to quit now)…\n');
+    process.stderr.write(
+      "\nstopping the sweep after the running trials' current step (run the same command again to resume; Ctrl-C again to quit now)…\n",
+    );
     controller.abort();
   });
 
@@ -236,7 +256,9 @@ async function main(): Promise<number> {
       writeFileAtomic(sweepPath, sweepFile(event.state, 'running'));
       const t = event.trial;
       const detail = t.status === 'completed' ? `${spec.objective.metric} ${formatObjective(spec, t.objective)}` : (t.reason ?? '');
-      process.stderr.write(`[${t.id}] ${t.status} in ${formatDuration(t.seconds)}${t.reusedPretraining ? ' (shared pretraining)' : ''}: ${detail}\n`);
+      process.stderr.write(
+        `[${t.id}] ${t.status} in ${formatDuration(t.seconds)}${t.reusedPretraining ? ' (shared pretraining)' : ''}: ${detail}\n`,
+      );
       const p = sweepProgress(event.state);
       const best = p.best ? `best ${p.best.id} ${formatObjective(spec, p.best.objective)}` : 'best -';
       process.stderr.write(
@@ -249,7 +271,9 @@ async function main(): Promise<number> {
   writeFileAtomic(sweepPath, sweepFile(state, state.status));
   const p = sweepProgress(state);
   if (state.status === 'interrupted') {
-    process.stderr.write(`\ninterrupted: ${state.trials.length}/${spec.trials} trials finished; resume with the same command (results in ${out})\n`);
+    process.stderr.write(
+      `\ninterrupted: ${state.trials.length}/${spec.trials} trials finished; resume with the same command (results in ${out})\n`,
+    );
     return 130;
   }
   if (state.trials.length > 0 && p.failed === state.trials.length) {
@@ -258,7 +282,9 @@ async function main(): Promise<number> {
   }
   process.stderr.write(
     `\nsweep completed: ${p.completed} completed, ${p.stopped} stopped, ${p.failed} failed; ` +
-      (state.best ? `best ${state.best.id} (${formatParams(state.best.params)}): ${spec.objective.metric} ${formatObjective(spec, state.best.objective)}` : 'no trial produced the objective') +
+      (state.best
+        ? `best ${state.best.id} (${formatParams(state.best.params)}): ${spec.objective.metric} ${formatObjective(spec, state.best.objective)}`
+        : 'no trial produced the objective') +
       `\nresults in ${out}\n`,
   );
   return 0;

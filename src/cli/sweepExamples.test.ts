@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSweepSpec } from '../core/sweep/spec';
+import { parseSweepSpec } from '../sweep/spec';
 
 const examples = resolve(__dirname, '../../examples');
 const sweepExamples = readdirSync(examples).filter((name) => name.startsWith('sweep-') && name.endsWith('.json'));

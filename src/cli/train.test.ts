@@ -9,17 +9,51 @@ const repo = resolve(__dirname, '../..');
 const tsx = join(repo, 'node_modules', '.bin', 'tsx');
 
 function train(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(tsx, ['src/cli/train.ts', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  const result = spawnSync(tsx, ['src/cli/train.ts', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 300_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 const tiny = [
-  '--set', 'dataset.name=shapes', '--set', 'dataset.trainSize=64', '--set', 'dataset.testSize=32', '--set', 'dataset.imageSize=16',
-  '--set', 'model.widthMultiplier=0.0625', '--set', 'model.projectionLayers=1', '--set', 'model.projectionDim=16',
-  '--set', 'pretrain.epochs=1', '--set', 'pretrain.batchSize=32', '--set', 'pretrain.knnK=5',
-  '--set', 'finetune.epochs=1', '--set', 'finetune.batchSize=8', '--set', 'finetune.labelFraction=0.25',
-  '--set', 'distill.epochs=1', '--set', 'distill.batchSize=32', '--set', 'distill.studentWidthMultiplier=0.0625',
-  '--backend', 'wasm', '--quiet',
+  '--set',
+  'dataset.name=shapes',
+  '--set',
+  'dataset.trainSize=64',
+  '--set',
+  'dataset.testSize=32',
+  '--set',
+  'dataset.imageSize=16',
+  '--set',
+  'model.widthMultiplier=0.0625',
+  '--set',
+  'model.projectionLayers=1',
+  '--set',
+  'model.projectionDim=16',
+  '--set',
+  'pretrain.epochs=1',
+  '--set',
+  'pretrain.batchSize=32',
+  '--set',
+  'pretrain.knnK=5',
+  '--set',
+  'finetune.epochs=1',
+  '--set',
+  'finetune.batchSize=8',
+  '--set',
+  'finetune.labelFraction=0.25',
+  '--set',
+  'distill.epochs=1',
+  '--set',
+  'distill.batchSize=32',
+  '--set',
+  'distill.studentWidthMultiplier=0.0625',
+  '--backend',
+  'wasm',
+  '--quiet',
 ];
 
 describe('npm run train', () => {
@@ -49,7 +83,9 @@ describe('npm run train', () => {
 
   it('exits 1 with a clear message when a dataset is missing', () => {
     const empty = mkdtempSync(join(tmpdir(), 'simclr-nodata-'));
-    const result = train(['--set', 'dataset.trainSize=10', '--out', join(empty, 'out'), '--backend', 'cpu', '--quiet'], { SIMCLR_DATASETS_DIR: empty });
+    const result = train(['--set', 'dataset.trainSize=10', '--out', join(empty, 'out'), '--backend', 'cpu', '--quiet'], {
+      SIMCLR_DATASETS_DIR: empty,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cifar10\/(data_batch_1\.png|train_labels\.json) is missing/);
     expect(result.stderr).toMatch(/npm run fetch-datasets/);
@@ -63,7 +99,10 @@ describe('npm run train', () => {
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config.dataset.name).toBe('shapes');
     expect(config.pretrain.temperature).toBe(0.5);
-    const events = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const events = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     for (const event of events) {
       expect(event).toHaveProperty('stage');
       expect(event).toHaveProperty('step');

@@ -10,10 +10,10 @@ import { deserializeCheckpoint } from '../core/checkpoint';
 import { runExperiment } from '../core/train/run';
 import type { Checkpoint, RunEvent } from '../core/types';
 import { parseTrainArgs, TRAIN_USAGE } from './args';
-import { selectNodeBackend } from './backend';
+import { selectNodeBackend } from '../node/nodeBackends';
 import { createProgressReporter } from './progress';
 import { UsageError, loadNodeDataset, openRunFolder, readJsonObject } from './runFolder';
-import { initialEncoderFor } from './pretrainedFile';
+import { initialEncoderFor } from '../node/pretrainedFile';
 import { checkEncoderFits, type PretrainedEncoder } from '../core/pretrained';
 
 function readConfigInput(path: string | undefined): Record<string, unknown> {
@@ -27,7 +27,7 @@ export function resolveConfig(configPath: string | undefined, overrides: string[
 }
 
 async function main(): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseTrainArgs>;
   try {
     args = parseTrainArgs(process.argv.slice(2));
   } catch (error) {
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     config = resolveConfig(args.config, args.set);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write('Invalid config:\n' + error.issues.map((i) => `  ${i.path || '(config)'}: ${i.message}`).join('\n') + '\n');
+      process.stderr.write(`Invalid config:\n${error.issues.map((i) => `  ${i.path || '(config)'}: ${i.message}`).join('\n')}\n`);
       return 2;
     }
     if (error instanceof UsageError) {
@@ -79,7 +79,9 @@ async function main(): Promise<number> {
   for (const notice of backend.notices) process.stderr.write(`notice: ${notice}\n`);
 
   const dataset = await loadNodeDataset(config);
-  process.stderr.write(`dataset: ${config.dataset.name}, ${dataset.train.count} train / ${dataset.test.count} test images, ${dataset.classNames.length} classes\n`);
+  process.stderr.write(
+    `dataset: ${config.dataset.name}, ${dataset.train.count} train / ${dataset.test.count} test images, ${dataset.classNames.length} classes\n`,
+  );
 
   const folder = openRunFolder(out, config, { append: resumeFrom !== undefined });
   const progress = args.quiet ? () => undefined : createProgressReporter();

@@ -67,7 +67,16 @@ function hsvToRgbRef([h, s, v]: Pixel): Pixel {
   const p = v * (1 - s);
   const q = v * (1 - s * f);
   const t = v * (1 - s * (1 - f));
-  return ([[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]] as Pixel[])[i];
+  return (
+    [
+      [v, t, p],
+      [q, v, p],
+      [p, v, t],
+      [p, q, v],
+      [t, p, v],
+      [v, p, q],
+    ] as Pixel[]
+  )[i];
 }
 
 const clip = (x: number) => Math.min(1, Math.max(0, x));
@@ -87,12 +96,18 @@ describe('per-op references on a small image', () => {
   const source = pixels(image);
 
   it('brightness multiplies and clips', () => {
-    expectPixelsClose(pixels(adjustBrightness(image, [1.6])), source.map((p) => p.map((v) => clip(v * 1.6)) as Pixel));
+    expectPixelsClose(
+      pixels(adjustBrightness(image, [1.6])),
+      source.map((p) => p.map((v) => clip(v * 1.6)) as Pixel),
+    );
   });
 
   it('contrast blends with the per-channel mean (tf.image.adjust_contrast)', () => {
     const mean = [0, 1, 2].map((c) => source.reduce((s, p) => s + p[c], 0) / source.length);
-    expectPixelsClose(pixels(adjustContrast(image, [0.4])), source.map((p) => p.map((v, c) => clip((v - mean[c]) * 0.4 + mean[c])) as Pixel));
+    expectPixelsClose(
+      pixels(adjustContrast(image, [0.4])),
+      source.map((p) => p.map((v, c) => clip((v - mean[c]) * 0.4 + mean[c])) as Pixel),
+    );
   });
 
   it('saturation scales S in HSV and hue rotates H', () => {
@@ -122,10 +137,13 @@ describe('per-op references on a small image', () => {
   });
 
   it('grayscale uses luma 0.2989/0.587/0.114 replicated to 3 channels', () => {
-    expectPixelsClose(pixels(toGrayscale(image)), source.map((p) => {
-      const y = 0.2989 * p[0] + 0.587 * p[1] + 0.114 * p[2];
-      return [y, y, y] as Pixel;
-    }));
+    expectPixelsClose(
+      pixels(toGrayscale(image)),
+      source.map((p) => {
+        const y = 0.2989 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+        return [y, y, y] as Pixel;
+      }),
+    );
   });
 
   it('blur matches a reflect-padded separable reference and preserves constant images', () => {
@@ -141,7 +159,8 @@ describe('per-op references on a small image', () => {
       for (let y = 0; y < size; y++) {
         for (let x = 0; x < size; x++) {
           let acc = 0;
-          for (let dy = -radius; dy <= radius; dy++) for (let dx = -radius; dx <= radius; dx++) acc += k[dy + radius] * k[dx + radius] * src[n][reflect(y + dy)][reflect(x + dx)][0];
+          for (let dy = -radius; dy <= radius; dy++)
+            for (let dx = -radius; dx <= radius; dx++) acc += k[dy + radius] * k[dx + radius] * src[n][reflect(y + dy)][reflect(x + dx)][0];
           expect(blurred[n][y][x][0]).toBeCloseTo(acc, 5);
         }
       }
@@ -310,7 +329,16 @@ describe('augmentBatch', () => {
 
   it('applies each image its own colour order', () => {
     const images = randomImages(2, 4, 9);
-    const base = { crop: { top: 0, left: 0, height: 4, width: 4, areaFraction: 1, aspectRatio: 1, fallback: false }, flip: false, brightness: 1.5, contrast: 0.3, saturation: 1.7, hue: 0.25, grayscale: false, blurSigma: null };
+    const base = {
+      crop: { top: 0, left: 0, height: 4, width: 4, areaFraction: 1, aspectRatio: 1, fallback: false },
+      flip: false,
+      brightness: 1.5,
+      contrast: 0.3,
+      saturation: 1.7,
+      hue: 0.25,
+      grayscale: false,
+      blurSigma: null,
+    };
     const params: AugmentParams[] = [
       { ...base, colorOrder: ['brightness', 'contrast', 'saturation', 'hue'] },
       { ...base, colorOrder: ['hue', 'saturation', 'contrast', 'brightness'] },
@@ -321,6 +349,10 @@ describe('augmentBatch', () => {
     const backward = adjustBrightness(adjustContrast(adjustSaturation(adjustHue(second, [0.25]), [1.7]), [0.3]), [1.5]);
     expectPixelsClose(pixels(out), [...pixels(forward), ...pixels(backward)]);
     // The two orders really differ, so the test would notice a shared order.
-    expect(tf.max(tf.abs(tf.sub(forward, adjustHue(adjustSaturation(adjustContrast(adjustBrightness(second, [1.5]), [0.3]), [1.7]), [0.25])))).dataSync()[0]).toBeGreaterThan(0);
+    expect(
+      tf
+        .max(tf.abs(tf.sub(forward, adjustHue(adjustSaturation(adjustContrast(adjustBrightness(second, [1.5]), [0.3]), [1.7]), [0.25]))))
+        .dataSync()[0],
+    ).toBeGreaterThan(0);
   });
 });

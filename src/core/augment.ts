@@ -6,7 +6,16 @@ import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, toGraysc
 import { cropBoxToNormalized, sampleCropBox, type CropBox } from './augmentOps/crop';
 
 export { blurRadius, gaussianBlur, gaussianKernel } from './augmentOps/blur';
-export { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, hsvToRgb, rgbToHsv, toGrayscale, LUMA_WEIGHTS } from './augmentOps/color';
+export {
+  adjustBrightness,
+  adjustContrast,
+  adjustHue,
+  adjustSaturation,
+  hsvToRgb,
+  rgbToHsv,
+  toGrayscale,
+  LUMA_WEIGHTS,
+} from './augmentOps/color';
 export { EVAL_CROP_PROPORTION, centreCropBox, cropBoxToNormalized, roundHalfEven, sampleCropBox, type CropBox } from './augmentOps/crop';
 
 /**
@@ -87,7 +96,13 @@ export interface AugmentParams {
 }
 
 /** Draws each image's parameters. Always consumes the same draws per image whatever is enabled. */
-export function sampleAugmentParams(n: number, options: AugmentOptions, rng: Rng, sourceHeight = options.imageSize, sourceWidth = sourceHeight): AugmentParams[] {
+export function sampleAugmentParams(
+  n: number,
+  options: AugmentOptions,
+  rng: Rng,
+  sourceHeight = options.imageSize,
+  sourceWidth = sourceHeight,
+): AugmentParams[] {
   const s = options.colorJitterStrength;
   const b = 0.8 * s;
   const hueRange = Math.min(0.5, 0.2 * s);
@@ -99,7 +114,11 @@ export function sampleAugmentParams(n: number, options: AugmentOptions, rng: Rng
         : sampleCropBox(
             sourceHeight,
             sourceWidth,
-            { minArea: options.cropMinArea, aspectRange: options.cropAspect ?? DEFAULT_CROP_ASPECT, minObjectCovered: options.cropMinObjectCovered ?? 0.1 },
+            {
+              minArea: options.cropMinArea,
+              aspectRange: options.cropAspect ?? DEFAULT_CROP_ASPECT,
+              minObjectCovered: options.cropMinObjectCovered ?? 0.1,
+            },
             rng,
           );
     const flip = rng.next() < 0.5 && options.flip;
@@ -112,7 +131,17 @@ export function sampleAugmentParams(n: number, options: AugmentOptions, rng: Rng
     const grayscale = rng.next() < options.grayscaleProbability;
     const blur = rng.next() < options.blurProbability;
     const sigma = rng.uniform(0.1, 2.0);
-    params.push({ crop, flip, colorOrder: jitter ? order : [], brightness, contrast, saturation, hue, grayscale, blurSigma: blur ? sigma : null });
+    params.push({
+      crop,
+      flip,
+      colorOrder: jitter ? order : [],
+      brightness,
+      contrast,
+      saturation,
+      hue,
+      grayscale,
+      blurSigma: blur ? sigma : null,
+    });
   }
   return params;
 }
@@ -122,7 +151,13 @@ function wholeImage(height: number, width: number): CropBox {
 }
 
 /** The crop boxes alone (for inspection and statistics). */
-export function sampleCropBoxes(n: number, options: AugmentOptions, rng: Rng, sourceHeight = options.imageSize, sourceWidth = sourceHeight): CropBox[] {
+export function sampleCropBoxes(
+  n: number,
+  options: AugmentOptions,
+  rng: Rng,
+  sourceHeight = options.imageSize,
+  sourceWidth = sourceHeight,
+): CropBox[] {
   return sampleAugmentParams(n, options, rng, sourceHeight, sourceWidth).map((p) => p.crop);
 }
 
@@ -130,7 +165,10 @@ export function sampleCropBoxes(n: number, options: AugmentOptions, rng: Rng, so
  * Applies `transform(subset, indices)` to the images listed in each group and puts every result back in
  * its original batch position; images in no group pass through unchanged.
  */
-function applyByGroup(images: tf.Tensor4D, groups: { indices: number[]; transform: (subset: tf.Tensor4D, indices: number[]) => tf.Tensor4D }[]): tf.Tensor4D {
+function applyByGroup(
+  images: tf.Tensor4D,
+  groups: { indices: number[]; transform: (subset: tf.Tensor4D, indices: number[]) => tf.Tensor4D }[],
+): tf.Tensor4D {
   const n = images.shape[0];
   const used = new Set(groups.flatMap((g) => g.indices));
   const untouched = Array.from({ length: n }, (_, i) => i).filter((i) => !used.has(i));
@@ -156,13 +194,25 @@ function applyByGroup(images: tf.Tensor4D, groups: { indices: number[]; transfor
 function applyColorOp(op: ColorOp, images: tf.Tensor4D, params: AugmentParams[]): tf.Tensor4D {
   switch (op) {
     case 'brightness':
-      return adjustBrightness(images, params.map((p) => p.brightness));
+      return adjustBrightness(
+        images,
+        params.map((p) => p.brightness),
+      );
     case 'contrast':
-      return adjustContrast(images, params.map((p) => p.contrast));
+      return adjustContrast(
+        images,
+        params.map((p) => p.contrast),
+      );
     case 'saturation':
-      return adjustSaturation(images, params.map((p) => p.saturation));
+      return adjustSaturation(
+        images,
+        params.map((p) => p.saturation),
+      );
     case 'hue':
-      return adjustHue(images, params.map((p) => p.hue));
+      return adjustHue(
+        images,
+        params.map((p) => p.hue),
+      );
   }
 }
 
@@ -173,7 +223,12 @@ function colorJitter(images: tf.Tensor4D, params: AugmentParams[]): tf.Tensor4D 
   for (let position = 0; position < COLOR_OPS.length; position++) {
     const groups = COLOR_OPS.filter((op) => channels === 3 || op === 'brightness' || op === 'contrast').map((op) => ({
       indices: params.flatMap((p, i) => (p.colorOrder[position] === op ? [i] : [])),
-      transform: (subset: tf.Tensor4D, indices: number[]) => applyColorOp(op, subset, indices.map((i) => params[i])),
+      transform: (subset: tf.Tensor4D, indices: number[]) =>
+        applyColorOp(
+          op,
+          subset,
+          indices.map((i) => params[i]),
+        ),
     }));
     const next = applyByGroup(current, groups);
     current.dispose();
@@ -192,7 +247,10 @@ export function applyAugmentParams(images: tf.Tensor4D, params: AugmentParams[],
     const cropped = tf.image.cropAndResize(
       images,
       tf.tensor2d(boxes.flat(), [n, 4]),
-      tf.tensor1d(Array.from({ length: n }, (_, i) => i), 'int32'),
+      tf.tensor1d(
+        Array.from({ length: n }, (_, i) => i),
+        'int32',
+      ),
       [size, size],
       'bilinear',
     );
@@ -205,7 +263,12 @@ export function applyAugmentParams(images: tf.Tensor4D, params: AugmentParams[],
       x = applyByGroup(x, [
         {
           indices: params.flatMap((p, i) => (p.blurSigma !== null ? [i] : [])),
-          transform: (subset, indices) => gaussianBlur(subset, indices.map((i) => params[i].blurSigma ?? 0), radius),
+          transform: (subset, indices) =>
+            gaussianBlur(
+              subset,
+              indices.map((i) => params[i].blurSigma ?? 0),
+              radius,
+            ),
         },
       ]);
     }

@@ -19,7 +19,9 @@ describe('checkpoint format', () => {
     const back = deserializeCheckpoint(serializeCheckpoint(checkpoint));
     expect(back.stage).toBe('finetune');
     expect(back.step).toBe(12);
-    expect(Array.from(back.models.pretrain['encoder/stem/conv/kernel'].data)).toEqual(Array.from(checkpoint.models.pretrain['encoder/stem/conv/kernel'].data));
+    expect(Array.from(back.models.pretrain['encoder/stem/conv/kernel'].data)).toEqual(
+      Array.from(checkpoint.models.pretrain['encoder/stem/conv/kernel'].data),
+    );
     expect(Array.from(back.models.finetune['classifier/bias'].data)).toEqual([1, -2, 3.5]);
     expect(back.optimizer['classifier/bias/momentum'].shape).toEqual([3]);
   });
@@ -33,7 +35,9 @@ describe('checkpoint format', () => {
     view.set(bytes);
     expect(view.byteOffset).toBe(3);
     const back = deserializeCheckpoint(view);
-    expect(Array.from(back.models.pretrain['encoder/stem/conv/kernel'].data)).toEqual(Array.from(checkpoint.models.pretrain['encoder/stem/conv/kernel'].data));
+    expect(Array.from(back.models.pretrain['encoder/stem/conv/kernel'].data)).toEqual(
+      Array.from(checkpoint.models.pretrain['encoder/stem/conv/kernel'].data),
+    );
     expect(Array.from(back.models.finetune['classifier/bias'].data)).toEqual([1, -2, 3.5]);
     expect(Array.from(back.optimizer['classifier/bias/momentum'].data)).toEqual(Array.from(new Float32Array([0.1, 0.2, 0.3])));
     // A small Buffer from Buffer.from(copy) shares Node's 8 KiB pool: the common real case.

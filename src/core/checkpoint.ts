@@ -55,7 +55,8 @@ export function deserializeCheckpoint(bytes: Uint8Array): Checkpoint {
   const fail = (why: string): never => {
     throw new Error(`not a valid SimCLR Lab checkpoint: ${why}`);
   };
-  if (bytes.length < MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) fail('missing the SIMCLRCK signature');
+  if (bytes.length < MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC)
+    fail('missing the SIMCLRCK signature');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(MAGIC.length, true);
   const dataStart = MAGIC.length + 4 + headerLength;
@@ -67,7 +68,8 @@ export function deserializeCheckpoint(bytes: Uint8Array): Checkpoint {
     return fail('unreadable header');
   }
   if (header.version !== 1) fail(`unsupported version ${String(header.version)}`);
-  if (dataStart + header.dataBytes !== bytes.length) fail(`expected ${header.dataBytes} bytes of tensor data, found ${bytes.length - dataStart}`);
+  if (dataStart + header.dataBytes !== bytes.length)
+    fail(`expected ${header.dataBytes} bytes of tensor data, found ${bytes.length - dataStart}`);
   if (!Number.isInteger(header.dataBytes) || header.dataBytes % 4 !== 0) fail('tensor data is not a whole number of float32 values');
   // Copy the data section into a fresh, aligned buffer once; every tensor is then a view into it.
   // Copying (not viewing `bytes.buffer`) matters: a Node Buffer is often a view at a non-zero

@@ -131,7 +131,12 @@ export const distillSchema = z
 
 export const runConfigSchema = z
   .object({
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
     dataset: datasetSchema.prefault({}),
     model: modelSchema.prefault({}),
     pretrain: pretrainSchema.prefault({}),
@@ -156,10 +161,18 @@ export const runConfigSchema = z
     }
     // A field the chosen dataset never reads is refused rather than silently ignored.
     if (config.dataset.path !== null && config.dataset.name !== 'folder' && config.dataset.name !== 'imagenet') {
-      ctx.addIssue({ code: 'custom', path: ['dataset', 'path'], message: `only the folder and imagenet datasets read a path; remove it for ${config.dataset.name}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataset', 'path'],
+        message: `only the folder and imagenet datasets read a path; remove it for ${config.dataset.name}`,
+      });
     }
     if (config.dataset.subsetList !== null && config.dataset.name !== 'imagenet') {
-      ctx.addIssue({ code: 'custom', path: ['dataset', 'subsetList'], message: `only the imagenet dataset reads a subset list; remove it for ${config.dataset.name}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataset', 'subsetList'],
+        message: `only the imagenet dataset reads a subset list; remove it for ${config.dataset.name}`,
+      });
     }
   });
 
@@ -268,7 +281,10 @@ function isNumericField(path: string): boolean {
 }
 
 /** Applies `path=value` overrides to a (possibly partial) config input; returns issues for bad ones. */
-export function applyOverrides(input: Record<string, unknown>, overrides: string[]): { input: Record<string, unknown>; issues: ConfigIssue[] } {
+export function applyOverrides(
+  input: Record<string, unknown>,
+  overrides: string[],
+): { input: Record<string, unknown>; issues: ConfigIssue[] } {
   const copy = structuredClone(input);
   const issues: ConfigIssue[] = [];
   for (const override of overrides) {

@@ -7,12 +7,9 @@ export * from './loss';
 export * from './optim';
 export * from './schedule';
 export * from './augment';
-export * from './url';
 export * from './checkpoint';
 export * from './pretrained';
 export * from './model';
 export { runExperiment, plannedStages, labelledSubset, type RunOptions } from './train/run';
 export { knnAccuracy, knnPredict } from './train/knn';
 export { pca2d } from './train/pca';
-// Hyperparameter sweeps (spec, samplers, ASHA/median, reuse keys, runner, #sweep= links).
-export * from './sweep';

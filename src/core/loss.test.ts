@@ -118,14 +118,30 @@ describe('ntXentLoss', () => {
     const l1 = -Math.log(1 / 3);
     const l3 = -Math.log(1 / (1 + 2 * Math.exp(-1)));
     const expected = (2 * l0 + l1 + l3) / 4;
-    const two = ntXentLoss(tf.tensor2d([[1, 0], [0, 1]]), tf.tensor2d([[1, 0], [-1, 0]]), tau);
+    const two = ntXentLoss(
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]),
+      tf.tensor2d([
+        [1, 0],
+        [-1, 0],
+      ]),
+      tau,
+    );
     expect(scalarValue(two)).toBeCloseTo(expected, 5);
   });
 
   it('excludes the self-similarity even when different views are exact duplicates', () => {
     // z1[0] == z2[1]: a negative with similarity 1 must count, the anchor's own similarity must not.
-    const a = [[1, 2, 3], [0.5, -1, 2]];
-    const b = [[-1, 0, 1], [1, 2, 3]];
+    const a = [
+      [1, 2, 3],
+      [0.5, -1, 2],
+    ];
+    const b = [
+      [-1, 0, 1],
+      [1, 2, 3],
+    ];
     const expected = referenceNtXent(a, b, 0.2);
     const both = ntXent(tf.tensor2d(a), tf.tensor2d(b), 0.2);
     expect(scalarValue(both.loss)).toBeCloseTo(expected.loss, 4);
@@ -192,7 +208,9 @@ describe('ntXentLoss', () => {
     };
     expect(scalarValue(objectiveOf(tf.tensor2d(a)))).toBeCloseTo(official, 4);
     const analytic = tf.grad(objectiveOf)(tf.tensor2d(a)).arraySync() as Matrix;
-    const perAnchor = tf.grad((x: tf.Tensor) => ntXentLoss(x as tf.Tensor2D, tf.tensor2d(b), tau))(tf.tensor2d(a)).arraySync() as Matrix;
+    const perAnchor = tf
+      .grad((x: tf.Tensor) => ntXentLoss(x as tf.Tensor2D, tf.tensor2d(b), tau))(tf.tensor2d(a))
+      .arraySync() as Matrix;
     const h = 1e-5;
     for (let i = 0; i < 4; i++) {
       for (let j = 0; j < 5; j++) {

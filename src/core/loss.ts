@@ -115,7 +115,9 @@ export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...input
  */
 export function distillationLoss(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, temperature: number): tf.Scalar {
   if (studentLogits.rank !== 2 || teacherLogits.rank !== 2 || studentLogits.shape.join() !== teacherLogits.shape.join()) {
-    throw new Error(`distillationLoss expects student and teacher logits of the same shape [B, classes], got [${studentLogits.shape}] and [${teacherLogits.shape}]`);
+    throw new Error(
+      `distillationLoss expects student and teacher logits of the same shape [B, classes], got [${studentLogits.shape}] and [${teacherLogits.shape}]`,
+    );
   }
   if (!(temperature > 0)) throw new Error(`distillation temperature must be > 0, got ${temperature}`);
   return tf.tidy(() => {

@@ -1,6 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AdamL2, AdamW, createOptimizer, isExcludedFromDecay, isSupervisedHead, Lars, SgdMomentum, supervisedHeadL2, weightDecayExclusions, type SlotOptimizer } from './optim';
+import {
+  AdamL2,
+  AdamW,
+  createOptimizer,
+  isExcludedFromDecay,
+  isSupervisedHead,
+  Lars,
+  SgdMomentum,
+  supervisedHeadL2,
+  weightDecayExclusions,
+  type SlotOptimizer,
+} from './optim';
 import { Rng } from './random';
 
 beforeAll(async () => {
@@ -26,7 +37,12 @@ function norm(x: number[]): number {
 }
 
 /** Plain-JS LARS (official classic momentum) on one variable; returns the new weights and velocity. */
-function larsStep(w: number[], grad: number[], v: number[], o: { lr: number; momentum: number; wd: number; eta: number; excluded: boolean }) {
+function larsStep(
+  w: number[],
+  grad: number[],
+  v: number[],
+  o: { lr: number; momentum: number; wd: number; eta: number; excluded: boolean },
+) {
   const g = o.excluded || o.wd === 0 ? [...grad] : grad.map((gi, i) => gi + o.wd * w[i]);
   let trust = 1;
   if (!o.excluded && norm(w) > 0 && norm(g) > 0) trust = (o.eta * norm(w)) / norm(g);
@@ -62,7 +78,14 @@ describe('isExcludedFromDecay', () => {
 
 describe('weightDecayExclusions (official build_optimizer / add_weight_decay)', () => {
   it('LARS leaves BN, biases and the supervised head out of decay and trust ratio; sgd/adam only BN; adamw biases and BN', () => {
-    const names = ['m1/encoder/stem/conv/kernel', 'm1/encoder/block1_1/bn1/gamma', 'm1/head/dense0/kernel', 'm1/classifier/kernel', 'm1/classifier/bias', 'm2/linearProbe/kernel'];
+    const names = [
+      'm1/encoder/stem/conv/kernel',
+      'm1/encoder/block1_1/bn1/gamma',
+      'm1/head/dense0/kernel',
+      'm1/classifier/kernel',
+      'm1/classifier/bias',
+      'm2/linearProbe/kernel',
+    ];
     const lars = weightDecayExclusions('lars');
     expect(names.map((n) => lars.excludeFromWeightDecay!(n))).toEqual([false, true, false, true, true, true]);
     expect(names.map((n) => lars.excludeFromLayerAdaptation!(n))).toEqual([false, true, false, true, true, true]);
@@ -80,7 +103,13 @@ describe('Lars', () => {
   it('keeps decay and trust ratio as separate predicates', () => {
     // Decayed but not adapted: g = 1 + 0.5·w, step lr·g, no trust ratio.
     const a = variable([1, 2], 'decayedOnly');
-    const lars = new Lars({ learningRate: 0.1, momentum: 0, weightDecay: 0.5, excludeFromWeightDecay: () => false, excludeFromLayerAdaptation: (n) => n.endsWith('decayedOnly') });
+    const lars = new Lars({
+      learningRate: 0.1,
+      momentum: 0,
+      weightDecay: 0.5,
+      excludeFromWeightDecay: () => false,
+      excludeFromLayerAdaptation: (n) => n.endsWith('decayedOnly'),
+    });
     applyOnce(lars, { [a.name]: [1, 1] });
     expectClose(values(a), [1 - 0.1 * 1.5, 2 - 0.1 * 2]);
     lars.dispose();
@@ -92,7 +121,13 @@ describe('Lars', () => {
     const headBias = variable([0.3, 0.1], 'classifier/bias');
     const wd = 0.1;
     const lr = 0.5;
-    const lars = createOptimizer('lars', { learningRate: lr, momentum: 0.9, weightDecay: wd, eta: 0.001, ...weightDecayExclusions('lars') });
+    const lars = createOptimizer('lars', {
+      learningRate: lr,
+      momentum: 0.9,
+      weightDecay: wd,
+      eta: 0.001,
+      ...weightDecayExclusions('lars'),
+    });
     const c = { kernel: [0.3, 0.1, -0.2], head: [1.0, -2.0], bias: [0.5, 0.5] };
     // loss = Σ c·w over the three variables + wd/2·‖classifier kernel‖²
     const loss = () =>
@@ -112,7 +147,11 @@ describe('Lars', () => {
     // Encoder kernel: decayed in the optimiser and adapted: trust = η‖w‖/‖g‖.
     const g = c.kernel.map((x, i) => x + wd * [0.5, -1.0, 2.0][i]);
     const trust = (0.001 * norm([0.5, -1.0, 2.0])) / norm(g);
-    expectClose(values(kernel), [0.5, -1.0, 2.0].map((w, i) => w - lr * trust * g[i]), 6);
+    expectClose(
+      values(kernel),
+      [0.5, -1.0, 2.0].map((w, i) => w - lr * trust * g[i]),
+      6,
+    );
     expect(supervisedHeadL2('sgd', wd, [head])).toBeNull();
     lars.dispose();
   });
@@ -132,16 +171,22 @@ describe('Lars', () => {
       const lars = createOptimizer('lars', { learningRate: 0.1, momentum: 0.9, weightDecay: 1e-6, ...exclusions });
       for (let step = 0; step < 200; step++) {
         tf.dispose(
-          lars.minimize(() => {
-            const logits = tf.add(tf.matMul(features, kernel), bias);
-            const ce = tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
-            const l2 = excludeClassifier ? supervisedHeadL2('lars', 1e-6, [kernel]) : null;
-            return l2 ? tf.add(ce, l2) : ce;
-          }, true, [kernel, bias]) ?? [],
+          lars.minimize(
+            () => {
+              const logits = tf.add(tf.matMul(features, kernel), bias);
+              const ce = tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+              const l2 = excludeClassifier ? supervisedHeadL2('lars', 1e-6, [kernel]) : null;
+              return l2 ? tf.add(ce, l2) : ce;
+            },
+            true,
+            [kernel, bias],
+          ) ?? [],
         );
       }
       lars.dispose();
-      return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(tf.add(tf.matMul(features, kernel), bias), 1), labels), 'float32')).dataSync()[0]);
+      return tf.tidy(
+        () => tf.mean(tf.cast(tf.equal(tf.argMax(tf.add(tf.matMul(features, kernel), bias), 1), labels), 'float32')).dataSync()[0],
+      );
     };
     expect(trainAccuracy(true)).toBeGreaterThan(0.97);
     // With the trust ratio on the classifier (the old behaviour) each step moves it by ~lr·η·‖W‖: it barely learns.
@@ -190,7 +235,12 @@ describe('Lars', () => {
 
   it('honours a custom exclusion predicate and a learning rate changed between steps', () => {
     const a = variable([1, 2], 'special');
-    const lars = new Lars({ learningRate: 0.1, momentum: 0.9, weightDecay: 0.5, excludeFromLayerAdaptation: (name) => name.endsWith('special') });
+    const lars = new Lars({
+      learningRate: 0.1,
+      momentum: 0.9,
+      weightDecay: 0.5,
+      excludeFromLayerAdaptation: (name) => name.endsWith('special'),
+    });
     applyOnce(lars, { [a.name]: [1, 1] });
     expectClose(values(a), [0.9, 1.9]);
     lars.learningRate = 1;
@@ -204,7 +254,7 @@ describe('Lars', () => {
     const lars = new Lars({ learningRate: 0.2, eta: 0.002 });
     expect(lars.getClassName()).toBe('Lars');
     const map = tf.serialization.SerializationMap.getMap().classNameMap;
-    expect(map['Lars']).toBeDefined();
+    expect(map.Lars).toBeDefined();
     expect(lars.getConfig()).toMatchObject({ learningRate: 0.2, eta: 0.002, momentum: 0.9 });
     lars.dispose();
   });
@@ -390,14 +440,21 @@ describe('optimizer state', () => {
 
 describe('integration with tfjs-layers', () => {
   it('trains a dense model through model.fit with Lars and excludes its bias by name', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'ones', biasInitializer: 'zeros' })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'ones', biasInitializer: 'zeros' })],
+    });
     const lars = new Lars({ learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4, eta: 0.5 });
     model.compile({ optimizer: lars, loss: 'meanSquaredError' });
-    const x = tf.tensor2d([[1, 0], [0, 1], [1, 1], [2, 1]]);
+    const x = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [2, 1],
+    ]);
     const y = tf.tensor2d([[2], [-1], [1], [3]]); // w = [2, -1], b = 0
-    const before = (await model.evaluate(x, y) as tf.Scalar).dataSync()[0];
+    const before = ((await model.evaluate(x, y)) as tf.Scalar).dataSync()[0];
     await model.fit(x, y, { epochs: 40, batchSize: 4, verbose: 0 });
-    const after = (await model.evaluate(x, y) as tf.Scalar).dataSync()[0];
+    const after = ((await model.evaluate(x, y)) as tf.Scalar).dataSync()[0];
     expect(after).toBeLessThan(before * 0.5);
     const names = lars.slotVariableNames();
     expect(names.some((n) => n.endsWith('/kernel/momentum'))).toBe(true);

@@ -92,7 +92,13 @@ export abstract class SlotOptimizer extends tf.Optimizer {
   }
 
   /** The update of one variable; runs inside tf.tidy. `step` is 1 for the first update. */
-  protected abstract updateVariable(name: string, value: tf.Variable, gradient: tf.Tensor, slots: Map<string, tf.Variable>, step: number): void;
+  protected abstract updateVariable(
+    name: string,
+    value: tf.Variable,
+    gradient: tf.Tensor,
+    slots: Map<string, tf.Variable>,
+    step: number,
+  ): void;
 
   protected usesWeightDecay(name: string): boolean {
     return this.weightDecay > 0 && !this.excludeFromWeightDecay(name);
@@ -117,7 +123,11 @@ export abstract class SlotOptimizer extends tf.Optimizer {
     let slots = this.slots.get(name);
     if (slots === undefined) {
       slots = new Map();
-      for (const slot of this.slotNames) slots.set(slot, tf.tidy(() => tf.zerosLike(value).variable(false)));
+      for (const slot of this.slotNames)
+        slots.set(
+          slot,
+          tf.tidy(() => tf.zerosLike(value).variable(false)),
+        );
       this.slots.set(name, slots);
     }
     return slots;
@@ -144,7 +154,9 @@ export abstract class SlotOptimizer extends tf.Optimizer {
       const cut = name.lastIndexOf('/');
       const slot = name.slice(cut + 1);
       if (cut <= 0 || !this.slotNames.includes(slot)) {
-        throw new Error(`${this.getClassName()}.setWeights: unexpected state "${name}" (expected <variable>/<${this.slotNames.join('|')}>)`);
+        throw new Error(
+          `${this.getClassName()}.setWeights: unexpected state "${name}" (expected <variable>/<${this.slotNames.join('|')}>)`,
+        );
       }
       const variableName = name.slice(0, cut);
       let slots = this.slots.get(variableName);
@@ -152,7 +164,10 @@ export abstract class SlotOptimizer extends tf.Optimizer {
         slots = new Map();
         this.slots.set(variableName, slots);
       }
-      slots.set(slot, tf.tidy(() => tf.cast(tensor, 'float32').variable(false)));
+      slots.set(
+        slot,
+        tf.tidy(() => tf.cast(tensor, 'float32').variable(false)),
+      );
     }
   }
 
@@ -211,7 +226,10 @@ export class Lars extends SlotOptimizer {
     return { ...super.getConfig(), eta: this.eta };
   }
 
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(config as unknown as OptimizerOptions);
   }
 }
@@ -236,7 +254,10 @@ export class SgdMomentum extends SlotOptimizer {
     value.assign(tf.sub(value, tf.add(tf.mul(nextVelocity, this.momentum), scaled)));
   }
 
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(config as unknown as OptimizerOptions);
   }
 }
@@ -260,13 +281,23 @@ export class AdamL2 extends SlotOptimizer {
     value.assign(tf.sub(value, tf.mul(update, this.learningRate)));
   }
 
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(config as unknown as OptimizerOptions);
   }
 }
 
 /** Updates Adam's moments in `slots` and returns the bias-corrected direction m̂/(√v̂ + ε). */
-function adamDirection(gradient: tf.Tensor, slots: Map<string, tf.Variable>, beta1: number, beta2: number, epsilon: number, step: number): tf.Tensor {
+function adamDirection(
+  gradient: tf.Tensor,
+  slots: Map<string, tf.Variable>,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+  step: number,
+): tf.Tensor {
   const m = slots.get('m')!;
   const v = slots.get('v')!;
   const nextM = tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
@@ -298,7 +329,10 @@ export class AdamW extends SlotOptimizer {
     value.assign(tf.sub(value, tf.mul(update, this.learningRate)));
   }
 
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(config as unknown as OptimizerOptions);
   }
 }
@@ -330,7 +364,9 @@ export function createOptimizer(name: OptimizerName, options: OptimizerOptions):
  * `adam` put L2 on every weight but BN parameters (biases and the head included); AdamW (not
  * official) skips biases and BN parameters, the usual choice for decoupled decay.
  */
-export function weightDecayExclusions(name: OptimizerName): Pick<OptimizerOptions, 'excludeFromWeightDecay' | 'excludeFromLayerAdaptation'> {
+export function weightDecayExclusions(
+  name: OptimizerName,
+): Pick<OptimizerOptions, 'excludeFromWeightDecay' | 'excludeFromLayerAdaptation'> {
   if (name === 'lars') {
     const excluded = (v: string) => isExcludedFromDecay(v) || isSupervisedHead(v);
     return { excludeFromWeightDecay: excluded, excludeFromLayerAdaptation: excluded };

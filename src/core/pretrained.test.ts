@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectNodeBackend } from '../cli/backend';
+import { selectNodeBackend } from '../node/nodeBackends';
 import { deserializeCheckpoint, serializeCheckpoint } from './checkpoint';
 import { ConfigError, parseRunConfig, type RunConfigInput } from './config';
 import { createShapesDataset } from './data/shapes';
@@ -20,7 +20,12 @@ const tiny: RunConfigInput = {
 };
 
 function shapes(config = parseRunConfig(tiny)) {
-  return createShapesDataset({ trainSize: config.dataset.trainSize!, testSize: config.dataset.testSize!, imageSize: 16, seed: config.seed });
+  return createShapesDataset({
+    trainSize: config.dataset.trainSize!,
+    testSize: config.dataset.testSize!,
+    imageSize: 16,
+    seed: config.seed,
+  });
 }
 
 function features(model: SimclrModel, imageSize: number): Float32Array {
@@ -36,7 +41,14 @@ describe('pretrained encoders', () => {
   it('an encoder file keeps the encoder and head of a model with a probe, and loads to the same features', () => {
     const config = parseRunConfig(tiny);
     const source = new SimclrModel(modelSpecFromConfig(config), 11, { linearProbeClasses: 4 });
-    const run: Checkpoint = { version: 1, stage: 'pretrain', step: 3, completed: {}, models: { pretrain: source.getWeights() }, optimizer: {} };
+    const run: Checkpoint = {
+      version: 1,
+      stage: 'pretrain',
+      step: 3,
+      completed: {},
+      models: { pretrain: source.getWeights() },
+      optimizer: {},
+    };
     const encoder = encoderFromCheckpoint(run, 'run.bin');
     expect(Object.keys(encoder.weights).some((path) => path.startsWith('linearProbe/'))).toBe(false);
     expect(Object.keys(encoder.weights).length).toBe(Object.keys(run.models.pretrain).length - 2);
@@ -82,7 +94,12 @@ describe('pretrained encoders', () => {
   it("a run started from another run's encoder skips pretraining and shows that encoder at once", async () => {
     const config = parseRunConfig(tiny);
     let last: Checkpoint | undefined;
-    const first = await runExperiment({ config, dataset: shapes(), backend: 'wasm', onEvent: (e) => e.type === 'checkpoint' && (last = e.checkpoint) });
+    const first = await runExperiment({
+      config,
+      dataset: shapes(),
+      backend: 'wasm',
+      onEvent: (e) => e.type === 'checkpoint' && (last = e.checkpoint),
+    });
     expect(first.status).toBe('completed');
     const stored = deserializeCheckpoint(serializeCheckpoint(last!));
     expect(stored.architecture).toEqual(architectureOf(config));
@@ -114,7 +131,9 @@ describe('pretrained encoders', () => {
     const reference = new SimclrModel(modelSpecFromConfig(config), 0, { linearProbeClasses: dataset.classNames.length });
     reference.setWeights(stored.models.pretrain);
     const images = await dataset.test.readBatch(Array.from({ length: dataset.test.count }, (_, i) => i));
-    const h = tf.tidy(() => reference.encode(tf.div(tf.tensor4d(images, [dataset.test.count, 16, 16, 3], 'int32').toFloat(), 255) as tf.Tensor4D, false));
+    const h = tf.tidy(() =>
+      reference.encode(tf.div(tf.tensor4d(images, [dataset.test.count, 16, 16, 3], 'int32').toFloat(), 255) as tf.Tensor4D, false),
+    );
     const expected = await pca2d(h);
     h.dispose();
     reference.dispose();
@@ -147,7 +166,13 @@ describe('pretrained encoders', () => {
     expect(first.status).toBe('stopped');
     expect(checkpoint!.stage).toBe('finetune');
     const events: RunEvent[] = [];
-    const resumed = await runExperiment({ config, dataset: shapes(config), backend: 'wasm', onEvent: (e) => events.push(e), resumeFrom: checkpoint });
+    const resumed = await runExperiment({
+      config,
+      dataset: shapes(config),
+      backend: 'wasm',
+      onEvent: (e) => events.push(e),
+      resumeFrom: checkpoint,
+    });
     expect(resumed.error).toBeUndefined();
     expect(Object.keys(resumed.stages)).toEqual(['finetune']);
     expect(events.some((e) => e.type === 'stage-start' && e.stage === 'pretrain')).toBe(false);
@@ -158,19 +183,37 @@ describe('pretrained encoders', () => {
     const wide = parseRunConfig({ ...tiny, model: { ...tiny.model, widthMultiplier: 0.125 } });
     const weights = new SimclrModel(modelSpecFromConfig(wide), 1).getWeights();
     const withArchitecture = { source: 'wide.ckpt', weights, architecture: architectureOf(wide) };
-    const named = await runExperiment({ config: small, dataset: shapes(small), backend: 'wasm', onEvent: () => undefined, initialEncoder: withArchitecture });
+    const named = await runExperiment({
+      config: small,
+      dataset: shapes(small),
+      backend: 'wasm',
+      onEvent: () => undefined,
+      initialEncoder: withArchitecture,
+    });
     expect(named.status).toBe('failed');
     expect(named.error).toMatch(/wide\.ckpt.*model\.widthMultiplier is 0\.0625 here but 0\.125 in the encoder/);
     // An older file without a recorded architecture still fails by weight name and shape.
-    const unnamed = await runExperiment({ config: small, dataset: shapes(small), backend: 'wasm', onEvent: () => undefined, initialEncoder: { source: 'old.bin', weights } });
+    const unnamed = await runExperiment({
+      config: small,
+      dataset: shapes(small),
+      backend: 'wasm',
+      onEvent: () => undefined,
+      initialEncoder: { source: 'old.bin', weights },
+    });
     expect(unnamed.status).toBe('failed');
     expect(unnamed.error).toMatch(/old\.bin does not fit.*has shape \[.*\], expected \[/);
   });
 
   it('fails clearly when pretrain.init names an encoder the host did not load', async () => {
-    const config = parseRunConfig({ ...tiny, pretrain: { ...tiny.pretrain, init: 'cifar10-resnet18-w025' }, finetune: { ...tiny.finetune, enabled: true } });
+    const config = parseRunConfig({
+      ...tiny,
+      pretrain: { ...tiny.pretrain, init: 'cifar10-resnet18-w025' },
+      finetune: { ...tiny.finetune, enabled: true },
+    });
     const summary = await runExperiment({ config, dataset: shapes(config), backend: 'wasm', onEvent: () => undefined });
     expect(summary.status).toBe('failed');
-    expect(summary.error).toMatch(/pretrain\.init names the encoder "cifar10-resnet18-w025".*public\/pretrained\/cifar10-resnet18-w025\.ckpt/);
+    expect(summary.error).toMatch(
+      /pretrain\.init names the encoder "cifar10-resnet18-w025".*public\/pretrained\/cifar10-resnet18-w025\.ckpt/,
+    );
   });
 });

@@ -15,7 +15,9 @@ describe('withRootRelativePaths', () => {
     symlinkSync(real, link);
     const roots = { imagenet: link, im: join(dir.path, 'im') };
     const text = `ENOENT: open '${link}/train/x.JPEG'; also ${real}/val and ${join(dir.path, 'imagenet2')}/y and ${join(dir.path, 'im')}`;
-    expect(withRootRelativePaths(text, roots)).toBe(`ENOENT: open 'imagenet/train/x.JPEG'; also imagenet/val and ${join(dir.path, 'imagenet2')}/y and im`);
+    expect(withRootRelativePaths(text, roots)).toBe(
+      `ENOENT: open 'imagenet/train/x.JPEG'; also imagenet/val and ${join(dir.path, 'imagenet2')}/y and im`,
+    );
   });
 });
 
@@ -24,7 +26,9 @@ describe('resolveDataPath', () => {
     const root = join(dir.path, 'root');
     mkdirSync(join(root, 'train'), { recursive: true });
     expect(resolveDataPath({ data: root }, 'data/train', 'dataset.path', undefined, 'directory')).toBe(join(root, 'train'));
-    expect(() => resolveDataPath({ data: root }, 'data/train', 'dataset.subsetList', undefined, 'file')).toThrow('data/train is a folder, not a file');
+    expect(() => resolveDataPath({ data: root }, 'data/train', 'dataset.subsetList', undefined, 'file')).toThrow(
+      'data/train is a folder, not a file',
+    );
     expect(() => resolveDataPath({ data: root }, null, 'dataset.path', 'imagenet')).toThrow(/no data root named "imagenet"/);
   });
 });

@@ -44,12 +44,21 @@ export type DataPathKind = 'directory' | 'file';
  * exists) leaves every root, and, when `kind` is given, a path that does not exist or is of the other
  * kind. Messages show paths in the data-root-relative form (`imagenet/train`), never the server's.
  */
-export function resolveDataPath(roots: DataRoots, requested: string | null, field: string, fallbackRoot?: string, kind?: DataPathKind): string {
+export function resolveDataPath(
+  roots: DataRoots,
+  requested: string | null,
+  field: string,
+  fallbackRoot?: string,
+  kind?: DataPathKind,
+): string {
   const names = Object.keys(roots);
   let candidate: string;
   if (requested === null) {
     if (!fallbackRoot || !roots[fallbackRoot]) {
-      throw new DataPathError(field, `no path given and no data root named "${fallbackRoot ?? ''}" (roots: ${names.join(', ') || 'none; start the server with --data name=/path'})`);
+      throw new DataPathError(
+        field,
+        `no path given and no data root named "${fallbackRoot ?? ''}" (roots: ${names.join(', ') || 'none; start the server with --data name=/path'})`,
+      );
     }
     candidate = roots[fallbackRoot];
   } else {

@@ -1,17 +1,17 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { buildApp } from './app';
-import { LocalRunQueue } from './localRunQueue';
-import type { RunQueue } from './runQueue';
-import { RunStore } from './runStore';
+import { buildApp } from './http/app';
+import { LocalRunQueue } from './queue/localRunQueue';
+import type { RunQueue } from './queue/runQueue';
+import { RunStore } from './store/runStore';
 import { ArgsError, parseServerArgs } from './serverArgs';
-import { applyRetention } from './retention';
-import { checkStore, StoreCheckError } from './storeCheck';
-import { acquireStoreLock, StoreLockedError } from './storeLock';
+import { applyRetention } from './store/retention';
+import { checkStore, StoreCheckError } from './store/storeCheck';
+import { acquireStoreLock, StoreLockedError } from './store/storeLock';
 
 /** `npm run server -- …`: the GPU server (HTTP API + SSE + queue). See README "The GPU server". */
 
 async function main(): Promise<void> {
-  let args;
+  let args: ReturnType<typeof parseServerArgs>;
   try {
     args = parseServerArgs(process.argv.slice(2), process.env);
   } catch (error) {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const store = new RunStore(args.store);
   let queue: RunQueue;
   if (args.redisUrl) {
-    const { BullRunQueue } = await import('./bullRunQueue');
+    const { BullRunQueue } = await import('./queue/bullRunQueue');
     queue = new BullRunQueue(store, { redisUrl: args.redisUrl });
   } else {
     queue = new LocalRunQueue(store, {
@@ -65,9 +65,18 @@ async function main(): Promise<void> {
   const stopRetention = applyRetention(store, { keepRuns: args.keepRuns, keepDays: args.keepDays }, (message) => console.log(message));
   const address = await app.listen({ port: args.port, host: args.host });
   console.log(`SimCLR Lab server ${version} listening on ${address} (pid ${process.pid})`);
-  console.log(`store: ${args.store}; queue: ${queue.mode}${args.redisUrl ? ` (${redactUrl(args.redisUrl)})` : `, ${args.concurrency} run(s) at a time`}`);
-  console.log(`data roots: ${Object.entries(args.dataRoots).map(([n, p]) => `${n}=${p}`).join(', ') || 'none'}; subset lists: ${args.subsetsDir ?? 'none'}`);
-  if (args.token === null) console.log('no --token: authentication is off, so the server listens on loopback only and answers only loopback Host names');
+  console.log(
+    `store: ${args.store}; queue: ${queue.mode}${args.redisUrl ? ` (${redactUrl(args.redisUrl)})` : `, ${args.concurrency} run(s) at a time`}`,
+  );
+  console.log(
+    `data roots: ${
+      Object.entries(args.dataRoots)
+        .map(([n, p]) => `${n}=${p}`)
+        .join(', ') || 'none'
+    }; subset lists: ${args.subsetsDir ?? 'none'}`,
+  );
+  if (args.token === null)
+    console.log('no --token: authentication is off, so the server listens on loopback only and answers only loopback Host names');
   if (args.corsOrigins.length > 0) console.log(`CORS origins: ${args.corsOrigins.join(', ')}`);
 
   let stopping = false;

@@ -85,7 +85,8 @@ function officialArgvProblems(argv: string[]): string[] {
     const [, name, value] = match;
     const spec = OFFICIAL_FLAGS[name];
     if (!spec) problems.push(`unknown flag --${name}`);
-    else if (spec.type === 'enum' ? !spec.values!.includes(value) : !accepts[spec.type](value)) problems.push(`--${name}=${value} is not a valid ${spec.type}`);
+    else if (spec.type === 'enum' ? !spec.values!.includes(value) : !accepts[spec.type](value))
+      problems.push(`--${name}=${value} is not a valid ${spec.type}`);
     if (values.has(name)) problems.push(`--${name} given twice`);
     values.set(name, value);
   }
@@ -96,11 +97,13 @@ function officialArgvProblems(argv: string[]): string[] {
   if (after < -1 || after > 4) problems.push('fine_tune_after_block outside [-1, 4]');
   const selector = int('ft_proj_selector') ?? 0;
   if (selector > (int('num_proj_layers') ?? 3)) problems.push('ft_proj_selector beyond the head');
-  if (values.get('proj_head_mode') !== 'nonlinear') problems.push('proj_head_mode other than nonlinear breaks tf2/model.py (its outputs cannot be unpacked)');
+  if (values.get('proj_head_mode') !== 'nonlinear')
+    problems.push('proj_head_mode other than nonlinear breaks tf2/model.py (its outputs cannot be unpacked)');
   if (Number(values.get('color_jitter_strength') ?? 1) * 0.8 > 1) problems.push('colour jitter lower bound negative');
   if ((int('train_steps') ?? 1) < 1 && !values.has('train_epochs')) problems.push('no training length');
   const checkpoint = values.get('checkpoint');
-  if (values.get('train_mode') === 'finetune' && !(checkpoint && /(\/ckpt-\d+|^PRETRAINED_CHECKPOINT)$/.test(checkpoint))) problems.push(`--checkpoint=${checkpoint} is not a checkpoint prefix`);
+  if (values.get('train_mode') === 'finetune' && !(checkpoint && /(\/ckpt-\d+|^PRETRAINED_CHECKPOINT)$/.test(checkpoint)))
+    problems.push(`--checkpoint=${checkpoint} is not a checkpoint prefix`);
   return problems;
 }
 
@@ -124,7 +127,17 @@ describe('export for the official trainer (tf2/run.py)', () => {
     const { commands, unmapped, refused } = exportOf({
       dataset: { name: 'imagenet', trainSize: null, testSize: null, imageSize: 224 },
       model: { depth: 50, widthMultiplier: 2, skRatio: 0.0625, projectionLayers: 3 },
-      pretrain: { epochs: 800, batchSize: 4096, learningRate: 0.075, learningRateScaling: 'sqrt', warmupEpochs: 10, weightDecay: 1e-6, temperature: 0.1, colorJitterStrength: 1, blurProbability: 0.5 },
+      pretrain: {
+        epochs: 800,
+        batchSize: 4096,
+        learningRate: 0.075,
+        learningRateScaling: 'sqrt',
+        warmupEpochs: 10,
+        weightDecay: 1e-6,
+        temperature: 0.1,
+        colorJitterStrength: 1,
+        blurProbability: 0.5,
+      },
       finetune: { labelFraction: 0.01, fromProjectionLayer: 1, epochs: 60, batchSize: 1024, learningRate: 0.2, baseline: false },
       distill: { enabled: false },
     });
@@ -169,7 +182,11 @@ describe('export for the official trainer (tf2/run.py)', () => {
   });
 
   it('fine-tunes from the prefix of the last pretraining checkpoint, not a directory', () => {
-    const { commands, notes } = exportOf({ dataset: { name: 'cifar10', trainSize: null, testSize: null }, model: { widthMultiplier: 1 }, pretrain: { epochs: 100, batchSize: 512 } });
+    const { commands, notes } = exportOf({
+      dataset: { name: 'cifar10', trainSize: null, testSize: null },
+      model: { widthMultiplier: 1 },
+      pretrain: { epochs: 100, batchSize: 512 },
+    });
     // 50,000 × 100 // 512 + 1 = 9,766 steps, checkpoints every round(97.66) = 98 steps → ckpt-9800.
     expect(flags(commands[1].argv).get('checkpoint')).toBe('MODEL_DIR/pretrain/ckpt-9800');
     expect(notes.join('\n')).toMatch(/restores MODEL_DIR\/pretrain\/ckpt-9800/);
@@ -179,10 +196,22 @@ describe('export for the official trainer (tf2/run.py)', () => {
   });
 
   it('accounts for every config field: mapped to a flag or listed with a reason', () => {
-    const { unmapped, commands, refused } = exportOf({ dataset: { name: 'shapes' }, pretrain: { grayscaleProbability: 0.3, epochs: 3 }, model: { widthMultiplier: 1 } });
+    const { unmapped, commands, refused } = exportOf({
+      dataset: { name: 'shapes' },
+      pretrain: { grayscaleProbability: 0.3, epochs: 3 },
+      model: { widthMultiplier: 1 },
+    });
     expect(refused).toEqual([]);
     const listed = new Map(unmapped.map((u) => [u.path, u]));
-    for (const path of ['dataset.name', 'dataset.trainSize', 'pretrain.grayscaleProbability', 'finetune.baseline', 'finetune.labelFraction', 'distill.temperature', 'seed']) {
+    for (const path of [
+      'dataset.name',
+      'dataset.trainSize',
+      'pretrain.grayscaleProbability',
+      'finetune.baseline',
+      'finetune.labelFraction',
+      'distill.temperature',
+      'seed',
+    ]) {
       expect(listed.get(path)?.reason, path).toBeTruthy();
     }
     expect(unmapped.every((u) => configFieldPaths.includes(u.path))).toBe(true);
@@ -192,7 +221,13 @@ describe('export for the official trainer (tf2/run.py)', () => {
   });
 
   it('turns fractional pretraining epochs into the official step count over the training split', () => {
-    const { commands } = exportOf({ dataset: { name: 'cifar10', trainSize: 5000 }, model: { widthMultiplier: 1 }, pretrain: { epochs: 2.5, batchSize: 500 }, finetune: { enabled: false }, distill: { enabled: false } });
+    const { commands } = exportOf({
+      dataset: { name: 'cifar10', trainSize: 5000 },
+      model: { widthMultiplier: 1 },
+      pretrain: { epochs: 2.5, batchSize: 500 },
+      finetune: { enabled: false },
+      distill: { enabled: false },
+    });
     expect(commands).toHaveLength(1);
     // The official trainer ignores the 5,000-image cap (listed as unmapped): 50,000 × 2.5 // 500 + 1.
     expect(flags(commands[0].argv).get('train_steps')).toBe('251');
@@ -207,14 +242,24 @@ describe('export for the official trainer (tf2/run.py)', () => {
     });
     // imagenet2012_subset/1pct holds 12,811 images: 12,811 × 0.5 // 1024 + 1 = 7 steps.
     expect(flags(imagenet.commands[1].argv).get('train_steps')).toBe('7');
-    const cifar = exportOf({ dataset: { name: 'cifar10', trainSize: null }, model: { widthMultiplier: 1 }, finetune: { labelFraction: 0.1, epochs: 2.5, batchSize: 256 }, distill: { enabled: false } });
+    const cifar = exportOf({
+      dataset: { name: 'cifar10', trainSize: null },
+      model: { widthMultiplier: 1 },
+      finetune: { labelFraction: 0.1, epochs: 2.5, batchSize: 256 },
+      distill: { enabled: false },
+    });
     const finetune = flags(cifar.commands[1].argv);
     expect(finetune.get('train_split')).toBe('train[:5000]');
     expect(finetune.get('train_steps')).toBe(String(Math.floor((5000 * 2.5) / 256) + 1));
   });
 
   it('maps the linear evaluation, the linear probe and the optimisers', () => {
-    const linear = exportOf({ dataset: { name: 'cifar10' }, model: { widthMultiplier: 1 }, pretrain: { linearProbe: false, optimizer: 'adam' }, finetune: { mode: 'linear', fromProjectionLayer: 0, optimizer: 'lars' } });
+    const linear = exportOf({
+      dataset: { name: 'cifar10' },
+      model: { widthMultiplier: 1 },
+      pretrain: { linearProbe: false, optimizer: 'adam' },
+      finetune: { mode: 'linear', fromProjectionLayer: 0, optimizer: 'lars' },
+    });
     expect(linear.refused).toEqual([]);
     const [pretrain, finetune] = linear.commands.map((c) => flags(c.argv));
     expect(pretrain.get('lineareval_while_pretraining')).toBe('False');
@@ -231,11 +276,31 @@ describe('export for the official trainer (tf2/run.py)', () => {
     const cases: [string, RunConfigInput, string, RegExp][] = [
       ['a fractional width', { ...base, model: { widthMultiplier: 0.5 } }, 'model.widthMultiplier', /integer/],
       ['colour jitter above 1.25', { ...base, pretrain: { colorJitterStrength: 1.5 } }, 'pretrain.colorJitterStrength', /at most 1\.25/],
-      ['no projection layers', { ...base, model: { widthMultiplier: 1, projectionLayers: 0 }, finetune: { fromProjectionLayer: 0 } }, 'model.projectionLayers', /cannot unpack/],
-      ['a classifier on the last head layer with the linear probe on', { ...base, finetune: { fromProjectionLayer: 3 } }, 'finetune.fromProjectionLayer', /cannot restore/],
-      ['linear evaluation above head layers', { ...base, finetune: { mode: 'linear', fromProjectionLayer: 1 } }, 'finetune.fromProjectionLayer', /still trains the projection-head layers/],
+      [
+        'no projection layers',
+        { ...base, model: { widthMultiplier: 1, projectionLayers: 0 }, finetune: { fromProjectionLayer: 0 } },
+        'model.projectionLayers',
+        /cannot unpack/,
+      ],
+      [
+        'a classifier on the last head layer with the linear probe on',
+        { ...base, finetune: { fromProjectionLayer: 3 } },
+        'finetune.fromProjectionLayer',
+        /cannot restore/,
+      ],
+      [
+        'linear evaluation above head layers',
+        { ...base, finetune: { mode: 'linear', fromProjectionLayer: 1 } },
+        'finetune.fromProjectionLayer',
+        /still trains the projection-head layers/,
+      ],
       ['AdamW', { ...base, finetune: { optimizer: 'adamw' } }, 'finetune.optimizer', /no decoupled weight decay/],
-      ['fractional epochs of a dataset of unknown size', { dataset: { name: 'shapes' }, model: { widthMultiplier: 1 }, pretrain: { epochs: 1.5 } }, 'pretrain.epochs', /fractional epochs/],
+      [
+        'fractional epochs of a dataset of unknown size',
+        { dataset: { name: 'shapes' }, model: { widthMultiplier: 1 }, pretrain: { epochs: 1.5 } },
+        'pretrain.epochs',
+        /fractional epochs/,
+      ],
     ];
     for (const [what, input, path, reason] of cases) {
       it(what, () => {

@@ -1,6 +1,8 @@
 import type { OptimizerName, RunConfig } from '../core/config';
 import { defaultRunConfig, flattenConfig } from '../core/config';
 import { encoderFeatureDim } from '../core/model/resnet';
+import type { OfficialCommand, OfficialTrainerExport, RefusedField, UnmappedField } from '../protocol/serverApi';
+export type { OfficialCommand, OfficialTrainerExport, RefusedField, UnmappedField };
 
 /**
  * "Export for the official trainer": the command lines of google-research/simclr `tf2/run.py`
@@ -10,35 +12,6 @@ import { encoderFeatureDim } from '../core/model/resnet';
  * colour jitter its ops reject, no projection head, …) is refused: `refused` names each field
  * and why, and no commands are given. No Node APIs (the lab shows the export too).
  */
-
-export interface OfficialCommand {
-  stage: 'pretrain' | 'finetune';
-  argv: string[];
-  /** The argv as one shell line. */
-  command: string;
-}
-
-export interface UnmappedField {
-  path: string;
-  value: unknown;
-  reason: string;
-}
-
-export interface RefusedField {
-  path: string;
-  value: unknown;
-  reason: string;
-}
-
-export interface OfficialTrainerExport {
-  trainer: 'google-research/simclr tf2/run.py';
-  /** Empty when `refused` is not. */
-  commands: OfficialCommand[];
-  unmapped: UnmappedField[];
-  /** Fields that make the config impossible to run as the same model there. */
-  refused: RefusedField[];
-  notes: string[];
-}
 
 const tfdsDatasets: Partial<Record<RunConfig['dataset']['name'], { name: string; trainExamples: number; evalSplit: string }>> = {
   cifar10: { name: 'cifar10', trainExamples: 50_000, evalSplit: 'test' },
@@ -94,7 +67,11 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
   const use = (...paths: string[]) => paths.forEach((p) => mapped.add(p));
   const tfds = tfdsDatasets[config.dataset.name];
   use('dataset.name');
-  if (!tfds) miss('dataset.name', `"${config.dataset.name}" is not a tensorflow_datasets dataset; build a TFDS dataset from the images and pass --dataset=NAME`);
+  if (!tfds)
+    miss(
+      'dataset.name',
+      `"${config.dataset.name}" is not a tensorflow_datasets dataset; build a TFDS dataset from the images and pass --dataset=NAME`,
+    );
   const datasetFlag = tfds?.name ?? 'YOUR_TFDS_DATASET';
 
   const common = (): string[] => {
@@ -102,7 +79,11 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
     use('dataset.imageSize', 'model.depth');
     flags.push(`--width_multiplier=${config.model.widthMultiplier}`, `--sk_ratio=${config.model.skRatio}`);
     use('model.widthMultiplier', 'model.skRatio');
-    flags.push('--proj_head_mode=nonlinear', `--num_proj_layers=${config.model.projectionLayers}`, `--proj_out_dim=${config.model.projectionDim}`);
+    flags.push(
+      '--proj_head_mode=nonlinear',
+      `--num_proj_layers=${config.model.projectionLayers}`,
+      `--proj_out_dim=${config.model.projectionDim}`,
+    );
     use('model.projectionLayers', 'model.projectionDim');
     return flags;
   };
@@ -115,7 +96,10 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
     use(path);
     if (Number.isInteger(epochs)) return `--train_epochs=${epochs}`;
     if (examples === null) {
-      refuse(path, `--train_epochs is an integer and the size of "${datasetFlag}" is unknown here, so fractional epochs have no --train_steps equivalent; use whole epochs`);
+      refuse(
+        path,
+        `--train_epochs is an integer and the size of "${datasetFlag}" is unknown here, so fractional epochs have no --train_steps equivalent; use whole epochs`,
+      );
       return `--train_epochs=${Math.max(1, Math.round(epochs))}`;
     }
     return `--train_steps=${officialTrainSteps(examples, epochs, batchSize)}`;
@@ -123,10 +107,16 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
 
   // Configs the official code cannot run as the same model.
   if (!Number.isInteger(config.model.widthMultiplier)) {
-    refuse('model.widthMultiplier', `the official --width_multiplier is an integer (1, 2, 3); a ${config.model.widthMultiplier}× network has no equivalent`);
+    refuse(
+      'model.widthMultiplier',
+      `the official --width_multiplier is an integer (1, 2, 3); a ${config.model.widthMultiplier}× network has no equivalent`,
+    );
   }
   if (config.model.projectionLayers === 0) {
-    refuse('model.projectionLayers', "without projection layers the official head mode is 'none', whose single output tf2/model.py cannot unpack; use at least 1 layer");
+    refuse(
+      'model.projectionLayers',
+      "without projection layers the official head mode is 'none', whose single output tf2/model.py cannot unpack; use at least 1 layer",
+    );
   }
 
   const commands: OfficialCommand[] = [];
@@ -141,11 +131,16 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
   }
   use('dataset.path', 'dataset.subsetList');
   if (config.dataset.path !== null) miss('dataset.path', 'the official trainer reads TFDS datasets from --data_dir, not image folders');
-  if (config.dataset.subsetList !== null) miss('dataset.subsetList', 'the official 1%/10% lists are the TFDS datasets imagenet2012_subset/1pct and /10pct; other lists have no flag');
+  if (config.dataset.subsetList !== null)
+    miss(
+      'dataset.subsetList',
+      'the official 1%/10% lists are the TFDS datasets imagenet2012_subset/1pct and /10pct; other lists have no flag',
+    );
 
   const optimizerFlag = (path: string, name: OptimizerName): string => {
     const official = officialOptimizer[name];
-    if (official === null) refuse(path, 'the official trainer has no decoupled weight decay (AdamW): its adam adds L2 to the loss; choose adam, sgd or lars');
+    if (official === null)
+      refuse(path, 'the official trainer has no decoupled weight decay (AdamW): its adam adds L2 to the loss; choose adam, sgd or lars');
     return official ?? name;
   };
 
@@ -194,19 +189,39 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
       '--data_dir=DATA_DIR',
       '--use_tpu=False',
     ];
-    use('pretrain.enabled', 'pretrain.linearProbe', 'pretrain.batchSize', 'pretrain.optimizer', 'pretrain.learningRate', 'pretrain.learningRateScaling', 'pretrain.warmupEpochs');
+    use(
+      'pretrain.enabled',
+      'pretrain.linearProbe',
+      'pretrain.batchSize',
+      'pretrain.optimizer',
+      'pretrain.learningRate',
+      'pretrain.learningRateScaling',
+      'pretrain.warmupEpochs',
+    );
     use('pretrain.weightDecay', 'pretrain.momentum', 'pretrain.temperature', 'pretrain.colorJitterStrength', 'pretrain.blurProbability');
     if (p.blurProbability !== 0 && p.blurProbability !== officialFixed.blurProbability) {
-      miss('pretrain.blurProbability', `the official blur probability is fixed at ${officialFixed.blurProbability} (--use_blur turns it on or off)`);
+      miss(
+        'pretrain.blurProbability',
+        `the official blur probability is fixed at ${officialFixed.blurProbability} (--use_blur turns it on or off)`,
+      );
     }
-    if (p.grayscaleProbability !== officialFixed.grayscaleProbability) miss('pretrain.grayscaleProbability', `fixed at ${officialFixed.grayscaleProbability} in the official augmentation`);
+    if (p.grayscaleProbability !== officialFixed.grayscaleProbability)
+      miss('pretrain.grayscaleProbability', `fixed at ${officialFixed.grayscaleProbability} in the official augmentation`);
     else use('pretrain.grayscaleProbability');
-    if (p.cropMinArea !== officialFixed.cropMinArea) miss('pretrain.cropMinArea', `fixed at ${officialFixed.cropMinArea} in the official random resized crop`);
+    if (p.cropMinArea !== officialFixed.cropMinArea)
+      miss('pretrain.cropMinArea', `fixed at ${officialFixed.cropMinArea} in the official random resized crop`);
     else use('pretrain.cropMinArea');
-    miss('pretrain.knnK', 'the official trainer has no k-NN monitor; it trains a linear head on the frozen features while pretraining instead');
+    miss(
+      'pretrain.knnK',
+      'the official trainer has no k-NN monitor; it trains a linear head on the frozen features while pretraining instead',
+    );
     miss('pretrain.knnEveryEpochs', 'no k-NN monitor in the official trainer');
     if (p.init === null) use('pretrain.init');
-    else miss('pretrain.init', 'starts from a SimCLR Lab encoder file; the official trainer starts from its own TF checkpoints (--checkpoint)');
+    else
+      miss(
+        'pretrain.init',
+        'starts from a SimCLR Lab encoder file; the official trainer starts from its own TF checkpoints (--checkpoint)',
+      );
     commands.push(command('pretrain', argv));
   } else {
     for (const path of Object.keys(flattenConfig(defaultRunConfig)).filter((k) => k.startsWith('pretrain.'))) use(path);
@@ -239,11 +254,21 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
     if (f.mode === 'linear' && f.fromProjectionLayer > 0) {
       refuse(
         'finetune.fromProjectionLayer',
-        'with --fine_tune_after_block=4 the official trainer still trains the projection-head layers below the classifier, where linear mode here freezes them; use 0 (a linear classifier on the encoder features, the paper\'s linear evaluation)',
+        "with --fine_tune_after_block=4 the official trainer still trains the projection-head layers below the classifier, where linear mode here freezes them; use 0 (a linear classifier on the encoder features, the paper's linear evaluation)",
       );
     }
-    const featureDim = encoderFeatureDim({ depth: config.model.depth, widthMultiplier: config.model.widthMultiplier, skRatio: config.model.skRatio, imageSize: config.dataset.imageSize });
-    if (config.pretrain.enabled && config.pretrain.linearProbe && f.fromProjectionLayer === config.model.projectionLayers && config.model.projectionDim !== featureDim) {
+    const featureDim = encoderFeatureDim({
+      depth: config.model.depth,
+      widthMultiplier: config.model.widthMultiplier,
+      skRatio: config.model.skRatio,
+      imageSize: config.dataset.imageSize,
+    });
+    if (
+      config.pretrain.enabled &&
+      config.pretrain.linearProbe &&
+      f.fromProjectionLayer === config.model.projectionLayers &&
+      config.model.projectionDim !== featureDim
+    ) {
       refuse(
         'finetune.fromProjectionLayer',
         `the pretraining checkpoint holds the linear-probe head on the encoder features (${featureDim} wide); a classifier on the last projection layer (${config.model.projectionDim} wide) cannot restore it. Choose a lower layer or turn off pretrain.linearProbe`,
@@ -277,8 +302,22 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
       '--data_dir=DATA_DIR',
       '--use_tpu=False',
     ];
-    use('finetune.enabled', 'finetune.mode', 'finetune.labelFraction', 'finetune.fromProjectionLayer', 'finetune.batchSize', 'finetune.optimizer', 'finetune.learningRate', 'finetune.weightDecay', 'finetune.momentum');
-    if (f.baseline) miss('finetune.baseline', 'tf2/run.py fine-tunes only from a pretrained checkpoint; a from-scratch supervised baseline has no command');
+    use(
+      'finetune.enabled',
+      'finetune.mode',
+      'finetune.labelFraction',
+      'finetune.fromProjectionLayer',
+      'finetune.batchSize',
+      'finetune.optimizer',
+      'finetune.learningRate',
+      'finetune.weightDecay',
+      'finetune.momentum',
+    );
+    if (f.baseline)
+      miss(
+        'finetune.baseline',
+        'tf2/run.py fine-tunes only from a pretrained checkpoint; a from-scratch supervised baseline has no command',
+      );
     else use('finetune.baseline');
     commands.push(command('finetune', argv));
   } else {
@@ -292,15 +331,23 @@ export function officialTrainerExport(config: RunConfig): OfficialTrainerExport 
 
   if (config.finetune.enabled) {
     if (!config.pretrain.enabled) {
-      notes.push('Pretraining is disabled: replace PRETRAINED_CHECKPOINT with the checkpoint prefix to fine-tune from (a file prefix such as DIR/ckpt-1000, not a directory).');
+      notes.push(
+        'Pretraining is disabled: replace PRETRAINED_CHECKPOINT with the checkpoint prefix to fine-tune from (a file prefix such as DIR/ckpt-1000, not a directory).',
+      );
     } else if (pretrainExamples === null) {
-      notes.push("Replace PRETRAINED_CHECKPOINT with the pretraining run's last checkpoint prefix: python -c \"import tensorflow as tf; print(tf.train.latest_checkpoint('MODEL_DIR/pretrain'))\".");
+      notes.push(
+        "Replace PRETRAINED_CHECKPOINT with the pretraining run's last checkpoint prefix: python -c \"import tensorflow as tf; print(tf.train.latest_checkpoint('MODEL_DIR/pretrain'))\".",
+      );
     } else {
-      notes.push(`The fine-tuning command restores ${pretrainCheckpoint}, the last checkpoint the pretraining command writes; if you change its flags, pass the prefix tf.train.latest_checkpoint('MODEL_DIR/pretrain') gives.`);
+      notes.push(
+        `The fine-tuning command restores ${pretrainCheckpoint}, the last checkpoint the pretraining command writes; if you change its flags, pass the prefix tf.train.latest_checkpoint('MODEL_DIR/pretrain') gives.`,
+      );
     }
   }
   if (config.pretrain.enabled && config.pretrain.linearProbe && config.finetune.labelFraction < 1) {
-    notes.push('--lineareval_while_pretraining trains its linear head on the labels of every pretraining image; the lab trains it on the labelled subset. The encoder is unaffected either way (stop-gradient).');
+    notes.push(
+      '--lineareval_while_pretraining trains its linear head on the labels of every pretraining image; the lab trains it on the labelled subset. The encoder is unaffected either way (stop-gradient).',
+    );
   }
 
   // Anything the schema gains later is listed rather than dropped silently.

@@ -21,7 +21,11 @@ let hungId: string;
 
 beforeAll(async () => {
   routes = await appRouteTable();
-  server = await spawnServer(['--port', '0', '--store', store.path, '--token', token, ...hang.serverArgs, '--cancel-grace-ms', '500'], {}, token);
+  server = await spawnServer(
+    ['--port', '0', '--store', store.path, '--token', token, ...hang.serverArgs, '--cancel-grace-ms', '500'],
+    {},
+    token,
+  );
   hungId = (await server.client.submitRun(hang.config)).id;
   queuedId = (await server.client.submitRun(hang.config)).id;
 });
@@ -58,7 +62,14 @@ function spellings(path: string, host: string): string[] {
 describe('auth on every route', () => {
   it('reads a non-trivial route table from the server', () => {
     const keys = routes.map((r) => `${r.method} ${r.url}`);
-    for (const expected of ['GET /api/health', 'GET /api/runs', 'POST /api/runs', 'POST /api/runs/:id/cancel', 'GET /api/runs/:id/checkpoint']) expect(keys).toContain(expected);
+    for (const expected of [
+      'GET /api/health',
+      'GET /api/runs',
+      'POST /api/runs',
+      'POST /api/runs/:id/cancel',
+      'GET /api/runs/:id/checkpoint',
+    ])
+      expect(keys).toContain(expected);
   });
 
   it('never answers 2xx without the token or with a wrong one, whatever the spelling', async () => {
@@ -69,12 +80,26 @@ describe('auth on every route', () => {
       for (const id of [queuedId, hungId]) {
         const path = fillRoute(route.url, id);
         for (const target of spellings(path, host)) {
-          for (const authorization of [undefined, `Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`, 'Basic Zm9vOmJhcg==', `bearer  ${token} extra`]) {
+          for (const authorization of [
+            undefined,
+            `Bearer ${token}x`,
+            `Bearer ${token.slice(0, -1)}`,
+            'Basic Zm9vOmJhcg==',
+            `bearer  ${token} extra`,
+          ]) {
             const headers: Record<string, string> = { 'content-type': 'application/json' };
             if (authorization) headers.authorization = authorization;
-            const response = await rawRequest(server.url, { method: route.method, target, headers, body: route.method === 'GET' || route.method === 'HEAD' ? undefined : '{}' });
+            const response = await rawRequest(server.url, {
+              method: route.method,
+              target,
+              headers,
+              body: route.method === 'GET' || route.method === 'HEAD' ? undefined : '{}',
+            });
             tried++;
-            if (!refusedBeforeAnyHandler(route.method, response)) failures.push(`${route.method} ${target} (${authorization ?? 'no token'}) → ${response.status} ${response.text.slice(0, 120)}`);
+            if (!refusedBeforeAnyHandler(route.method, response))
+              failures.push(
+                `${route.method} ${target} (${authorization ?? 'no token'}) → ${response.status} ${response.text.slice(0, 120)}`,
+              );
           }
         }
       }
@@ -90,7 +115,10 @@ describe('auth on every route', () => {
   it('serves the same routes with the token (so the refusals above are the guard, not a broken route)', async () => {
     const checked: string[] = [];
     for (const route of routes.filter((r) => r.method === 'GET' && !r.url.includes('checkpoint') && !r.url.includes('events'))) {
-      const response = await rawRequest(server.url, { target: fillRoute(route.url, queuedId), headers: { authorization: `Bearer ${token}` } });
+      const response = await rawRequest(server.url, {
+        target: fillRoute(route.url, queuedId),
+        headers: { authorization: `Bearer ${token}` },
+      });
       // The queued run's 0.25× network has no official-trainer equivalent: that handler answers 422 with the reason.
       expect(response.status, route.url).toBe(route.url.endsWith('/official-trainer') ? 422 : 200);
       checked.push(route.url);
@@ -108,7 +136,9 @@ describe('auth on every route', () => {
       expect(response.status).toBe(401);
       expect(JSON.parse(response.text)).toEqual({ error: 'missing bearer token (Authorization: Bearer <token>)' });
     }
-    expect((await rawRequest(server.url, { target: '/api/no-such-route', headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+    expect((await rawRequest(server.url, { target: '/api/no-such-route', headers: { authorization: `Bearer ${token}` } })).status).toBe(
+      404,
+    );
   });
 });
 

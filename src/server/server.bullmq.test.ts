@@ -1,8 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { deserializeCheckpoint } from '../core/checkpoint';
-import type { StoredEvent } from './runTypes';
-import { collectEvents, freePort, spawnProcess, spawnServer, tempDir, tinyRun, waitFor, type SpawnedProcess, type SpawnedServer } from './testSupport';
+import type { StoredEvent } from '../protocol/serverApi';
+import {
+  collectEvents,
+  freePort,
+  spawnProcess,
+  spawnServer,
+  tempDir,
+  tinyRun,
+  waitFor,
+  type SpawnedProcess,
+  type SpawnedServer,
+} from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 180_000 });
@@ -18,7 +28,9 @@ const workers: SpawnedProcess[] = [];
 
 beforeAll(async () => {
   const redisPort = await freePort();
-  redis = spawn('redis-server', ['--save', '', '--appendonly', 'no', '--port', String(redisPort), '--bind', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  redis = spawn('redis-server', ['--save', '', '--appendonly', 'no', '--port', String(redisPort), '--bind', '127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let redisOutput = '';
   redis.stdout!.on('data', (d: Buffer) => (redisOutput += d.toString()));
   for (let i = 0; i < 100 && !/Ready to accept connections/.test(redisOutput); i++) await new Promise((r) => setTimeout(r, 100));
@@ -27,7 +39,22 @@ beforeAll(async () => {
   server = await spawnServer(['--port', '0', '--store', store.path, '--token', token], env, token);
   // Short locks so that the killed worker's run is found stalled within seconds.
   for (const name of ['gpu-a', 'gpu-b']) {
-    workers.push(spawnProcess(['src/server/worker.ts', '--name', name, '--scratch', `${store.path}/scratch-${name}`, '--lock-ms', '4000', '--stalled-check-ms', '2000'], env));
+    workers.push(
+      spawnProcess(
+        [
+          'src/server/queue/queueWorker.ts',
+          '--name',
+          name,
+          '--scratch',
+          `${store.path}/scratch-${name}`,
+          '--lock-ms',
+          '4000',
+          '--stalled-check-ms',
+          '2000',
+        ],
+        env,
+      ),
+    );
   }
   await Promise.all(workers.map((w) => waitFor(w, /worker \S+ ready/, 90_000)));
 });

@@ -43,14 +43,37 @@ const leaf = fc.oneof(
   fc.string({ maxLength: 16 }),
   fc.boolean(),
   fc.constant(null),
-  fc.constantFrom('imagenet', 'imagenet/train', 'imagenet/hang.txt', '../etc', '/etc/passwd', 'subsets/..', 'imagenet/../..', 'imagenet\0', '~', 'folder', 'cifar10', 'shapes', ''),
+  fc.constantFrom(
+    'imagenet',
+    'imagenet/train',
+    'imagenet/hang.txt',
+    '../etc',
+    '/etc/passwd',
+    'subsets/..',
+    'imagenet/../..',
+    'imagenet\0',
+    '~',
+    'folder',
+    'cifar10',
+    'shapes',
+    '',
+  ),
   fc.array(fc.integer(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }),
 );
 
 /** Objects shaped like a RunConfig: real field paths (and a few hostile keys) with arbitrary values. */
 const configLike = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom(...configFieldPaths), fc.constantFrom('__proto__.polluted', 'constructor.prototype.x', 'dataset.__proto__', 'bogus', 'model')), leaf), { maxLength: 6 })
+  .array(
+    fc.tuple(
+      fc.oneof(
+        fc.constantFrom(...configFieldPaths),
+        fc.constantFrom('__proto__.polluted', 'constructor.prototype.x', 'dataset.__proto__', 'bogus', 'model'),
+      ),
+      leaf,
+    ),
+    { maxLength: 6 },
+  )
   .map((entries) => {
     const body: Record<string, unknown> = {};
     for (const [path, value] of entries) putOwn(body, path.split('.'), value);
@@ -63,7 +86,7 @@ const configLike = fc
  */
 function putOwn(target: Record<string, unknown>, keys: string[], value: unknown): void {
   const [key, ...rest] = keys;
-  const own = Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
+  const own = Object.hasOwn(target, key) ? target[key] : undefined;
   const child = rest.length === 0 ? value : typeof own === 'object' && own !== null && !Array.isArray(own) ? own : {};
   if (rest.length > 0) putOwn(child as Record<string, unknown>, rest, value);
   Object.defineProperty(target, key, { value: child, enumerable: true, writable: true, configurable: true });
@@ -73,12 +96,36 @@ const bodyText = fc.oneof(
   { weight: 5, arbitrary: configLike },
   { weight: 2, arbitrary: fc.json({ maxDepth: 3 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 120 }) },
-  { weight: 1, arbitrary: fc.constantFrom('', 'null', '[]', '{}', '{"__proto__":{"polluted":1}}', '{"seed":1e309}', '[' .repeat(64), '{"a":' + '['.repeat(40) + ']'.repeat(40) + '}', '\u0000', '"\\ud800"') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      'null',
+      '[]',
+      '{}',
+      '{"__proto__":{"polluted":1}}',
+      '{"seed":1e309}',
+      '['.repeat(64),
+      `{"a":${'['.repeat(40)}${']'.repeat(40)}}`,
+      '\u0000',
+      '"\\ud800"',
+    ),
+  },
 );
 
 const contentType = fc.oneof(
   { weight: 8, arbitrary: fc.constant('application/json') },
-  { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'APPLICATION/JSON', 'text/plain', 'application/x-www-form-urlencoded', 'application/json-patch+json', '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'application/json; charset=utf-8',
+      'APPLICATION/JSON',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json-patch+json',
+      '',
+    ),
+  },
 );
 
 function parsedOrInvalid(text: string): { parsed: unknown } | null {
@@ -129,10 +176,14 @@ describe('generated bodies on every write route', () => {
           expect(response.headers['x-content-type-options'], where).toBe('nosniff');
           const error = JSON.parse(response.text) as Record<string, unknown>;
           expect(typeof error.error, where).toBe('string');
-          expect(Object.keys(error).every((k) => k === 'error' || k === 'issues'), where).toBe(true);
+          expect(
+            Object.keys(error).every((k) => k === 'error' || k === 'issues'),
+            where,
+          ).toBe(true);
           if (error.issues !== undefined) {
             expect(Array.isArray(error.issues), where).toBe(true);
-            for (const issue of error.issues as Record<string, unknown>[]) expect([typeof issue.path, typeof issue.message], where).toEqual(['string', 'string']);
+            for (const issue of error.issues as Record<string, unknown>[])
+              expect([typeof issue.path, typeof issue.message], where).toEqual(['string', 'string']);
           }
           expect(response.text, where).not.toMatch(/\n\s+at |node_modules|\/tmp\/|\/work\//);
         }),
@@ -146,11 +197,18 @@ describe('generated bodies on every write route', () => {
     expect(health.name).toBe('simclr-lab-server');
     // No `__proto__` body polluted the server's prototypes: a plain config still parses and exports there
     // (width 1: the default 0.25× network has no official equivalent and is refused with 422).
-    const empty = await rawRequest(server.url, { method: 'POST', target: '/api/export/official-trainer', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"model":{"widthMultiplier":1}}' });
+    const empty = await rawRequest(server.url, {
+      method: 'POST',
+      target: '/api/export/official-trainer',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"model":{"widthMultiplier":1}}',
+    });
     expect(empty.status, empty.text).toBe(200);
     const rssAfter = serverRssBytes();
     if (rssBefore !== null && rssAfter !== null) {
-      console.log(`server RSS: ${(rssBefore / 2 ** 20).toFixed(1)} MiB before, ${(rssAfter / 2 ** 20).toFixed(1)} MiB after ${runsPerRoute * writeRoutes.length} requests; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+      console.log(
+        `server RSS: ${(rssBefore / 2 ** 20).toFixed(1)} MiB before, ${(rssAfter / 2 ** 20).toFixed(1)} MiB after ${runsPerRoute * writeRoutes.length} requests; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+      );
       expect(rssAfter - rssBefore).toBeLessThan(96 * 2 ** 20);
     }
   });

@@ -13,7 +13,20 @@ const data = tempDir('simclr-server-data-');
 
 beforeAll(async () => {
   server = await spawnServer(
-    ['--port', '0', '--store', store.path, '--token', token, '--origin', 'http://lab.example', '--data', `imagenet=${data.path}`, '--body-limit', '4096'],
+    [
+      '--port',
+      '0',
+      '--store',
+      store.path,
+      '--token',
+      token,
+      '--origin',
+      'http://lab.example',
+      '--data',
+      `imagenet=${data.path}`,
+      '--body-limit',
+      '4096',
+    ],
     {},
     token,
   );
@@ -95,7 +108,10 @@ describe('validation', () => {
       const response = await post('/api/runs', JSON.stringify({ dataset: { name: 'imagenet', path } }));
       expect(response.status, path).toBe(400);
       const body = (await response.json()) as { issues: { path: string }[] };
-      expect(body.issues.map((i) => i.path), path).toEqual(['dataset.path']);
+      expect(
+        body.issues.map((i) => i.path),
+        path,
+      ).toEqual(['dataset.path']);
     }
     const list = await post('/api/runs', JSON.stringify({ dataset: { name: 'imagenet', subsetList: '/etc/passwd' } }));
     expect(list.status).toBe(400);
@@ -129,14 +145,20 @@ describe('CORS', () => {
 
 describe('official trainer export', () => {
   it('gives the tf2/run.py flags and lists the fields without an equivalent', async () => {
-    const exported = await server.client.officialTrainerExport({ dataset: { name: 'cifar10', trainSize: null, testSize: null }, model: { widthMultiplier: 1 } });
+    const exported = await server.client.officialTrainerExport({
+      dataset: { name: 'cifar10', trainSize: null, testSize: null },
+      model: { widthMultiplier: 1 },
+    });
     expect(exported.commands.map((c) => c.stage)).toEqual(['pretrain', 'finetune']);
     expect(exported.commands[0].argv).toContain('--dataset=cifar10');
     expect(exported.unmapped.map((u) => u.path)).toContain('distill.temperature');
   });
 
   it('answers 422 naming each field the official trainer cannot run', async () => {
-    const response = await post('/api/export/official-trainer', JSON.stringify({ dataset: { name: 'cifar10' }, model: { widthMultiplier: 0.5 }, pretrain: { colorJitterStrength: 2 } }));
+    const response = await post(
+      '/api/export/official-trainer',
+      JSON.stringify({ dataset: { name: 'cifar10' }, model: { widthMultiplier: 0.5 }, pretrain: { colorJitterStrength: 2 } }),
+    );
     expect(response.status).toBe(422);
     const body = (await response.json()) as { error: string; issues: { path: string; message: string }[] };
     expect(body.error).toMatch(/official trainer cannot run/);

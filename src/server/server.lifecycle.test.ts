@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deserializeCheckpoint } from '../core/checkpoint';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { StoredEvent } from './runTypes';
+import type { StoredEvent } from '../protocol/serverApi';
 import { buildTinyImageNet, collectEvents, spawnServer, tempDir, tinyRun, type SpawnedServer, type TinyImageNet } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
@@ -17,8 +17,19 @@ let server: SpawnedServer;
 let tiny: TinyImageNet;
 
 beforeAll(async () => {
-  tiny = await buildTinyImageNet(imagenetDir.path, { classes: 2, listedPerClass: 2, extraPerClass: 6, valPerClass: 2, width: 40, height: 32 });
-  server = await spawnServer(['--port', '0', '--store', store.path, '--token', token, '--data', `imagenet=${tiny.root}`, '--subsets', tiny.subsetsDir], {}, token);
+  tiny = await buildTinyImageNet(imagenetDir.path, {
+    classes: 2,
+    listedPerClass: 2,
+    extraPerClass: 6,
+    valPerClass: 2,
+    width: 40,
+    height: 32,
+  });
+  server = await spawnServer(
+    ['--port', '0', '--store', store.path, '--token', token, '--data', `imagenet=${tiny.root}`, '--subsets', tiny.subsetsDir],
+    {},
+    token,
+  );
 });
 
 afterAll(async () => {
@@ -59,7 +70,9 @@ describe('a run on the server', () => {
     expect(types).toContain('run-end');
     const last = live[live.length - 1].event;
     expect(last).toMatchObject({ type: 'status', status: 'succeeded' });
-    const metrics = live.flatMap((e) => (e.event.type === 'metric' && e.event.stage === 'pretrain' && e.event.loss !== undefined ? [e.event] : []));
+    const metrics = live.flatMap((e) =>
+      e.event.type === 'metric' && e.event.stage === 'pretrain' && e.event.loss !== undefined ? [e.event] : [],
+    );
     expect(metrics.length).toBe(8);
     for (const metric of metrics) expect(Number.isFinite(metric.loss)).toBe(true);
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -96,7 +109,10 @@ describe('a run on the server', () => {
   });
 
   it('answers 409 to cancelling a finished run', async () => {
-    const response = await fetch(`${server.url}/api/runs/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const response = await fetch(`${server.url}/api/runs/${id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(409);
   });
 });
@@ -123,7 +139,10 @@ describe('cancel', () => {
     expect(run.summary?.stages.pretrain?.status).toBe('stopped');
     expect(run.checkpoint?.stage).toBe('pretrain');
     expect((await server.client.getRun(queued.id)).attempts).toBe(0);
-    const again = await fetch(`${server.url}/api/runs/${queued.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const again = await fetch(`${server.url}/api/runs/${queued.id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
     expect(again.status).toBe(409);
   });
 });

@@ -26,16 +26,39 @@ const json = { 'content-type': 'application/json' };
 
 describe('loopback mode', () => {
   it('answers loopback Host names only', async () => {
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`, `[0:0:0:0:0:0:0:1]:${port}`, 'localhost', `127.1.2.3:${port}`]) {
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `LOCALHOST:${port}`,
+      `[::1]:${port}`,
+      `[0:0:0:0:0:0:0:1]:${port}`,
+      'localhost',
+      `127.1.2.3:${port}`,
+    ]) {
       expect((await rawRequest(server.url, { target: '/api/health', headers: { host } })).status, host).toBe(200);
     }
-    for (const host of [`evil.example:${port}`, 'evil.example', `localhost.evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `[::2]:${port}`, `[1::]:${port}`, `0.0.0.0:${port}`, `10.0.0.1:${port}`, `localhost:${port}@evil.example`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      'evil.example',
+      `localhost.evil.example:${port}`,
+      `127.0.0.1.evil.example:${port}`,
+      `[::2]:${port}`,
+      `[1::]:${port}`,
+      `0.0.0.0:${port}`,
+      `10.0.0.1:${port}`,
+      `localhost:${port}@evil.example`,
+    ]) {
       const response = await rawRequest(server.url, { target: '/api/health', headers: { host } });
       expect(response.status, host).toBe(403);
       expect(JSON.parse(response.text).error, host).toMatch(/answers only requests for localhost, 127\.0\.0\.1 or \[::1\]/);
     }
     // A rebinding page cannot start a run either (refused before the body is looked at).
-    const start = await rawRequest(server.url, { method: 'POST', target: '/api/runs', headers: { host: `evil.example:${port}`, ...json }, body: JSON.stringify(tinyRun()) });
+    const start = await rawRequest(server.url, {
+      method: 'POST',
+      target: '/api/runs',
+      headers: { host: `evil.example:${port}`, ...json },
+      body: JSON.stringify(tinyRun()),
+    });
     expect(start.status).toBe(403);
     expect(await server.client.allRuns()).toEqual([]);
   });
@@ -62,7 +85,12 @@ describe('loopback mode', () => {
     }
     expect(await server.client.allRuns()).toEqual([]);
     // The same request with the JSON content type is served (nothing else was in the way).
-    const exported = await rawRequest(server.url, { method: 'POST', target: '/api/export/official-trainer', headers: { ...json, 'content-type': 'application/json; charset=utf-8' }, body: '{"model":{"widthMultiplier":1}}' });
+    const exported = await rawRequest(server.url, {
+      method: 'POST',
+      target: '/api/export/official-trainer',
+      headers: { ...json, 'content-type': 'application/json; charset=utf-8' },
+      body: '{"model":{"widthMultiplier":1}}',
+    });
     expect(exported.status).toBe(200);
   });
 });

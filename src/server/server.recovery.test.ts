@@ -1,5 +1,5 @@
 import { afterAll, expect, it, vi } from 'vitest';
-import type { StoredEvent } from './runTypes';
+import type { StoredEvent } from '../protocol/serverApi';
 import { collectEvents, freePort, spawnServer, tempDir, tinyRun, type SpawnedServer } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
@@ -53,7 +53,9 @@ it('survives kill -9 mid-run without losing anything it acknowledged', async () 
   const statuses = streamed.flatMap((e) => (e.event.type === 'status' ? [e.event.status] : []));
   expect(statuses).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
   const requeue = streamed.find((e) => e.event.type === 'status' && e.event.status === 'queued' && e.event.reason);
-  expect(requeue?.event).toMatchObject({ reason: expect.stringMatching(/server stopped while it was running; will resume from its last checkpoint \(pretrain step \d+\)/) });
+  expect(requeue?.event).toMatchObject({
+    reason: expect.stringMatching(/server stopped while it was running; will resume from its last checkpoint \(pretrain step \d+\)/),
+  });
   expect(streamed.some((e) => e.event.type === 'log' && /resuming from a checkpoint of pretrain/.test(e.event.message))).toBe(true);
 
   // The store still holds every event a client saw before the crash, unchanged.
@@ -79,7 +81,9 @@ it('survives kill -9 mid-run without losing anything it acknowledged', async () 
   const checkpointStep = Number(/pretrain step (\d+)/.exec((requeue!.event as { reason: string }).reason)![1]);
   expect(resumed[0].event).toMatchObject({ type: 'resumed', stage: 'pretrain', step: checkpointStep, attempt: 2 });
   const mark = resumed[0].event as { step: number; attempt: number };
-  const lossSteps = streamed.flatMap((e) => (e.event.type === 'metric' && e.event.loss !== undefined ? [{ step: e.event.step, attempt: e.event.attempt! }] : []));
+  const lossSteps = streamed.flatMap((e) =>
+    e.event.type === 'metric' && e.event.loss !== undefined ? [{ step: e.event.step, attempt: e.event.attempt! }] : [],
+  );
   // The raw stream keeps the superseded steps (the ids stay gapless); only the marker tells them apart.
   expect(lossSteps.length).toBeGreaterThanOrEqual(32);
   const kept = lossSteps.filter((m) => m.attempt >= mark.attempt || m.step <= mark.step).map((m) => m.step);

@@ -31,7 +31,24 @@ beforeAll(async () => {
   symlinkSync(outside.path, join(imagenet, 'escape'));
   symlinkSync(join(outside.path, 'secret.txt'), join(imagenet, 'escape.txt'));
   symlinkSync(join(outside.path, 'nothing-here'), join(imagenet, 'dangling'));
-  server = await spawnServer(['--port', '0', '--store', store.path, '--token', token, '--data', `imagenet=${imagenet}`, '--subsets', subsets, '--body-limit', '4096'], {}, token);
+  server = await spawnServer(
+    [
+      '--port',
+      '0',
+      '--store',
+      store.path,
+      '--token',
+      token,
+      '--data',
+      `imagenet=${imagenet}`,
+      '--subsets',
+      subsets,
+      '--body-limit',
+      '4096',
+    ],
+    {},
+    token,
+  );
 });
 
 afterAll(async () => {
@@ -40,7 +57,12 @@ afterAll(async () => {
 });
 
 async function send(method: string, target: string, body?: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-  const response = await rawRequest(server.url, { method, target, body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers } });
+  const response = await rawRequest(server.url, {
+    method,
+    target,
+    body,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+  });
   seen.push(response.text);
   return response;
 }
@@ -67,10 +89,20 @@ async function issuesOf(body: unknown): Promise<{ path: string; message: string 
 describe('bodies', () => {
   it('refuses null, an empty body and non-objects on the config routes instead of taking defaults', async () => {
     for (const target of ['/api/runs', '/api/export/official-trainer']) {
-      for (const [text, got] of [['null', 'null'], ['', 'an empty body'], ['[]', 'an array'], ['1', 'a number'], ['"x"', 'a string'], ['true', 'a boolean']]) {
+      for (const [text, got] of [
+        ['null', 'null'],
+        ['', 'an empty body'],
+        ['[]', 'an array'],
+        ['1', 'a number'],
+        ['"x"', 'a string'],
+        ['true', 'a boolean'],
+      ]) {
         const response = await send('POST', target, text);
         expect(response.status, `${target} ${text}`).toBe(400);
-        expect(expectErrorShape(response)).toEqual({ error: 'invalid run config', issues: [{ path: '', message: `expected a JSON object ({} for all defaults), got ${got}` }] });
+        expect(expectErrorShape(response)).toEqual({
+          error: 'invalid run config',
+          issues: [{ path: '', message: `expected a JSON object ({} for all defaults), got ${got}` }],
+        });
       }
     }
     // {} is a valid body (all defaults); the default 0.25× width then has no official equivalent: 422, not 400.
@@ -91,42 +123,85 @@ describe('bodies', () => {
 describe('dataset fields', () => {
   it('refuses a path or a subset list the dataset would ignore', async () => {
     for (const name of ['cifar10', 'mnist', 'shapes']) {
-      expect(await issuesOf({ dataset: { name, path: 'imagenet' } })).toEqual([{ path: 'dataset.path', message: `only the folder and imagenet datasets read a path; remove it for ${name}` }]);
+      expect(await issuesOf({ dataset: { name, path: 'imagenet' } })).toEqual([
+        { path: 'dataset.path', message: `only the folder and imagenet datasets read a path; remove it for ${name}` },
+      ]);
     }
     for (const name of ['cifar10', 'folder']) {
-      const issues = await issuesOf({ dataset: { name, path: name === 'folder' ? 'imagenet/train' : null, subsetList: 'subsets/mine.txt' } });
-      expect(issues).toEqual([{ path: 'dataset.subsetList', message: `only the imagenet dataset reads a subset list; remove it for ${name}` }]);
+      const issues = await issuesOf({
+        dataset: { name, path: name === 'folder' ? 'imagenet/train' : null, subsetList: 'subsets/mine.txt' },
+      });
+      expect(issues).toEqual([
+        { path: 'dataset.subsetList', message: `only the imagenet dataset reads a subset list; remove it for ${name}` },
+      ]);
     }
   });
 
   it("refuses '..' in paths and subset lists, even when they stay inside a root", async () => {
-    for (const subsetList of ['subsets/..', 'subsets/../subsets/mine.txt', 'imagenet/train/../list.txt', '../subsets/mine.txt', 'subsets\\..\\mine.txt']) {
-      expect(await issuesOf({ dataset: { name: 'imagenet', subsetList } }), subsetList).toEqual([{ path: 'dataset.subsetList', message: "must not contain '..' segments" }]);
+    for (const subsetList of [
+      'subsets/..',
+      'subsets/../subsets/mine.txt',
+      'imagenet/train/../list.txt',
+      '../subsets/mine.txt',
+      'subsets\\..\\mine.txt',
+    ]) {
+      expect(await issuesOf({ dataset: { name: 'imagenet', subsetList } }), subsetList).toEqual([
+        { path: 'dataset.subsetList', message: "must not contain '..' segments" },
+      ]);
     }
-    expect(await issuesOf({ dataset: { name: 'imagenet', path: 'imagenet/train/..' } })).toEqual([{ path: 'dataset.path', message: "must not contain '..' segments" }]);
+    expect(await issuesOf({ dataset: { name: 'imagenet', path: 'imagenet/train/..' } })).toEqual([
+      { path: 'dataset.path', message: "must not contain '..' segments" },
+    ]);
   });
 
   it('refuses paths through symbolic links out of a data root, at submission', async () => {
     const out = 'leads outside the configured data roots (through a symbolic link)';
     expect(await issuesOf({ dataset: { name: 'imagenet', path: 'imagenet/escape' } })).toEqual([{ path: 'dataset.path', message: out }]);
     // The old gap: a path under the link that does not exist (yet) was not resolved.
-    expect(await issuesOf({ dataset: { name: 'imagenet', path: 'imagenet/escape/not-yet' } })).toEqual([{ path: 'dataset.path', message: out }]);
-    expect(await issuesOf({ dataset: { name: 'folder', path: 'imagenet/escape/secret' } })).toEqual([{ path: 'dataset.path', message: out }]);
-    expect(await issuesOf({ dataset: { name: 'imagenet', subsetList: 'imagenet/escape.txt' } })).toEqual([{ path: 'dataset.subsetList', message: out }]);
+    expect(await issuesOf({ dataset: { name: 'imagenet', path: 'imagenet/escape/not-yet' } })).toEqual([
+      { path: 'dataset.path', message: out },
+    ]);
+    expect(await issuesOf({ dataset: { name: 'folder', path: 'imagenet/escape/secret' } })).toEqual([
+      { path: 'dataset.path', message: out },
+    ]);
+    expect(await issuesOf({ dataset: { name: 'imagenet', subsetList: 'imagenet/escape.txt' } })).toEqual([
+      { path: 'dataset.subsetList', message: out },
+    ]);
     expect(await issuesOf({ dataset: { name: 'imagenet', path: `${imagenet}/escape` } })).toEqual([{ path: 'dataset.path', message: out }]);
-    expect(await issuesOf({ dataset: { name: 'imagenet', path: outside.path } })).toEqual([{ path: 'dataset.path', message: 'is outside the configured data roots' }]);
+    expect(await issuesOf({ dataset: { name: 'imagenet', path: outside.path } })).toEqual([
+      { path: 'dataset.path', message: 'is outside the configured data roots' },
+    ]);
   });
 
   it('refuses paths that do not exist or are of the wrong kind, naming them relative to their root', async () => {
-    expect(await issuesOf({ dataset: { name: 'imagenet', path: 'imagenet/nope' } })).toEqual([{ path: 'dataset.path', message: 'imagenet/nope does not exist' }]);
-    expect(await issuesOf({ dataset: { name: 'imagenet', path: 'imagenet/dangling' } })).toEqual([{ path: 'dataset.path', message: 'imagenet/dangling does not exist' }]);
-    expect(await issuesOf({ dataset: { name: 'imagenet', path: `${imagenet}/list.txt` } })).toEqual([{ path: 'dataset.path', message: 'imagenet/list.txt is not a folder' }]);
-    expect(await issuesOf({ dataset: { name: 'imagenet', subsetList: 'subsets/other.txt' } })).toEqual([{ path: 'dataset.subsetList', message: 'subsets/other.txt does not exist' }]);
-    expect(await issuesOf({ dataset: { name: 'imagenet', subsetList: 'imagenet/train' } })).toEqual([{ path: 'dataset.subsetList', message: 'imagenet/train is a folder, not a file' }]);
+    expect(await issuesOf({ dataset: { name: 'imagenet', path: 'imagenet/nope' } })).toEqual([
+      { path: 'dataset.path', message: 'imagenet/nope does not exist' },
+    ]);
+    expect(await issuesOf({ dataset: { name: 'imagenet', path: 'imagenet/dangling' } })).toEqual([
+      { path: 'dataset.path', message: 'imagenet/dangling does not exist' },
+    ]);
+    expect(await issuesOf({ dataset: { name: 'imagenet', path: `${imagenet}/list.txt` } })).toEqual([
+      { path: 'dataset.path', message: 'imagenet/list.txt is not a folder' },
+    ]);
+    expect(await issuesOf({ dataset: { name: 'imagenet', subsetList: 'subsets/other.txt' } })).toEqual([
+      { path: 'dataset.subsetList', message: 'subsets/other.txt does not exist' },
+    ]);
+    expect(await issuesOf({ dataset: { name: 'imagenet', subsetList: 'imagenet/train' } })).toEqual([
+      { path: 'dataset.subsetList', message: 'imagenet/train is a folder, not a file' },
+    ]);
   });
 
   it('accepts good paths (a run is stored and queued; it fails later, see "never shows a server path")', async () => {
-    const response = await send('POST', '/api/runs', JSON.stringify({ dataset: { name: 'imagenet', path: 'imagenet', subsetList: 'subsets/mine.txt', trainSize: 8, testSize: 8, imageSize: 16 }, pretrain: { enabled: false }, finetune: { enabled: false }, distill: { enabled: false } }));
+    const response = await send(
+      'POST',
+      '/api/runs',
+      JSON.stringify({
+        dataset: { name: 'imagenet', path: 'imagenet', subsetList: 'subsets/mine.txt', trainSize: 8, testSize: 8, imageSize: 16 },
+        pretrain: { enabled: false },
+        finetune: { enabled: false },
+        distill: { enabled: false },
+      }),
+    );
     expect(response.status, response.text).toBe(201);
   });
 });
@@ -155,7 +230,10 @@ describe('one error shape', () => {
   it("answers Node's HTTP parser errors in the same shape", async () => {
     const malformed = await rawSocket('GARBAGE\r\n\r\n');
     const tooLarge = await rawSocket(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`);
-    for (const [text, status] of [[malformed, 400], [tooLarge, 431]] as const) {
+    for (const [text, status] of [
+      [malformed, 400],
+      [tooLarge, 431],
+    ] as const) {
       const [head, body] = text.split('\r\n\r\n');
       expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
       expect(head).toMatch(/x-content-type-options: nosniff/i);

@@ -1,17 +1,16 @@
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfigInput } from '../core/config';
 import { parseRunConfig } from '../core/config';
-import { SimclrServerClient } from './client';
-import type { RunQueue } from './runQueue';
-import { RunStore } from './runStore';
-import type { StoredEvent } from './runTypes';
+import { SimclrServerClient } from '../protocol/serverClient';
+import type { RunQueue } from './queue/runQueue';
+import { RunStore } from './store/runStore';
+import type { StoredEvent } from '../protocol/serverApi';
 
-export { buildTinyImageNet, type TinyImageNet } from './tinyImageNet';
+export { buildTinyImageNet, type TinyImageNet } from '../node/tinyImageNet';
+export { tempDir } from '../testing/tempDir';
+export { freePort } from '../node/freePort';
 
 /** Helpers for the server's tests: real processes on 127.0.0.1, temp stores, tiny runs. */
 
@@ -79,35 +78,30 @@ export async function waitFor(child: SpawnedProcess, pattern: RegExp, timeoutMs:
   for (;;) {
     const match = pattern.exec(child.output());
     if (match) return match[1] ?? match[0];
-    if (child.proc.exitCode !== null || child.proc.signalCode !== null) throw new Error(`process exited before printing ${pattern}:\n${child.output()}`);
+    if (child.proc.exitCode !== null || child.proc.signalCode !== null)
+      throw new Error(`process exited before printing ${pattern}:\n${child.output()}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${child.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-export function tempDir(prefix: string): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** A run small enough for a CPU-only test machine: shapes, 16 px, the narrowest ResNet-18. */
-export function tinyRun(overrides: { pretrainEpochs?: number; finetune?: boolean; seed?: number; trainSize?: number } = {}): RunConfigInput {
+export function tinyRun(
+  overrides: { pretrainEpochs?: number; finetune?: boolean; seed?: number; trainSize?: number } = {},
+): RunConfigInput {
   return {
     seed: overrides.seed ?? 1,
     dataset: { name: 'shapes', trainSize: overrides.trainSize ?? 32, testSize: 16, imageSize: 16 },
     model: { depth: 18, widthMultiplier: 0.0625, projectionLayers: 1, projectionDim: 16 },
     pretrain: { epochs: overrides.pretrainEpochs ?? 1, batchSize: 8, knnK: 5, warmupEpochs: 0 },
-    finetune: { enabled: overrides.finetune ?? false, epochs: 1, batchSize: 8, labelFraction: 0.5, fromProjectionLayer: 1, baseline: false },
+    finetune: {
+      enabled: overrides.finetune ?? false,
+      epochs: 1,
+      batchSize: 8,
+      labelFraction: 0.5,
+      fromProjectionLayer: 1,
+      baseline: false,
+    },
     distill: { enabled: false },
   };
 }
@@ -139,7 +133,8 @@ export function storeWithLongRun(dir: string, count: number, status: 'succeeded'
       const step = id - 2;
       insert.run(run.id, id, JSON.stringify(longRunMetric(start, step)));
     }
-    if (status === 'succeeded') insert.run(run.id, count, JSON.stringify({ type: 'status', time: start + count, status: 'succeeded', attempt: 1 }));
+    if (status === 'succeeded')
+      insert.run(run.id, count, JSON.stringify({ type: 'status', time: start + count, status: 'succeeded', attempt: 1 }));
     db.prepare('UPDATE runs SET status = ?, attempts = 1, last_event_id = ?, started_at = ?, finished_at = ? WHERE id = ?').run(
       status,
       count,

@@ -1,37 +1,16 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { createReferenceStep } from '../core/bench/referenceStep';
-import { registerTrainingKernels } from '../core/kernels';
-import type { ModelSpec } from '../core/model/index';
-import type { BackendName } from './api';
+import { createReferenceStep } from '../kernels/referenceStep';
+import { registerTrainingKernels } from '../kernels';
+import type { BackendProbeApi } from '../protocol/backendProbeApi';
 // Importing backendSelection also points tfjs at the bundled wasm binaries (threaded one included).
-import { describeAdapter, tryBackend } from './backendSelection';
+import { describeAdapter, tryBackend } from '../browser/browserBackends';
 
 /**
  * Auto's measuring worker: starts exactly one backend and times one training step of the run's
  * model on it. One fresh worker per backend, so backends never share memory or kernel state and a
  * backend that hangs can be stopped by terminating its worker.
  */
-export interface ProbeStart {
-  ok: boolean;
-  adapter: string | null;
-  software: boolean;
-  reason: string | null;
-}
-
-export interface ProbeTiming {
-  imagesPerSecond: number;
-  stepMs: number;
-  /** The untimed first step: shader compilation and first allocations land here. */
-  warmupMs: number;
-}
-
-export interface BackendProbeApi {
-  start(name: BackendName): Promise<ProbeStart>;
-  /** One warm-up step, then one timed step of `spec` on 2·n random views. */
-  measure(spec: ModelSpec, n: number): Promise<ProbeTiming>;
-}
-
 function message(error: unknown): string {
   if (error instanceof Error) return error.message;
   // tfjs's wasm init rejects with a plain {message} object.

@@ -4,8 +4,8 @@ import { loadImageFolder } from '../core/data/imageFolder';
 import { loadMnist } from '../core/data/mnist';
 import { createShapesDataset } from '../core/data/shapes';
 import { fetchDataSource } from '../core/data/source';
-import type { FolderFile } from './api';
-import { BlobImageFolder } from './browserSources';
+import type { FolderFile } from '../protocol/labWorkerApi';
+import { BlobImageFolder } from '../browser/browserSources';
 
 /** Shapes are generated, so "all of them" needs a number. */
 const shapesDefaultSize = { train: 2000, test: 500 };
@@ -23,7 +23,11 @@ export function datasetKey(config: RunConfig, folder?: FolderFile[]): string {
   return JSON.stringify([name, trainSize, testSize, name === 'shapes' || name === 'folder' ? imageSize : 0, config.seed, folderKey]);
 }
 
-export async function loadBrowserDataset(config: RunConfig, folder?: FolderFile[], progress?: (message: string) => void): Promise<LoadedDataset> {
+export async function loadBrowserDataset(
+  config: RunConfig,
+  folder?: FolderFile[],
+  progress?: (message: string) => void,
+): Promise<LoadedDataset> {
   const { name, trainSize, testSize, imageSize } = config.dataset;
   const caps = { trainSize, testSize, seed: config.seed, progress };
   const source = fetchDataSource(`${self.location.origin}${import.meta.env.BASE_URL}datasets`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Checkpoint, parseRunConfig, serializeCheckpoint } from '../core';
-import { exportRunFile, exportWeightsFile } from '../app/runStore/runFile';
-import { createRun } from '../app/runStore/runRecord';
+import { exportRunFile, exportWeightsFile } from '../browser/runs/runFile';
+import { createRun } from '../browser/runs/runRecord';
 import { encoderFromBytes } from './initialEncoder';
 
 const config = parseRunConfig({ model: { widthMultiplier: 0.125 } });
@@ -30,7 +30,11 @@ describe('encoderFromBytes', () => {
   });
 
   it('names the file when it is none of them, or a run without a checkpoint', () => {
-    expect(() => encoderFromBytes(new TextEncoder().encode('{"x":1}'), 'notes.json')).toThrow(/notes\.json is not a SimCLR Lab checkpoint, weights or run file/);
-    expect(() => encoderFromBytes(exportRunFile(createRun('r2', config)), 'empty.gz')).toThrow(/empty\.gz is a run file without a checkpoint/);
+    expect(() => encoderFromBytes(new TextEncoder().encode('{"x":1}'), 'notes.json')).toThrow(
+      /notes\.json is not a SimCLR Lab checkpoint, weights or run file/,
+    );
+    expect(() => encoderFromBytes(exportRunFile(createRun('r2', config)), 'empty.gz')).toThrow(
+      /empty\.gz is a run file without a checkpoint/,
+    );
   });
 });

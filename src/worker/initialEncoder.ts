@@ -1,7 +1,7 @@
 import { deserializeCheckpoint, encoderFromCheckpoint, type PretrainedEncoder } from '../core';
-import { importRunFile, importWeightsFile } from '../app/runStore/runFile';
-import type { RunStore } from '../app/runStore/runsDb';
-import type { StartRunRequest } from './api';
+import { importRunFile, importWeightsFile } from '../browser/runs/runFile';
+import type { RunStore } from '../browser/runs/runsDb';
+import type { StartRunRequest } from '../protocol/labWorkerApi';
 
 /**
  * The worker's side of "start from pretrained": the shipped encoder that `pretrain.init` names
@@ -19,7 +19,7 @@ export function encoderFromBytes(bytes: Uint8Array, name: string): PretrainedEnc
   try {
     return encoderFromCheckpoint(importWeightsFile(bytes), name);
   } catch (weightsError) {
-    let run;
+    let run: ReturnType<typeof importRunFile>;
     try {
       run = importRunFile(bytes);
     } catch {

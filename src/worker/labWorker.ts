@@ -1,13 +1,13 @@
 import * as Comlink from 'comlink';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { type RunEvent, type RunSummary, Rng } from '../core';
 import { toFloatBatch } from '../core/data/tensor';
 import { labelledSubset, plannedStages, runExperiment } from '../core/train/run';
 import { stageSteps } from '../core/train/batches';
 import type { Dataset, RunConfig } from '../core';
-import { createBatcher } from '../app/lib/batcher';
-import { createRun, trimToCheckpoint } from '../app/runStore/runRecord';
-import { indexedDbRunStore } from '../app/runStore/runsDb';
+import { createBatcher } from '../browser/batcher';
+import { createRun, trimToCheckpoint } from '../browser/runs/runRecord';
+import { indexedDbRunStore } from '../browser/runs/runsDb';
 import type {
   AugmentationRequest,
   AugmentationSample,
@@ -19,10 +19,10 @@ import type {
   LabWorkerApi,
   StagePlan,
   StartRunRequest,
-} from './api';
+} from '../protocol/labWorkerApi';
 import { augmentTwoViews } from './augmentation';
-import { selectBackend } from './backendSelection';
-import { BlobImageFolder } from './browserSources';
+import { selectBackend } from '../browser/browserBackends';
+import { BlobImageFolder } from '../browser/browserSources';
 import { type LoadedDataset, datasetKey, loadBrowserDataset } from './datasetLoader';
 import { RunController, nextMacrotask } from './runController';
 import { RunRecorder } from './runRecorder';
@@ -34,7 +34,10 @@ let controller: RunController | null = null;
 let cached: { key: string; loading: Promise<LoadedDataset> } | null = null;
 
 // Events leave the worker at most every 100 ms: one message instead of one per step.
-const outbox = createBatcher<LabEvent>((events) => sink?.(events), (flush) => setTimeout(flush, 100));
+const outbox = createBatcher<LabEvent>(
+  (events) => sink?.(events),
+  (flush) => setTimeout(flush, 100),
+);
 
 function publish(event: LabEvent): void {
   outbox.push(event);
@@ -97,11 +100,13 @@ function backendLabel(info: BackendInfo): string {
 
 const api: LabWorkerApi = {
   initBackend(preference: BackendPreference) {
-    const next = backendQueue.catch(() => undefined).then(async () => {
-      if (controller) throw new Error('Stop the running training before switching backends.');
-      backend = await selectBackend(preference);
-      return backend;
-    });
+    const next = backendQueue
+      .catch(() => undefined)
+      .then(async () => {
+        if (controller) throw new Error('Stop the running training before switching backends.');
+        backend = await selectBackend(preference);
+        return backend;
+      });
     backendQueue = next;
     return next;
   },

@@ -1,5 +1,5 @@
 import type { RunControl } from '../core';
-import type { ControllerState } from './api';
+import type { ControllerState } from '../protocol/labWorkerApi';
 
 export interface RunControllerOptions {
   /**

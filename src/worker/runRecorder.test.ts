@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Checkpoint, defaultRunConfig } from '../core';
-import { createRun } from '../app/runStore/runRecord';
-import { memoryRunStore } from '../app/runStore/runsDb';
-import type { LabEvent } from './api';
+import { createRun } from '../browser/runs/runRecord';
+import { memoryRunStore } from '../browser/runs/runsDb';
+import type { LabEvent } from '../protocol/labWorkerApi';
 import { RunRecorder } from './runRecorder';
 
 const checkpoint: Checkpoint = {
@@ -19,7 +19,13 @@ describe('RunRecorder', () => {
     const store = memoryRunStore();
     const published: LabEvent[] = [];
     let clock = 1000;
-    const recorder = new RunRecorder(createRun('r1', defaultRunConfig, 0), store, (e) => published.push(e), 2000, () => clock);
+    const recorder = new RunRecorder(
+      createRun('r1', defaultRunConfig, 0),
+      store,
+      (e) => published.push(e),
+      2000,
+      () => clock,
+    );
     await recorder.onEvent({ type: 'run-start', time: 1, backend: 'cpu', config: defaultRunConfig });
     expect((await store.getRun('r1'))?.backend).toBe('cpu');
 
@@ -58,7 +64,13 @@ describe('RunRecorder', () => {
       },
     };
     let clock = 0;
-    const recorder = new RunRecorder(createRun('r2', defaultRunConfig, 0), store, () => {}, 60_000, () => clock);
+    const recorder = new RunRecorder(
+      createRun('r2', defaultRunConfig, 0),
+      store,
+      () => {},
+      60_000,
+      () => clock,
+    );
     for (let step = 1; step <= 4; step++) {
       clock += 1;
       await recorder.onEvent({ type: 'metric', time: clock, stage: 'pretrain', step, epoch: step / 4, loss: 1 });

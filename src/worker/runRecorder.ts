@@ -1,7 +1,7 @@
 import type { RunEvent } from '../core';
-import { type StoredRun, recordEvent } from '../app/runStore/runRecord';
-import type { RunStore } from '../app/runStore/runsDb';
-import type { LabEvent } from './api';
+import { type StoredRun, recordEvent } from '../browser/runs/runRecord';
+import type { RunStore } from '../browser/runs/runsDb';
+import type { LabEvent } from '../protocol/labWorkerApi';
 
 /**
  * Turns the engine's events into what the page sees and what survives a reload: checkpoints go to

@@ -6,14 +6,27 @@ export function LabelEfficiencyChart({ rows }: { rows: LabelEfficiencyRow[] }) {
     <figure className="chart chart-wide" data-testid="label-efficiency-chart" data-rows={rows.length}>
       <figcaption>Label efficiency: test accuracy (%) by label fraction</figcaption>
       {rows.length === 0 ? (
-        <div className="chart-empty">Finish a run with fine-tuning to see supervised-only, fine-tuned and distilled accuracy side by side. Runs with different label fractions fill in more groups.</div>
+        <div className="chart-empty">
+          Finish a run with fine-tuning to see supervised-only, fine-tuned and distilled accuracy side by side. Runs with different label
+          fractions fill in more groups.
+        </div>
       ) : (
         <>
           <ResponsiveContainer width="100%" height={220}>
             <BarChart data={rows} margin={{ top: 6, right: 12, bottom: 4, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="#e6e3dc" />
-              <XAxis dataKey="label" fontSize={11} label={{ value: 'labelled fraction', position: 'insideBottom', offset: -2, fontSize: 11 }} height={36} />
-              <YAxis domain={[0, 100]} fontSize={11} width={48} label={{ value: 'test accuracy (%)', angle: -90, position: 'insideLeft', fontSize: 11, style: { textAnchor: 'middle' } }} />
+              <XAxis
+                dataKey="label"
+                fontSize={11}
+                label={{ value: 'labelled fraction', position: 'insideBottom', offset: -2, fontSize: 11 }}
+                height={36}
+              />
+              <YAxis
+                domain={[0, 100]}
+                fontSize={11}
+                width={48}
+                label={{ value: 'test accuracy (%)', angle: -90, position: 'insideLeft', fontSize: 11, style: { textAnchor: 'middle' } }}
+              />
               <Tooltip formatter={(value) => (typeof value === 'number' ? `${value}%` : String(value))} />
               <Legend wrapperStyle={{ fontSize: 11 }} />
               <Bar dataKey="supervised" name="supervised only" fill="#b9b3a6" isAnimationActive={false} />

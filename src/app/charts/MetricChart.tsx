@@ -44,17 +44,46 @@ export function MetricChart(props: {
   const lines = props.series.flatMap((s) => {
     const common = { dataKey: 'y', strokeDasharray: s.dashed ? '5 4' : undefined, isAnimationActive: false };
     if (!(smoothed && s.smooth && s.points.length > 1)) {
-      return [<Line key={s.name} name={s.name} data={s.points} stroke={s.color} strokeWidth={1.8} dot={s.points.length < 30 ? { r: 2.5 } : false} {...common} />];
+      return [
+        <Line
+          key={s.name}
+          name={s.name}
+          data={s.points}
+          stroke={s.color}
+          strokeWidth={1.8}
+          dot={s.points.length < 30 ? { r: 2.5 } : false}
+          {...common}
+        />,
+      ];
     }
-    const values = emaSmooth(s.points.map((p) => p.y), smoothing);
+    const values = emaSmooth(
+      s.points.map((p) => p.y),
+      smoothing,
+    );
     const smoothPoints = s.points.map((p, i) => ({ x: p.x, y: values[i] }));
     return [
-      <Line key={`${s.name}-raw`} name={`${s.name} (raw)`} legendType="none" data={s.points} stroke={s.color} strokeOpacity={0.25} strokeWidth={1} dot={false} {...common} />,
+      <Line
+        key={`${s.name}-raw`}
+        name={`${s.name} (raw)`}
+        legendType="none"
+        data={s.points}
+        stroke={s.color}
+        strokeOpacity={0.25}
+        strokeWidth={1}
+        dot={false}
+        {...common}
+      />,
       <Line key={s.name} name={s.name} data={smoothPoints} stroke={s.color} strokeWidth={1.8} dot={false} {...common} />,
     ];
   });
   return (
-    <figure className="chart" data-testid={props.testId} data-points={total} data-smoothed={smoothed} data-reference={props.reference ? props.reference.y.toFixed(4) : undefined}>
+    <figure
+      className="chart"
+      data-testid={props.testId}
+      data-points={total}
+      data-smoothed={smoothed}
+      data-reference={props.reference ? props.reference.y.toFixed(4) : undefined}
+    >
       <figcaption>{props.title}</figcaption>
       {total === 0 ? (
         <div className="chart-empty">{props.empty ?? 'No data yet.'}</div>
@@ -78,9 +107,16 @@ export function MetricChart(props: {
               domain={props.percent ? [0, 100] : ['auto', 'auto']}
               tickFormatter={formatNumber}
               allowDataOverflow={false}
-              label={yLabel ? { value: yLabel, angle: -90, position: 'insideLeft', offset: 4, fontSize: 11, style: { textAnchor: 'middle' } } : undefined}
+              label={
+                yLabel
+                  ? { value: yLabel, angle: -90, position: 'insideLeft', offset: 4, fontSize: 11, style: { textAnchor: 'middle' } }
+                  : undefined
+              }
             />
-            <Tooltip formatter={(value) => (typeof value === 'number' ? formatNumber(value) + unit : String(value))} labelFormatter={(x) => `step ${x}`} />
+            <Tooltip
+              formatter={(value) => (typeof value === 'number' ? formatNumber(value) + unit : String(value))}
+              labelFormatter={(x) => `step ${x}`}
+            />
             {props.series.length > 1 && <Legend wrapperStyle={{ fontSize: 11 }} />}
             {props.reference && (
               <ReferenceLine
@@ -106,7 +142,16 @@ export function SmoothingControl() {
   return (
     <label className="smoothing-control">
       Smoothing
-      <input type="range" min={0} max={0.99} step={0.01} value={smoothing} aria-label="Smoothing" data-testid="smoothing" onChange={(e) => setSmoothing(Number(e.target.value))} />
+      <input
+        type="range"
+        min={0}
+        max={0.99}
+        step={0.01}
+        value={smoothing}
+        aria-label="Smoothing"
+        data-testid="smoothing"
+        onChange={(e) => setSmoothing(Number(e.target.value))}
+      />
       <output>{smoothing.toFixed(2)}</output>
     </label>
   );

@@ -15,13 +15,14 @@ export function AboutView() {
     <article className="about-view">
       <h2>The method</h2>
       <p>
-        SimCLRv2 learns from few labels in three steps. <strong>Pretrain</strong> a big ResNet without labels: two augmented views of each image should have similar
-        projections, and views of different images dissimilar (the NT-Xent loss). <strong>Fine-tune</strong> the network, keeping part of its projection head, on the
-        small labelled subset. <strong>Distill</strong>: use the fine-tuned network as a teacher whose soft predictions on all unlabelled images train a student — the
-        same network or a smaller one.
+        SimCLRv2 learns from few labels in three steps. <strong>Pretrain</strong> a big ResNet without labels: two augmented views of each
+        image should have similar projections, and views of different images dissimilar (the NT-Xent loss). <strong>Fine-tune</strong> the
+        network, keeping part of its projection head, on the small labelled subset. <strong>Distill</strong>: use the fine-tuned network as
+        a teacher whose soft predictions on all unlabelled images train a student — the same network or a smaller one.
       </p>
       <p>
-        The paper’s finding: the fewer the labels, the more a bigger pretrained network helps, and distillation keeps most of that gain in a smaller model.
+        The paper’s finding: the fewer the labels, the more a bigger pretrained network helps, and distillation keeps most of that gain in a
+        smaller model.
       </p>
       <h3>Headline results (ImageNet top-1 %, from the paper)</h3>
       <table className="summary-table" data-testid="paper-table">
@@ -45,8 +46,9 @@ export function AboutView() {
         </tbody>
       </table>
       <p className="field-help">
-        With 10% of the labels the distilled ResNet-50 (77.5%) outperforms standard supervised training of the same network with all of the labels. The runs in this lab are
-        tiny by comparison — a few thousand small images for a few epochs — so expect the shape of these effects, not the numbers.
+        With 10% of the labels the distilled ResNet-50 (77.5%) outperforms standard supervised training of the same network with all of the
+        labels. The runs in this lab are tiny by comparison — a few thousand small images for a few epochs — so expect the shape of these
+        effects, not the numbers.
       </p>
       {card && (
         <>
@@ -56,7 +58,8 @@ export function AboutView() {
         </>
       )}
       <p className="field-help">
-        Chen, Kornblith, Swersky, Norouzi, Hinton. <em>Big Self-Supervised Models are Strong Semi-Supervised Learners.</em> NeurIPS 2020. arXiv:2006.10029.
+        Chen, Kornblith, Swersky, Norouzi, Hinton. <em>Big Self-Supervised Models are Strong Semi-Supervised Learners.</em> NeurIPS 2020.
+        arXiv:2006.10029.
       </p>
     </article>
   );

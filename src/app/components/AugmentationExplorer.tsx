@@ -1,10 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
-import type { AugmentationSample } from '../../worker/api';
+import type { AugmentationSample } from '../../protocol/labWorkerApi';
 import { metaOf } from '../config/fieldMeta';
 import { sampleAugmentations } from '../labController';
 import { useLab } from '../store/labStore';
 
-const sliderPaths = ['pretrain.cropMinArea', 'pretrain.colorJitterStrength', 'pretrain.grayscaleProbability', 'pretrain.blurProbability'] as const;
+const sliderPaths = [
+  'pretrain.cropMinArea',
+  'pretrain.colorJitterStrength',
+  'pretrain.grayscaleProbability',
+  'pretrain.blurProbability',
+] as const;
 type SliderPath = (typeof sliderPaths)[number];
 const sliderRange: Record<SliderPath, [number, number, number]> = {
   'pretrain.cropMinArea': [0.01, 1, 0.01],
@@ -47,6 +52,7 @@ export function AugmentationExplorer() {
 
   const p = config.pretrain;
   const d = config.dataset;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the worker reads these fields from the config it was sent; listing them redraws when a slider moves.
   useEffect(() => {
     if (!backendReady) return;
     const token = ++request.current;
@@ -63,13 +69,26 @@ export function AugmentationExplorer() {
         .finally(() => token === request.current && setBusy(false));
     }, 120);
     return () => clearTimeout(timer);
-  }, [backendReady, seed, p.cropMinArea, p.colorJitterStrength, p.grayscaleProbability, p.blurProbability, d.name, d.imageSize, d.trainSize, config.seed, folder]);
+  }, [
+    backendReady,
+    seed,
+    p.cropMinArea,
+    p.colorJitterStrength,
+    p.grayscaleProbability,
+    p.blurProbability,
+    d.name,
+    d.imageSize,
+    d.trainSize,
+    config.seed,
+    folder,
+  ]);
 
   return (
     <div className="augmentation-explorer">
       <p className="explain">
-        Every image is augmented twice, independently: random crop (then resized back), flip, colour jitter, grayscale and blur. The network must recognise the two views
-        as the same image, so whatever the augmentations change is what it learns to ignore. These sliders are the pretraining settings.
+        Every image is augmented twice, independently: random crop (then resized back), flip, colour jitter, grayscale and blur. The network
+        must recognise the two views as the same image, so whatever the augmentations change is what it learns to ignore. These sliders are
+        the pretraining settings.
       </p>
       <div className="explorer-controls">
         {sliderPaths.map((path) => {
@@ -94,10 +113,22 @@ export function AugmentationExplorer() {
           );
         })}
         <label className="inline-check">
-          <input type="checkbox" aria-label="Grayscale on" checked={p.grayscaleProbability > 0} onChange={(e) => setField('pretrain.grayscaleProbability', e.target.checked ? 0.2 : 0)} /> grayscale
+          <input
+            type="checkbox"
+            aria-label="Grayscale on"
+            checked={p.grayscaleProbability > 0}
+            onChange={(e) => setField('pretrain.grayscaleProbability', e.target.checked ? 0.2 : 0)}
+          />{' '}
+          grayscale
         </label>
         <label className="inline-check">
-          <input type="checkbox" aria-label="Blur on" checked={p.blurProbability > 0} onChange={(e) => setField('pretrain.blurProbability', e.target.checked ? 0.5 : 0)} /> blur
+          <input
+            type="checkbox"
+            aria-label="Blur on"
+            checked={p.blurProbability > 0}
+            onChange={(e) => setField('pretrain.blurProbability', e.target.checked ? 0.5 : 0)}
+          />{' '}
+          blur
         </label>
         <button type="button" onClick={() => setSeed((s) => s + 1)}>
           Resample
@@ -110,8 +141,14 @@ export function AugmentationExplorer() {
         </p>
       )}
       {sample && (
-        <div className="augmentation-grid" data-testid="augmentation-grid" data-seed={seed} data-signature={pixelSignature(sample.view1) + pixelSignature(sample.view2)}>
+        <div
+          className="augmentation-grid"
+          data-testid="augmentation-grid"
+          data-seed={seed}
+          data-signature={pixelSignature(sample.view1) + pixelSignature(sample.view2)}
+        >
           {sample.originals.map((original, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions in one immutable sample, redrawn whole.
             <div className="augmentation-row" key={`${seed}-${i}`}>
               <RgbaCanvas rgba={original} size={sample.size} label={`original ${sample.labels[i]}`} />
               <RgbaCanvas rgba={sample.view1[i]} size={sample.size} label={`view 1 of ${sample.labels[i]}`} />

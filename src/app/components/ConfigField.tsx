@@ -24,7 +24,15 @@ export function ConfigField({ path, disabled = false }: { path: string; disabled
   let control: React.ReactNode;
   if (typeof value === 'boolean') {
     control = (
-      <input id={id} type="checkbox" name={path} checked={value} disabled={disabled} aria-describedby={described} onChange={(e) => setField(path, e.target.checked)} />
+      <input
+        id={id}
+        type="checkbox"
+        name={path}
+        checked={value}
+        disabled={disabled}
+        aria-describedby={described}
+        onChange={(e) => setField(path, e.target.checked)}
+      />
     );
   } else if (meta.options) {
     control = (
@@ -44,7 +52,16 @@ export function ConfigField({ path, disabled = false }: { path: string; disabled
       </select>
     );
   } else {
-    control = <NumberInput id={id} path={path} value={value as number | null} disabled={disabled} described={described} onValue={(v) => setField(path, v)} />;
+    control = (
+      <NumberInput
+        id={id}
+        path={path}
+        value={value as number | null}
+        disabled={disabled}
+        described={described}
+        onValue={(v) => setField(path, v)}
+      />
+    );
   }
 
   // Hidden by a teacher's link: the value still applies, the control is not offered.
@@ -68,7 +85,14 @@ export function ConfigField({ path, disabled = false }: { path: string; disabled
 }
 
 /** Keeps the typed text (so "0." can be typed) and commits numbers as they become valid. */
-function NumberInput(props: { id: string; path: string; value: number | null; disabled: boolean; described?: string; onValue(value: number | null): void }) {
+function NumberInput(props: {
+  id: string;
+  path: string;
+  value: number | null;
+  disabled: boolean;
+  described?: string;
+  onValue(value: number | null): void;
+}) {
   const meta = metaOf(props.path);
   const [text, setText] = useState(props.value === null ? '' : String(props.value));
   useEffect(() => {

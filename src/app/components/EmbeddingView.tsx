@@ -4,7 +4,20 @@ import { MNIST_CLASS_NAMES } from '../../core/data/mnist';
 import { SHAPE_CLASS_NAMES } from '../../core/data/shapes';
 import { selectView, useLab } from '../store/labStore';
 
-export const classColours = ['#3f6fb5', '#d9822b', '#4a9460', '#b5483f', '#7a5ab5', '#8c6a4f', '#d46fa8', '#6f6f6f', '#a8a63b', '#3fa8b5', '#1f3f75', '#f2b36b'];
+export const classColours = [
+  '#3f6fb5',
+  '#d9822b',
+  '#4a9460',
+  '#b5483f',
+  '#7a5ab5',
+  '#8c6a4f',
+  '#d46fa8',
+  '#6f6f6f',
+  '#a8a63b',
+  '#3fa8b5',
+  '#1f3f75',
+  '#f2b36b',
+];
 
 /** Test-image embeddings (encoder features) projected to 2-D with PCA, coloured by class. */
 export function EmbeddingView() {
@@ -38,8 +51,8 @@ export function EmbeddingView() {
   return (
     <div className="embedding-view">
       <p className="explain">
-        Encoder features of test images, projected onto their first two principal components and coloured by their (unused) labels. No label was used to train the
-        encoder, yet classes drift apart as pretraining proceeds.
+        Encoder features of test images, projected onto their first two principal components and coloured by their (unused) labels. No label
+        was used to train the encoder, yet classes drift apart as pretraining proceeds.
       </p>
       {!embedding ? (
         <div className="chart-empty" data-testid="embedding-empty">

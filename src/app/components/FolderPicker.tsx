@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { FolderFile } from '../../worker/api';
+import type { FolderFile } from '../../protocol/labWorkerApi';
 import { chooseFolder } from '../labController';
 import { useLab } from '../store/labStore';
 
@@ -40,6 +40,7 @@ export function FolderPicker() {
   };
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: the drop zone is a mouse shortcut; the file input inside it is the keyboard path.
     <div
       className={`folder-picker ${over ? 'drop-over' : ''}`}
       onDragOver={(e) => {

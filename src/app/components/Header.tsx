@@ -2,8 +2,8 @@ import { useEffect, useState } from 'react';
 import { configFieldPaths } from '../../core';
 import { metaOf } from '../config/fieldMeta';
 import { type TabName, type TeacherView, emptyTeacherView, maxNoteLength, maxTitleLength, tabNames } from '../share/teacherLink';
-import { backendNames, type BackendPreference } from '../../worker/api';
-import { formatRate } from '../../worker/backendRanking';
+import { backendNames, type BackendPreference } from '../../protocol/labWorkerApi';
+import { formatRate } from '../../browser/backendRanking';
 import { estimateRemaining, formatDuration } from '../store/eta';
 import { pauseRun, resetLab, resumeRun, selectBackend, share, startRun, stepRun, stopRun } from '../labController';
 import { selectView, useLab } from '../store/labStore';
@@ -27,11 +27,13 @@ export function Header() {
 function RunControls() {
   const live = useLab((s) => s.live);
   const view = useLab(selectView);
-  const active = live.controller === 'running' || live.controller === 'paused' || live.controller === 'stopping' || live.status === 'starting';
+  const active =
+    live.controller === 'running' || live.controller === 'paused' || live.controller === 'stopping' || live.status === 'starting';
   const canContinue = !active && view.status === 'interrupted' && view.checkpoint !== null;
   const progress = live.progress;
   const serverStop = useServerStop();
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a toolbar of buttons, not form fields: a fieldset would bring form semantics and its own styling.
     <div className="run-controls" role="group" aria-label="Run controls">
       <button type="button" className="primary" disabled={active} onClick={() => void startRun()}>
         Start
@@ -43,7 +45,11 @@ function RunControls() {
       <button type="button" disabled={live.controller !== 'paused' && !canContinue} onClick={resumeRun}>
         Resume
       </button>
-      <button type="button" disabled={live.controller === 'stopping' || (active && live.controller === 'idle') || serverStop !== null} onClick={stepRun}>
+      <button
+        type="button"
+        disabled={live.controller === 'stopping' || (active && live.controller === 'idle') || serverStop !== null}
+        onClick={stepRun}
+      >
         Step
       </button>
       <button type="button" disabled={!active || live.controller === 'stopping'} onClick={serverStop ?? stopRun}>
@@ -52,7 +58,14 @@ function RunControls() {
       <button type="button" onClick={resetLab}>
         Reset
       </button>
-      <span className="run-status" role="status" aria-live="polite" data-state={live.controller} data-status={live.status} data-pausing={live.pausing}>
+      <span
+        className="run-status"
+        role="status"
+        aria-live="polite"
+        data-state={live.controller}
+        data-status={live.status}
+        data-pausing={live.pausing}
+      >
         {live.pausing ? 'pausing after this step…' : active ? live.controller : live.status}
         {progress && active && ` · ${progress.stage} ${progress.step}/${progress.totalSteps}`}
         {live.statusMessage && <span className="status-message"> · {live.statusMessage}</span>}
@@ -75,8 +88,14 @@ function RunEta() {
   const eta = estimateRemaining(live.plan, live.progress, rate);
   if (!eta) return null;
   return (
-    <span className="run-eta" data-testid="run-eta" data-stage-seconds={Math.round(eta.stageSeconds)} data-run-seconds={Math.round(eta.runSeconds)}>
-      {formatRate(eta.imagesPerSecond)} images/s · {stage} {formatDuration(eta.stageSeconds)} left · run ≈ {formatDuration(eta.runSeconds)} left
+    <span
+      className="run-eta"
+      data-testid="run-eta"
+      data-stage-seconds={Math.round(eta.stageSeconds)}
+      data-run-seconds={Math.round(eta.runSeconds)}
+    >
+      {formatRate(eta.imagesPerSecond)} images/s · {stage} {formatDuration(eta.stageSeconds)} left · run ≈ {formatDuration(eta.runSeconds)}{' '}
+      left
     </span>
   );
 }
@@ -90,11 +109,21 @@ function BackendBadge() {
   const training = useLab((s) => s.live.controller !== 'idle' || s.live.status === 'starting');
   const rateOf = (name: string) => report?.measurements.find((m) => m.name === name)?.imagesPerSecond ?? undefined;
   return (
-    <div className="backend-badge" data-backend={backend?.name ?? ''} data-fallback={backend?.fallbackNotice ? 'true' : 'false'} data-busy={busy}>
+    <div
+      className="backend-badge"
+      data-backend={backend?.name ?? ''}
+      data-fallback={backend?.fallbackNotice ? 'true' : 'false'}
+      data-busy={busy}
+    >
       <label>
         <span className="visually-hidden">Backend</span>
         {/* Stays usable while auto measures: a choice made by hand then wins. */}
-        <select aria-label="Backend" value={preference} disabled={training} onChange={(e) => void selectBackend(e.target.value as BackendPreference)}>
+        <select
+          aria-label="Backend"
+          value={preference}
+          disabled={training}
+          onChange={(e) => void selectBackend(e.target.value as BackendPreference)}
+        >
           <option value="auto">auto{report ? ` → ${report.chosen}` : ''}</option>
           {backendNames.map((name) => {
             const rate = rateOf(name);
@@ -179,7 +208,13 @@ function BackendMenu() {
   );
 }
 
-const sectionLabels: Record<string, string> = { dataset: 'Dataset', model: 'Model', pretrain: 'Pretrain', finetune: 'Fine-tune', distill: 'Distill' };
+const sectionLabels: Record<string, string> = {
+  dataset: 'Dataset',
+  model: 'Model',
+  pretrain: 'Pretrain',
+  finetune: 'Fine-tune',
+  distill: 'Distill',
+};
 
 /**
  * Share: a link to these settings (and results). A teacher can also hide controls and tabs and add
@@ -225,11 +260,21 @@ function ShareBox() {
             <legend>For a class (optional)</legend>
             <label>
               Title
-              <input type="text" maxLength={maxTitleLength} value={draft.title ?? ''} onChange={(e) => setDraft({ ...draft, title: e.target.value || null })} />
+              <input
+                type="text"
+                maxLength={maxTitleLength}
+                value={draft.title ?? ''}
+                onChange={(e) => setDraft({ ...draft, title: e.target.value || null })}
+              />
             </label>
             <label>
               Note
-              <textarea rows={3} maxLength={maxNoteLength} value={draft.note ?? ''} onChange={(e) => setDraft({ ...draft, note: e.target.value || null })} />
+              <textarea
+                rows={3}
+                maxLength={maxNoteLength}
+                value={draft.note ?? ''}
+                onChange={(e) => setDraft({ ...draft, note: e.target.value || null })}
+              />
             </label>
             <label>
               Hide controls
@@ -260,7 +305,8 @@ function ShareBox() {
                 .filter((tab) => tab !== 'live')
                 .map((tab) => (
                   <label key={tab} className="inline-check">
-                    <input type="checkbox" checked={draft.hiddenTabs.includes(tab)} onChange={(e) => toggleTab(tab, e.target.checked)} /> {tab}
+                    <input type="checkbox" checked={draft.hiddenTabs.includes(tab)} onChange={(e) => toggleTab(tab, e.target.checked)} />{' '}
+                    {tab}
                   </label>
                 ))}
             </fieldset>

@@ -4,14 +4,22 @@ import { LabelEfficiencyChart } from '../charts/LabelEfficiencyChart';
 import { MetricChart, type Series, SmoothingControl } from '../charts/MetricChart';
 import { ntXentChance } from '../charts/smoothing';
 import { startRun } from '../labController';
-import type { MetricPoint } from '../runStore/runRecord';
+import type { MetricPoint } from '../../browser/runs/runRecord';
 import { type RunLike, labelEfficiencyRows } from '../store/labelEfficiency';
 import { selectView, useLab } from '../store/labStore';
 import { seriesOf } from '../store/liveRun';
 
 const colors = { blue: '#3f6fb5', orange: '#d9822b', green: '#4a9460', grey: '#8d877b', red: '#b5483f', purple: '#7a5ab5' };
 
-function series(metrics: MetricPoint[], stage: StageName, field: keyof MetricPoint, name: string, color: string, scale = 1, dashed = false): Series {
+function series(
+  metrics: MetricPoint[],
+  stage: StageName,
+  field: keyof MetricPoint,
+  name: string,
+  color: string,
+  scale = 1,
+  dashed = false,
+): Series {
   // Per-step training values are noisy; evaluation results (test, k-NN) and the schedule are not.
   const smooth = field === 'loss' || field === 'contrastiveAccuracy' || field === 'trainAccuracy';
   return { name, color, dashed, smooth, points: seriesOf(metrics, stage, field).map((p) => ({ x: p.step, y: p.value * scale })) };
@@ -31,7 +39,14 @@ export function LiveView() {
   const efficiency = useMemo(() => {
     const candidates: RunLike[] = [...runs];
     // A shared run is not stored, but belongs in the comparison while it is on screen.
-    if (viewSource === 'shared' && view.config) candidates.push({ id: 'shared', createdAt: Number.MAX_SAFE_INTEGER, config: view.config, stages: view.stages, metrics: view.metrics });
+    if (viewSource === 'shared' && view.config)
+      candidates.push({
+        id: 'shared',
+        createdAt: Number.MAX_SAFE_INTEGER,
+        config: view.config,
+        stages: view.stages,
+        metrics: view.metrics,
+      });
     return labelEfficiencyRows(candidates);
   }, [runs, viewSource, view]);
 
@@ -61,9 +76,28 @@ export function LiveView() {
           series={[series(m, 'pretrain', 'loss', 'loss', colors.blue)]}
           empty="Press Start: the loss appears after the first step."
         />
-        <MetricChart title="Contrastive accuracy (%)" testId="chart-pretrain-contrastive" percent series={[series(m, 'pretrain', 'contrastiveAccuracy', 'contrastive accuracy', colors.green, 100)]} />
-        <MetricChart title="k-NN and linear-probe test accuracy (%)" testId="chart-pretrain-knn" percent series={[series(m, 'pretrain', 'knnAccuracy', 'k-NN accuracy', colors.orange, 100), series(m, 'pretrain', 'linearProbeAccuracy', 'linear probe', colors.blue, 100, true)]} empty="Measured at the end of each epoch." />
-        <MetricChart title="Learning rate" testId="chart-pretrain-lr" yLabel="learning rate" series={[series(m, 'pretrain', 'learningRate', 'learning rate', colors.grey)]} />
+        <MetricChart
+          title="Contrastive accuracy (%)"
+          testId="chart-pretrain-contrastive"
+          percent
+          series={[series(m, 'pretrain', 'contrastiveAccuracy', 'contrastive accuracy', colors.green, 100)]}
+        />
+        <MetricChart
+          title="k-NN and linear-probe test accuracy (%)"
+          testId="chart-pretrain-knn"
+          percent
+          series={[
+            series(m, 'pretrain', 'knnAccuracy', 'k-NN accuracy', colors.orange, 100),
+            series(m, 'pretrain', 'linearProbeAccuracy', 'linear probe', colors.blue, 100, true),
+          ]}
+          empty="Measured at the end of each epoch."
+        />
+        <MetricChart
+          title="Learning rate"
+          testId="chart-pretrain-lr"
+          yLabel="learning rate"
+          series={[series(m, 'pretrain', 'learningRate', 'learning rate', colors.grey)]}
+        />
         <MetricChart
           title="Training speed (images/s; views/s while pretraining)"
           testId="chart-speed"
@@ -93,9 +127,21 @@ export function LiveView() {
           title="Distillation: student vs. teacher test accuracy (%)"
           testId="chart-distill"
           percent
-          series={[series(m, 'distill', 'testAccuracy', 'student', colors.orange, 100), series(m, 'distill', 'teacherAccuracy', 'teacher', colors.blue, 100, true)]}
+          series={[
+            series(m, 'distill', 'testAccuracy', 'student', colors.orange, 100),
+            series(m, 'distill', 'teacherAccuracy', 'teacher', colors.blue, 100, true),
+          ]}
         />
-        <MetricChart title="Loss (fine-tune, baseline, distill)" testId="chart-supervised-loss" yLabel="loss (nats)" series={[series(m, 'finetune', 'loss', 'fine-tune', colors.blue), series(m, 'baseline', 'loss', 'supervised only', colors.grey), series(m, 'distill', 'loss', 'distill', colors.orange)]} />
+        <MetricChart
+          title="Loss (fine-tune, baseline, distill)"
+          testId="chart-supervised-loss"
+          yLabel="loss (nats)"
+          series={[
+            series(m, 'finetune', 'loss', 'fine-tune', colors.blue),
+            series(m, 'baseline', 'loss', 'supervised only', colors.grey),
+            series(m, 'distill', 'loss', 'distill', colors.orange),
+          ]}
+        />
       </div>
       <StageSummaries />
       <LabelEfficiencyChart rows={efficiency} />
@@ -104,7 +150,12 @@ export function LiveView() {
   );
 }
 
-const stageLabels: Record<StageName, string> = { pretrain: 'Pretrain (k-NN)', finetune: 'Fine-tuned', baseline: 'Supervised only', distill: 'Distilled student' };
+const stageLabels: Record<StageName, string> = {
+  pretrain: 'Pretrain (k-NN)',
+  finetune: 'Fine-tuned',
+  baseline: 'Supervised only',
+  distill: 'Distilled student',
+};
 
 function StageSummaries() {
   const view = useLab(selectView);
@@ -150,6 +201,7 @@ function LogList() {
       <summary>Log ({logs.length})</summary>
       <ul>
         {logs.map((line, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the log only grows at its end, so an index names one line for good.
           <li key={i} className={`log-${line.level}`}>
             {new Date(line.time).toLocaleTimeString()} {line.message}
           </li>

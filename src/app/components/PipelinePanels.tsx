@@ -16,7 +16,15 @@ const panels: StageText[] = [
     title: 'Data & model',
     explanation:
       'The images and the network every stage shares. Capping the number of images is what lets a run fit a laptop; the encoder is a ResNet whose width you can shrink, topped by the projection head that only the contrastive loss sees.',
-    fields: ['dataset.name', 'dataset.trainSize', 'dataset.testSize', 'dataset.imageSize', 'model.depth', 'model.widthMultiplier', 'model.projectionLayers'],
+    fields: [
+      'dataset.name',
+      'dataset.trainSize',
+      'dataset.testSize',
+      'dataset.imageSize',
+      'model.depth',
+      'model.widthMultiplier',
+      'model.projectionLayers',
+    ],
     advanced: ['model.skRatio', 'model.projectionDim', 'seed'],
   },
   {
@@ -24,8 +32,26 @@ const panels: StageText[] = [
     enabledPath: 'pretrain.enabled',
     explanation:
       'Contrastive learning without labels: every image is augmented twice, both views go through encoder and projection head, and the NT-Xent loss pulls the two views of an image together while pushing apart the other 2N−2 views in the batch. The temperature sets how sharply the hardest negatives dominate; the batch size sets how many negatives there are; the augmentations decide what the network must learn to ignore. A k-NN classifier on the frozen features tracks how useful they become.',
-    fields: ['pretrain.epochs', 'pretrain.batchSize', 'pretrain.temperature', 'pretrain.learningRate', 'pretrain.optimizer', 'pretrain.colorJitterStrength', 'pretrain.cropMinArea', 'pretrain.grayscaleProbability', 'pretrain.blurProbability'],
-    advanced: ['pretrain.learningRateScaling', 'pretrain.warmupEpochs', 'pretrain.weightDecay', 'pretrain.momentum', 'pretrain.knnK', 'pretrain.knnEveryEpochs', 'pretrain.linearProbe'],
+    fields: [
+      'pretrain.epochs',
+      'pretrain.batchSize',
+      'pretrain.temperature',
+      'pretrain.learningRate',
+      'pretrain.optimizer',
+      'pretrain.colorJitterStrength',
+      'pretrain.cropMinArea',
+      'pretrain.grayscaleProbability',
+      'pretrain.blurProbability',
+    ],
+    advanced: [
+      'pretrain.learningRateScaling',
+      'pretrain.warmupEpochs',
+      'pretrain.weightDecay',
+      'pretrain.momentum',
+      'pretrain.knnK',
+      'pretrain.knnEveryEpochs',
+      'pretrain.linearProbe',
+    ],
   },
   {
     title: '2 · Fine-tune',
@@ -41,7 +67,14 @@ const panels: StageText[] = [
     explanation:
       'The fine-tuned network becomes a teacher: a student (the same size, or smaller) learns to match its softened predictions on all the unlabelled images, using them a second time, now for the task at hand. The distillation temperature controls how soft those targets are.',
     fields: ['distill.temperature', 'distill.studentDepth', 'distill.studentWidthMultiplier', 'distill.epochs', 'distill.labelWeight'],
-    advanced: ['distill.studentSkRatio', 'distill.batchSize', 'distill.optimizer', 'distill.learningRate', 'distill.weightDecay', 'distill.momentum'],
+    advanced: [
+      'distill.studentSkRatio',
+      'distill.batchSize',
+      'distill.optimizer',
+      'distill.learningRate',
+      'distill.weightDecay',
+      'distill.momentum',
+    ],
   },
 ];
 

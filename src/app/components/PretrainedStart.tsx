@@ -66,7 +66,8 @@ export function EncoderCardView({ card }: { card: EncoderCard }) {
       <dd>{describeArchitecture(card.architecture)}</dd>
       <dt>Data</dt>
       <dd>
-        {card.data.trainImages?.toLocaleString() ?? 'all'} unlabelled {card.data.dataset} training images, {card.epochs} epochs ({card.steps} steps)
+        {card.data.trainImages?.toLocaleString() ?? 'all'} unlabelled {card.data.dataset} training images, {card.epochs} epochs (
+        {card.steps} steps)
       </dd>
       <dt>k-NN accuracy</dt>
       <dd>
@@ -128,7 +129,8 @@ export function PretrainedStart({ disabled }: { disabled: boolean }) {
           Start from pretrained
         </label>
         <span className="field-help">
-          Skip pretraining: load the CIFAR-10 encoder this project trained with <code>npm run train</code>, then fine-tune and compare with supervised-only.
+          Skip pretraining: load the CIFAR-10 encoder this project trained with <code>npm run train</code>, then fine-tune and compare with
+          supervised-only.
         </span>
       </div>
       {mismatch && (
@@ -164,7 +166,11 @@ export function PretrainedStart({ disabled }: { disabled: boolean }) {
       </label>
       <details className="advanced">
         <summary>About the shipped encoder</summary>
-        {card ? <EncoderCardView card={card} /> : <p className="field-help">{error ? `The encoder card is not available (${error}).` : 'Loading…'}</p>}
+        {card ? (
+          <EncoderCardView card={card} />
+        ) : (
+          <p className="field-help">{error ? `The encoder card is not available (${error}).` : 'Loading…'}</p>
+        )}
       </details>
     </div>
   );

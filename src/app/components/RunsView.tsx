@@ -1,6 +1,6 @@
 import { MetricChart, type Series } from '../charts/MetricChart';
 import { continueRun, deleteRun, downloadWeights, exportRun, importRun, isRunning, showRun } from '../labController';
-import { type StoredRun, stageAccuracy } from '../runStore/runRecord';
+import { type StoredRun, stageAccuracy } from '../../browser/runs/runRecord';
 import { useLab } from '../store/labStore';
 import { seriesOf } from '../store/liveRun';
 import { useStartPoint } from '../store/startPoint';
@@ -43,7 +43,9 @@ export function RunsView() {
             }}
           />
         </label>
-        <span className="field-help">Runs are kept in this browser (IndexedDB) and survive reloads. Tick runs to overlay their curves.</span>
+        <span className="field-help">
+          Runs are kept in this browser (IndexedDB) and survive reloads. Tick runs to overlay their curves.
+        </span>
       </div>
       {runs.length === 0 ? (
         <div className="chart-empty">No runs yet.</div>
@@ -63,7 +65,13 @@ export function RunsView() {
           </thead>
           <tbody>
             {runs.map((run) => (
-              <RunRow key={run.id} run={run} compared={compareIds.includes(run.id)} live={run.id === liveId && busy} onCompare={() => toggleCompare(run.id)} />
+              <RunRow
+                key={run.id}
+                run={run}
+                compared={compareIds.includes(run.id)}
+                live={run.id === liveId && busy}
+                onCompare={() => toggleCompare(run.id)}
+              />
             ))}
           </tbody>
         </table>
@@ -71,7 +79,12 @@ export function RunsView() {
       {compared.length > 0 && (
         <div className="chart-grid">
           <MetricChart title="Compare: NT-Xent loss" testId="compare-loss" series={overlay('pretrain', 'loss')} />
-          <MetricChart title="Compare: fine-tuned test accuracy (%)" testId="compare-finetune" percent series={overlay('finetune', 'testAccuracy', 100)} />
+          <MetricChart
+            title="Compare: fine-tuned test accuracy (%)"
+            testId="compare-finetune"
+            percent
+            series={overlay('finetune', 'testAccuracy', 100)}
+          />
         </div>
       )}
     </div>
@@ -102,34 +115,39 @@ function RunRow({ run, compared, live, onCompare }: { run: StoredRun; compared: 
       <td>{percent(stageAccuracy(run, 'distill'))}</td>
       <td>
         <div className="run-actions">
-        <button type="button" onClick={() => void showRun(run.id)} aria-label={`Open ${run.name}`}>
-          Open
-        </button>
-        {canContinue && (
-          <button type="button" onClick={() => void continueRun(run.id)} aria-label={`Continue ${run.name} from its checkpoint`}>
-            Continue
+          <button type="button" onClick={() => void showRun(run.id)} aria-label={`Open ${run.name}`}>
+            Open
           </button>
-        )}
-        <button
-          type="button"
-          disabled={!run.checkpoint}
-          onClick={() => {
-            useStartPoint.getState().setStart({ kind: 'run', runId: run.id, label: run.name });
-            if (useLab.getState().config.pretrain.init !== null) useLab.getState().setField('pretrain.init', null);
-          }}
-          aria-label={`Use ${run.name} as the starting point`}
-        >
-          Use as starting point
-        </button>
-        <button type="button" onClick={() => void exportRun(run.id)} aria-label={`Export ${run.name}`}>
-          Export
-        </button>
-        <button type="button" disabled={!run.checkpoint} onClick={() => void downloadWeights(run.id)} aria-label={`Download weights of ${run.name}`}>
-          Weights
-        </button>
-        <button type="button" disabled={live} onClick={() => void deleteRun(run.id)} aria-label={`Delete ${run.name}`}>
-          Delete
-        </button>
+          {canContinue && (
+            <button type="button" onClick={() => void continueRun(run.id)} aria-label={`Continue ${run.name} from its checkpoint`}>
+              Continue
+            </button>
+          )}
+          <button
+            type="button"
+            disabled={!run.checkpoint}
+            onClick={() => {
+              useStartPoint.getState().setStart({ kind: 'run', runId: run.id, label: run.name });
+              if (useLab.getState().config.pretrain.init !== null) useLab.getState().setField('pretrain.init', null);
+            }}
+            aria-label={`Use ${run.name} as the starting point`}
+          >
+            Use as starting point
+          </button>
+          <button type="button" onClick={() => void exportRun(run.id)} aria-label={`Export ${run.name}`}>
+            Export
+          </button>
+          <button
+            type="button"
+            disabled={!run.checkpoint}
+            onClick={() => void downloadWeights(run.id)}
+            aria-label={`Download weights of ${run.name}`}
+          >
+            Weights
+          </button>
+          <button type="button" disabled={live} onClick={() => void deleteRun(run.id)} aria-label={`Delete ${run.name}`}>
+            Delete
+          </button>
         </div>
       </td>
     </tr>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useLab } from '../store/labStore';
-import { cancelServerRun, runOnServer, testConnection } from '../server/serverRun';
-import { selectServerConfigured, useServer } from '../server/serverSettings';
+import { cancelServerRun, runOnServer, testConnection } from '../gpuServer/serverRun';
+import { selectServerConfigured, useServer } from '../gpuServer/serverSettings';
 
 /** Header button opening the Settings panel (server URL + token, connection test). */
 export function ServerSettings() {
@@ -27,11 +27,23 @@ function ServerSettingsPanel({ onClose }: { onClose: () => void }) {
       <p className="hint">Runs go to this server instead of the browser when you press “Run on server”.</p>
       <label>
         Server URL
-        <input name="server.url" type="url" placeholder="http://gpu-box:8787" value={url} onChange={(e) => setSettings({ url: e.target.value })} />
+        <input
+          name="server.url"
+          type="url"
+          placeholder="http://gpu-box:8787"
+          value={url}
+          onChange={(e) => setSettings({ url: e.target.value })}
+        />
       </label>
       <label>
         Token
-        <input name="server.token" type="password" autoComplete="off" value={token} onChange={(e) => setSettings({ token: e.target.value })} />
+        <input
+          name="server.token"
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(e) => setSettings({ token: e.target.value })}
+        />
       </label>
       <div className="server-settings-actions">
         <button type="button" disabled={check.state === 'checking'} onClick={() => void testConnection()}>

@@ -52,9 +52,10 @@ export function SimilarityView() {
   return (
     <div className="similarity-view">
       <p className="explain">
-        Cosine similarities between the projections of all 2N views of the current pretraining batch: rows and columns list view 1 of every image, then view 2. The two
-        off-diagonal bands (marked) are the positive pairs — the loss pulls them up and pushes every other cell down, so the bands emerge as pretraining proceeds. The
-        main diagonal (a view with itself) is always 1 and is excluded from the loss. Colours span this batch’s range of similarities.
+        Cosine similarities between the projections of all 2N views of the current pretraining batch: rows and columns list view 1 of every
+        image, then view 2. The two off-diagonal bands (marked) are the positive pairs — the loss pulls them up and pushes every other cell
+        down, so the bands emerge as pretraining proceeds. The main diagonal (a view with itself) is always 1 and is excluded from the loss.
+        Colours span this batch’s range of similarities.
       </p>
       {!similarity ? (
         <div className="chart-empty" data-testid="similarity-empty">
@@ -62,6 +63,7 @@ export function SimilarityView() {
         </div>
       ) : (
         <figure className="heatmap" data-testid="similarity-heatmap" data-size={similarity.size} data-step={similarity.step}>
+          {/* biome-ignore lint/a11y/noStaticElementInteractions: hover only shows a tooltip; the matrix is described by the canvas's label for assistive tech. */}
           <div
             className="heatmap-frame"
             onMouseLeave={() => setHover(null)}
@@ -74,8 +76,14 @@ export function SimilarityView() {
             }}
           >
             <canvas ref={canvas} aria-label={`${similarity.size} by ${similarity.size} similarity heatmap`} role="img" />
-            <svg viewBox={`0 0 ${similarity.size} ${similarity.size}`} preserveAspectRatio="none" className="heatmap-overlay" aria-hidden="true">
+            <svg
+              viewBox={`0 0 ${similarity.size} ${similarity.size}`}
+              preserveAspectRatio="none"
+              className="heatmap-overlay"
+              aria-hidden="true"
+            >
               {Array.from({ length: half }, (_, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the i-th positive pair's mark; the index is its identity.
                 <g key={i}>
                   <rect x={i + half} y={i} width={1} height={1} className="positive-mark" />
                   <rect x={i} y={i + half} width={1} height={1} className="positive-mark" />
@@ -91,8 +99,9 @@ export function SimilarityView() {
               : 'Point at a cell to read its similarity.'}
           </p>
           <figcaption>
-            Step {similarity.step} · contrastive accuracy <strong data-testid="similarity-accuracy">{(similarity.contrastiveAccuracy * 100).toFixed(1)}%</strong> (how often the
-            positive is the most similar of the 2N−1 other views) · colour scale <span className="legend-swatch zero" /> {low.toFixed(2)} →{' '}
+            Step {similarity.step} · contrastive accuracy{' '}
+            <strong data-testid="similarity-accuracy">{(similarity.contrastiveAccuracy * 100).toFixed(1)}%</strong> (how often the positive
+            is the most similar of the 2N−1 other views) · colour scale <span className="legend-swatch zero" /> {low.toFixed(2)} →{' '}
             <span className="legend-swatch pos" /> {high.toFixed(2)} (this batch’s range; the diagonal is 1) · outlined cells: positives
           </figcaption>
         </figure>

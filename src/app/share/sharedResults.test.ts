@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricPoint } from '../runStore/runRecord';
+import type { MetricPoint } from '../../browser/runs/runRecord';
 import { parseSharedResults, thinMetrics } from './sharedResults';
 
 describe('thinMetrics', () => {
@@ -25,7 +25,12 @@ describe('parseSharedResults', () => {
       version: 1,
       status: 'completed',
       backend: 42,
-      metrics: [{ stage: 'pretrain', step: 1, epoch: 1, loss: 2, evil: 'x' }, { stage: 'nope', step: 1, epoch: 1 }, 'junk', { stage: 'finetune', step: 'a', epoch: 1 }],
+      metrics: [
+        { stage: 'pretrain', step: 1, epoch: 1, loss: 2, evil: 'x' },
+        { stage: 'nope', step: 1, epoch: 1 },
+        'junk',
+        { stage: 'finetune', step: 'a', epoch: 1 },
+      ],
       stages: { pretrain: { testAccuracy: 'high' }, finetune: { testAccuracy: 0.5, status: 'completed' } },
     });
     expect(parsed.ok).toBe(true);

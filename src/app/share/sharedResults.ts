@@ -1,5 +1,5 @@
 import type { RunSummary, StageName, StageSummary } from '../../core';
-import type { MetricPoint } from '../runStore/runRecord';
+import type { MetricPoint } from '../../browser/runs/runRecord';
 
 /** What a share link carries besides the config: curves (thinned) and the stage summaries. */
 export interface SharedResults {
@@ -36,7 +36,12 @@ function roundPoint(point: MetricPoint): MetricPoint {
   return rounded as unknown as MetricPoint;
 }
 
-export function sharedResultsOf(run: { status: SharedResults['status']; backend: string | null; metrics: MetricPoint[]; stages: SharedResults['stages'] }): SharedResults {
+export function sharedResultsOf(run: {
+  status: SharedResults['status'];
+  backend: string | null;
+  metrics: MetricPoint[];
+  stages: SharedResults['stages'];
+}): SharedResults {
   return { version: 1, status: run.status, backend: run.backend, metrics: thinMetrics(run.metrics), stages: run.stages };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromHash, configToHash } from '../../core/url';
+import { configFromHash, configToHash } from '../../protocol/shareUrl';
 import { parseRunConfig } from '../../core';
 import { isFieldHidden, joinHash, splitTeacherHash, teacherViewToHash } from './teacherLink';
 
@@ -9,7 +9,12 @@ describe('teacher links', () => {
       '#pretrain.temperature=0.2&hide=pretrain.temperature,model,tab:similarity&title=Why%20temperature%3F&note=Try%200.1%20and%201.0&seed=7',
     );
     expect(issues).toEqual([]);
-    expect(view).toEqual({ hiddenFields: ['pretrain.temperature', 'model'], hiddenTabs: ['similarity'], title: 'Why temperature?', note: 'Try 0.1 and 1.0' });
+    expect(view).toEqual({
+      hiddenFields: ['pretrain.temperature', 'model'],
+      hiddenTabs: ['similarity'],
+      title: 'Why temperature?',
+      note: 'Try 0.1 and 1.0',
+    });
     expect(configHash).toBe('pretrain.temperature=0.2&seed=7');
     const decoded = configFromHash(configHash);
     expect(decoded.issues).toEqual([]);
@@ -38,10 +43,17 @@ describe('teacher links', () => {
   });
 
   it('round-trips through a readable hash, with results kept last and unknown config keys still reported', () => {
-    const view = { hiddenFields: ['pretrain.temperature'], hiddenTabs: ['similarity' as const], title: 'Exercise 1: τ', note: 'Lower τ; watch the loss & the bands.' };
+    const view = {
+      hiddenFields: ['pretrain.temperature'],
+      hiddenTabs: ['similarity' as const],
+      title: 'Exercise 1: τ',
+      note: 'Lower τ; watch the loss & the bands.',
+    };
     const config = parseRunConfig({ pretrain: { temperature: 0.1 } });
     const hash = joinHash(configToHash(config, { tiny: true }), view);
-    expect(hash.startsWith('pretrain.temperature=0.1&hide=pretrain.temperature,tab:similarity&title=Exercise%201%3A%20%CF%84&note=')).toBe(true);
+    expect(hash.startsWith('pretrain.temperature=0.1&hide=pretrain.temperature,tab:similarity&title=Exercise%201%3A%20%CF%84&note=')).toBe(
+      true,
+    );
     expect(hash.split('&').at(-1)?.startsWith('results=')).toBe(true);
     const split = splitTeacherHash(`${hash}&bogus.key=1`);
     expect(split.view).toEqual(view);

@@ -1,7 +1,7 @@
 import { type ConfigIssue, configFieldPaths } from '../../core';
 
 /**
- * A teacher's link: besides the run's settings (src/core/url.ts) the hash can hide controls and
+ * A teacher's link: besides the run's settings (src/protocol/shareUrl.ts) the hash can hide controls and
  * tabs and put a title and a short note at the top of the page, making the link an exercise:
  *
  *   #pretrain.temperature=0.2&hide=pretrain.temperature,model,tab:similarity&title=Why%20τ&note=…
@@ -75,7 +75,10 @@ export function splitTeacherHash(hash: string): { view: TeacherView; configHash:
       continue;
     }
     if (key === HIDE) {
-      for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+      for (const entry of value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
         if (entry.startsWith('tab:')) {
           const tab = entry.slice(4);
           if (tab === 'live') issues.push({ path: HIDE, message: 'the Live tab cannot be hidden' });
@@ -85,7 +88,10 @@ export function splitTeacherHash(hash: string): { view: TeacherView; configHash:
         } else if (isHideableField(entry)) {
           if (!view.hiddenFields.includes(entry)) view.hiddenFields.push(entry);
         } else {
-          issues.push({ path: HIDE, message: `unknown control "${entry}" (expected a config path such as pretrain.temperature, or tab:<name>)` });
+          issues.push({
+            path: HIDE,
+            message: `unknown control "${entry}" (expected a config path such as pretrain.temperature, or tab:<name>)`,
+          });
         }
       }
     } else {

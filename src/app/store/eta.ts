@@ -1,5 +1,5 @@
 import type { StageName } from '../../core';
-import type { StagePlan } from '../../worker/api';
+import type { StagePlan } from '../../protocol/labWorkerApi';
 
 /**
  * Remaining time of the running stage and of the whole run, from the measured speed: seconds per

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../../core';
-import { configToHash } from '../../core/url';
+import { configToHash } from '../../protocol/shareUrl';
 import { sharedResultsOf } from '../share/sharedResults';
 import { selectView, useLab } from './labStore';
 

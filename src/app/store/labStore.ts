@@ -1,9 +1,9 @@
 import { create } from 'zustand';
 import { type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
-import { configFromHash } from '../../core/url';
-import type { BackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../worker/api';
-import type { BackendReport } from '../../worker/backendRanking';
-import { type StoredRun, trimToCheckpoint } from '../runStore/runRecord';
+import { configFromHash } from '../../protocol/shareUrl';
+import type { BackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../protocol/labWorkerApi';
+import type { BackendReport } from '../../browser/backendRanking';
+import { type StoredRun, trimToCheckpoint } from '../../browser/runs/runRecord';
 import { type SharedResults, parseSharedResults } from '../share/sharedResults';
 import { type RunView, applyLabEvents, emptyRunView, runViewOfStored } from './liveRun';
 
@@ -133,7 +133,11 @@ export const useLab = create<LabState>()((set, get) => ({
   },
   beginLiveRun(runId, config, resumed) {
     const base = resumed ? runViewOfStored(trimToCheckpoint(resumed)) : emptyRunView;
-    set({ live: { ...base, runId, config, status: 'starting', controller: 'idle', statusMessage: 'Starting…' }, shown: null, viewSource: 'live' });
+    set({
+      live: { ...base, runId, config, status: 'starting', controller: 'idle', statusMessage: 'Starting…' },
+      shown: null,
+      viewSource: 'live',
+    });
   },
   clearView() {
     set({ live: { ...emptyRunView, controller: get().live.controller }, shown: null, viewSource: 'live' });

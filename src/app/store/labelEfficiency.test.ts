@@ -20,11 +20,23 @@ describe('labelEfficiencyRows', () => {
     const onePercent = parseRunConfig({ finetune: { labelFraction: 0.01 } });
     const rows = labelEfficiencyRows([
       { id: 'old', createdAt: 1, config: tenPercent, metrics: [], stages: { finetune: stage('finetune', 0.2) } },
-      { id: 'new', createdAt: 2, config: tenPercent, metrics: [], stages: { finetune: stage('finetune', 0.61234), baseline: stage('baseline', 0.35), distill: stage('distill', 0.64) } },
+      {
+        id: 'new',
+        createdAt: 2,
+        config: tenPercent,
+        metrics: [],
+        stages: { finetune: stage('finetune', 0.61234), baseline: stage('baseline', 0.35), distill: stage('distill', 0.64) },
+      },
       // No summaries yet, but a test-accuracy metric: still counted.
       { id: 'one', createdAt: 3, config: onePercent, metrics: [{ stage: 'finetune', step: 3, epoch: 1, testAccuracy: 0.3 }], stages: {} },
       // Fine-tuning disabled: not a label-efficiency point.
-      { id: 'none', createdAt: 4, config: parseRunConfig({ finetune: { enabled: false }, distill: { enabled: false } }), metrics: [], stages: {} },
+      {
+        id: 'none',
+        createdAt: 4,
+        config: parseRunConfig({ finetune: { enabled: false }, distill: { enabled: false } }),
+        metrics: [],
+        stages: {},
+      },
       // Nothing measured yet.
       { id: 'empty', createdAt: 5, config: defaultRunConfig, metrics: [], stages: {} },
     ]);

@@ -1,5 +1,5 @@
 import type { RunConfig, StageName, StageSummary } from '../../core';
-import { type MetricPoint, formatPercent, stageAccuracy } from '../runStore/runRecord';
+import { type MetricPoint, formatPercent, stageAccuracy } from '../../browser/runs/runRecord';
 
 export interface LabelEfficiencyRow {
   labelFraction: number;

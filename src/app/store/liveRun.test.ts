@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, type StageSummary } from '../../core';
-import type { LabEvent } from '../../worker/api';
+import type { LabEvent } from '../../protocol/labWorkerApi';
 import { applyLabEvents, emptyRunView, seriesOf } from './liveRun';
 
 const summary = (stage: StageSummary['stage'], testAccuracy: number): StageSummary => ({

@@ -1,6 +1,13 @@
 import type { RunConfig, RunSummary, StageName, StageSummary } from '../../core';
-import type { ControllerState, LabEvent, StagePlan } from '../../worker/api';
-import { type CheckpointInfo, type MetricPoint, type RunStatus, type StoredRun, keptAtCheckpoint, metricPointOf } from '../runStore/runRecord';
+import type { ControllerState, LabEvent, StagePlan } from '../../protocol/labWorkerApi';
+import {
+  type CheckpointInfo,
+  type MetricPoint,
+  type RunStatus,
+  type StoredRun,
+  keptAtCheckpoint,
+  metricPointOf,
+} from '../../browser/runs/runRecord';
 
 export interface SimilaritySnapshot {
   stage: StageName;
@@ -99,7 +106,13 @@ export function applyLabEvents(view: RunView, events: LabEvent[]): RunView {
         next.stages = { ...next.stages, [event.stage]: event.summary };
         break;
       case 'similarity':
-        next.similarity = { stage: event.stage, step: event.step, size: event.size, values: event.values, contrastiveAccuracy: event.contrastiveAccuracy };
+        next.similarity = {
+          stage: event.stage,
+          step: event.step,
+          size: event.size,
+          values: event.values,
+          contrastiveAccuracy: event.contrastiveAccuracy,
+        };
         break;
       case 'embedding':
         next.embedding = { stage: event.stage, step: event.step, points: event.points, labels: event.labels };
@@ -158,7 +171,11 @@ export function runViewOfStored(run: StoredRun): RunView {
 }
 
 /** Points of one stage that carry `field`, in step order, for a chart. */
-export function seriesOf(metrics: MetricPoint[], stage: StageName, field: keyof MetricPoint): { step: number; epoch: number; value: number }[] {
+export function seriesOf(
+  metrics: MetricPoint[],
+  stage: StageName,
+  field: keyof MetricPoint,
+): { step: number; epoch: number; value: number }[] {
   const out: { step: number; epoch: number; value: number }[] = [];
   for (const point of metrics) {
     const value = point[field];

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { EncoderStart } from '../../worker/api';
+import type { EncoderStart } from '../../protocol/labWorkerApi';
 
 /**
  * Where the next run's encoder comes from when the config cannot say it: a stored run's checkpoint

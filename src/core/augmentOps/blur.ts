@@ -33,7 +33,16 @@ export function gaussianBlur(images: tf.Tensor4D, sigmas: number[], radius: numb
   });
   return tf.tidy(() => {
     const folded = tf.reshape(tf.transpose(images, [1, 2, 0, 3]), [1, height, width, n * channels]) as tf.Tensor4D;
-    const padded = tf.mirrorPad(folded, [[0, 0], [radius, radius], [radius, radius], [0, 0]], 'reflect');
+    const padded = tf.mirrorPad(
+      folded,
+      [
+        [0, 0],
+        [radius, radius],
+        [radius, radius],
+        [0, 0],
+      ],
+      'reflect',
+    );
     const vertical = tf.depthwiseConv2d(padded, tf.tensor4d(taps, [size, 1, n * channels, 1]), 1, 'valid');
     const both = tf.depthwiseConv2d(vertical, tf.tensor4d(taps, [1, size, n * channels, 1]), 1, 'valid');
     return tf.transpose(tf.reshape(both, [height, width, n, channels]), [2, 0, 1, 3]) as tf.Tensor4D;

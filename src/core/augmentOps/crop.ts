@@ -39,7 +39,14 @@ export function roundHalfEven(x: number): number {
 }
 
 /** One attempt of TF's GenerateRandomCrop; null when the constraints cannot be met. */
-function generateRandomCrop(imageHeight: number, imageWidth: number, minArea: number, maxArea: number, aspect: number, rng: Rng): Omit<CropBox, 'areaFraction' | 'aspectRatio' | 'fallback'> | null {
+function generateRandomCrop(
+  imageHeight: number,
+  imageWidth: number,
+  minArea: number,
+  maxArea: number,
+  aspect: number,
+  rng: Rng,
+): Omit<CropBox, 'areaFraction' | 'aspectRatio' | 'fallback'> | null {
   const minPixels = minArea * imageWidth * imageHeight;
   const maxPixels = maxArea * imageWidth * imageHeight;
   let height = roundHalfEven(Math.sqrt(minPixels / aspect));
@@ -73,8 +80,10 @@ function generateRandomCrop(imageHeight: number, imageWidth: number, minArea: nu
 
 export function sampleCropBox(imageHeight: number, imageWidth: number, options: CropSamplingOptions, rng: Rng): CropBox {
   const { minArea, maxArea = 1, aspectRange, minObjectCovered = 0.1, maxAttempts = 100 } = options;
-  if (!(minArea > 0 && minArea <= maxArea && maxArea <= 1)) throw new Error(`crop area range must satisfy 0 < min <= max <= 1, got [${minArea}, ${maxArea}]`);
-  if (!(aspectRange[0] > 0 && aspectRange[0] <= aspectRange[1])) throw new Error(`crop aspect range must satisfy 0 < min <= max, got [${aspectRange}]`);
+  if (!(minArea > 0 && minArea <= maxArea && maxArea <= 1))
+    throw new Error(`crop area range must satisfy 0 < min <= max <= 1, got [${minArea}, ${maxArea}]`);
+  if (!(aspectRange[0] > 0 && aspectRange[0] <= aspectRange[1]))
+    throw new Error(`crop aspect range must satisfy 0 < min <= max, got [${aspectRange}]`);
   const imagePixels = imageHeight * imageWidth;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const aspect = aspectRange[0] + rng.next() * (aspectRange[1] - aspectRange[0]);
@@ -83,14 +92,27 @@ export function sampleCropBox(imageHeight: number, imageWidth: number, options: 
       return { ...crop, areaFraction: (crop.height * crop.width) / imagePixels, aspectRatio: crop.width / crop.height, fallback: false };
     }
   }
-  return { top: 0, left: 0, height: imageHeight, width: imageWidth, areaFraction: 1, aspectRatio: imageWidth / imageHeight, fallback: true };
+  return {
+    top: 0,
+    left: 0,
+    height: imageHeight,
+    width: imageWidth,
+    areaFraction: 1,
+    aspectRatio: imageWidth / imageHeight,
+    fallback: true,
+  };
 }
 
 /**
  * The crop as normalised [y1, x1, y2, x2] for tf.image.cropAndResize, whose coordinates map 0 and 1 to
  * the first and last pixel centres; `flip` swaps x1 and x2, which makes cropAndResize sample mirrored.
  */
-export function cropBoxToNormalized(box: CropBox, imageHeight: number, imageWidth: number, flip: boolean): [number, number, number, number] {
+export function cropBoxToNormalized(
+  box: CropBox,
+  imageHeight: number,
+  imageWidth: number,
+  flip: boolean,
+): [number, number, number, number] {
   const scaleY = imageHeight > 1 ? 1 / (imageHeight - 1) : 0;
   const scaleX = imageWidth > 1 ? 1 / (imageWidth - 1) : 0;
   const y1 = box.top * scaleY;
@@ -116,5 +138,13 @@ export function centreCropBox(imageHeight: number, imageWidth: number, proportio
   const side = Math.max(1, roundHalfEven(proportion * Math.min(imageHeight, imageWidth)));
   const top = Math.floor((imageHeight - side + 1) / 2);
   const left = Math.floor((imageWidth - side + 1) / 2);
-  return { top, left, height: side, width: side, areaFraction: (side * side) / (imageHeight * imageWidth), aspectRatio: 1, fallback: false };
+  return {
+    top,
+    left,
+    height: side,
+    width: side,
+    areaFraction: (side * side) / (imageHeight * imageWidth),
+    aspectRatio: 1,
+    fallback: false,
+  };
 }

@@ -1,7 +1,7 @@
 import { decode, encode } from 'fast-png';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nodeDataSource, resolveDatasetsRoot } from '../../cli/nodeDataSource';
+import { nodeDataSource, resolveDatasetsRoot } from '../../node/nodeDataSource';
 import type { Dataset } from '../types';
 import { loadCifar10 } from './cifar10';
 import { mapDataSource, type DataSource } from './source';
@@ -11,7 +11,15 @@ const root = resolveDatasetsRoot();
 /** Records which files a loader asked for. */
 function recording(source: DataSource): { source: DataSource; reads: string[] } {
   const reads: string[] = [];
-  return { reads, source: { readFile: (path) => (reads.push(path), source.readFile(path)) } };
+  return {
+    reads,
+    source: {
+      readFile: (path) => {
+        reads.push(path);
+        return source.readFile(path);
+      },
+    },
+  };
 }
 
 function meanPixel(bytes: Uint8Array): number {
@@ -40,7 +48,12 @@ describe('loadCifar10 on the real files', () => {
   });
 
   it('reads only the files the caps need', () => {
-    expect(reads.sort()).toEqual(['cifar10/data_batch_1.png', 'cifar10/test_batch.png', 'cifar10/test_labels.json', 'cifar10/train_labels.json']);
+    expect(reads.sort()).toEqual([
+      'cifar10/data_batch_1.png',
+      'cifar10/test_batch.png',
+      'cifar10/test_labels.json',
+      'cifar10/train_labels.json',
+    ]);
   });
 
   it('returns capped, class-balanced splits of 32×32 RGB with plausible pixel statistics', async () => {
@@ -82,7 +95,8 @@ describe('loadCifar10 on broken files', () => {
       ['cifar10/train_labels.json', json(50000)],
       ['cifar10/test_labels.json', json(10000)],
     ]);
-  const load = (files: Map<string, Uint8Array>) => loadCifar10(mapDataSource(files, 'public/datasets'), { trainSize: 100, testSize: 10, seed: 0 });
+  const load = (files: Map<string, Uint8Array>) =>
+    loadCifar10(mapDataSource(files, 'public/datasets'), { trainSize: 100, testSize: 10, seed: 0 });
 
   it('names a missing file and how to get it', async () => {
     await expect(load(base())).rejects.toThrow('public/datasets/cifar10/data_batch_1.png is missing — run `npm run fetch-datasets`');
@@ -112,6 +126,8 @@ describe('loadCifar10 on broken files', () => {
     );
     const bad = new TextEncoder().encode(JSON.stringify([...Array(49999).fill(0), 12]));
     await expect(load(base().set('cifar10/train_labels.json', bad))).rejects.toThrow('entry 49999 is 12, expected a class index 0-9');
-    await expect(load(base().set('cifar10/train_labels.json', new TextEncoder().encode('[1,2')))).rejects.toThrow(/train_labels\.json: not valid JSON/);
+    await expect(load(base().set('cifar10/train_labels.json', new TextEncoder().encode('[1,2')))).rejects.toThrow(
+      /train_labels\.json: not valid JSON/,
+    );
   });
 });

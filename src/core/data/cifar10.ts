@@ -29,7 +29,7 @@ export interface DatasetCaps {
 /** Decodes one sprite PNG and checks it is 1024 × 10000 8-bit RGB(A); returns RGB rows. */
 export function decodeCifarBatch(bytes: Uint8Array, relativePath: string): Uint8Array {
   if (!hasPngSignature(bytes)) throw new DataFileError(relativePath, 'not a PNG (bad signature)');
-  let png;
+  let png: ReturnType<typeof decodePng>;
   try {
     png = decodePng(bytes);
   } catch (error) {
@@ -125,7 +125,8 @@ export async function loadCifar10(source: DataSource, caps: DatasetCaps): Promis
 
   const trainLabelsPath = 'cifar10/train_labels.json';
   const allTrainLabels = parseCifarLabels(await readDataFile(source, trainLabelsPath), trainLabelsPath, IMAGES_PER_BATCH * TRAIN_BATCHES);
-  const batchesNeeded = caps.trainSize === null ? TRAIN_BATCHES : Math.min(TRAIN_BATCHES, Math.max(1, Math.ceil(caps.trainSize / IMAGES_PER_BATCH)));
+  const batchesNeeded =
+    caps.trainSize === null ? TRAIN_BATCHES : Math.min(TRAIN_BATCHES, Math.max(1, Math.ceil(caps.trainSize / IMAGES_PER_BATCH)));
   const readableTrainLabels = allTrainLabels.subarray(0, batchesNeeded * IMAGES_PER_BATCH);
   const trainIndices = capIndices(readableTrainLabels, caps.trainSize, trainSeed);
   const trainFiles = Array.from({ length: batchesNeeded }, (_, i) => `cifar10/data_batch_${i + 1}.png`);

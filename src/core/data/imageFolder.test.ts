@@ -9,7 +9,9 @@ function fakeFolder(perClass: Record<string, number>, broken: Set<string> = new 
     decoded,
     async listEntries() {
       // Deliberately unsorted: the loader must not depend on the host's listing order.
-      return classes.flatMap((className) => Array.from({ length: perClass[className] }, (_, i) => ({ path: `${className}/img${i}.png`, className }))).reverse();
+      return classes
+        .flatMap((className) => Array.from({ length: perClass[className] }, (_, i) => ({ path: `${className}/img${i}.png`, className })))
+        .reverse();
     },
     async decodeImage(path) {
       decoded.push(path);
@@ -24,7 +26,13 @@ function fakeFolder(perClass: Record<string, number>, broken: Set<string> = new 
 describe('loadImageFolder', () => {
   it('splits each class deterministically, resizes, and lists unreadable files', async () => {
     const folder = fakeFolder({ cats: 10, dogs: 10, owls: 5 }, new Set(['dogs/img3.png']));
-    const { dataset, skipped } = await loadImageFolder(folder, { imageSize: 8, testFraction: 0.2, trainSize: null, testSize: null, seed: 4 });
+    const { dataset, skipped } = await loadImageFolder(folder, {
+      imageSize: 8,
+      testFraction: 0.2,
+      trainSize: null,
+      testSize: null,
+      seed: 4,
+    });
     expect(dataset.name).toBe('folder');
     expect(dataset.classNames).toEqual(['cats', 'dogs', 'owls']);
     expect(skipped).toEqual([{ path: 'dogs/img3.png', reason: 'unsupported image format' }]);

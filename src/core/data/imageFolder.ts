@@ -45,7 +45,8 @@ export interface ImageFolderResult {
 export async function loadImageFolder(source: ImageFolderSource, options: ImageFolderOptions): Promise<ImageFolderResult> {
   const testFraction = options.testFraction ?? 0.2;
   if (!(testFraction >= 0 && testFraction < 1)) throw new Error(`testFraction must be in [0, 1), got ${testFraction}`);
-  if (!Number.isInteger(options.imageSize) || options.imageSize <= 0) throw new Error(`imageSize must be a positive integer, got ${options.imageSize}`);
+  if (!Number.isInteger(options.imageSize) || options.imageSize <= 0)
+    throw new Error(`imageSize must be a positive integer, got ${options.imageSize}`);
 
   const entries = (await source.listEntries()).slice().sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (entries.length === 0) throw new Error('the image folder has no images (expected one sub-folder of images per class)');
@@ -96,7 +97,8 @@ export async function loadImageFolder(source: ImageFolderSource, options: ImageF
   if (train.count + test.count === 0) {
     const first = skipped[0];
     throw new Error(
-      `no readable images in the folder: all ${skipped.length} decoded file(s) failed` + (first ? ` (e.g. ${first.path}: ${first.reason})` : ''),
+      `no readable images in the folder: all ${skipped.length} decoded file(s) failed` +
+        (first ? ` (e.g. ${first.path}: ${first.reason})` : ''),
     );
   }
   return { dataset: { name: 'folder', classNames, train, test }, skipped };

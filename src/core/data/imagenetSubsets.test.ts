@@ -4,13 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseSubsetList, SubsetListError, wnidOfFile } from './imagenetSubsets';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const subsetsDir = resolve(repoRoot, '../shared/imagenet_subsets');
 const haveLists = existsSync(resolve(subsetsDir, '1percent.txt')) && existsSync(resolve(subsetsDir, '10percent.txt'));
 if (!haveLists) console.warn(`skipping the official ImageNet subset list tests: ${subsetsDir} has no 1percent.txt/10percent.txt`);
 
 describe.skipIf(!haveLists)('parseSubsetList on the official lists', () => {
-  for (const [file, count] of [['1percent.txt', 12811], ['10percent.txt', 128116]] as const) {
+  for (const [file, count] of [
+    ['1percent.txt', 12811],
+    ['10percent.txt', 128116],
+  ] as const) {
     it(`${file}: ${count} files over 1000 sorted classes`, () => {
       const list = parseSubsetList(readFileSync(resolve(subsetsDir, file), 'utf8'));
       expect(list.files).toHaveLength(count);

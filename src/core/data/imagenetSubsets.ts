@@ -45,7 +45,10 @@ export function parseSubsetList(text: string): SubsetList {
     if (name === '') return;
     const wnid = wnidOfFile(name);
     if (!wnid) {
-      problems.push({ line, message: `${JSON.stringify(name.slice(0, 80))} is not an ImageNet training file name like n01440764_10026.JPEG` });
+      problems.push({
+        line,
+        message: `${JSON.stringify(name.slice(0, 80))} is not an ImageNet training file name like n01440764_10026.JPEG`,
+      });
       return;
     }
     const seen = firstLineOf.get(name);

@@ -55,16 +55,22 @@ export async function loadDataset(config: RunConfig, hosts: DatasetHosts): Promi
         seed: config.seed,
       });
     case 'folder': {
-      if (!hosts.folder) throw new Error('dataset "folder" needs an image folder (choose one in the app, or give dataset.path to the CLI/server)');
+      if (!hosts.folder)
+        throw new Error('dataset "folder" needs an image folder (choose one in the app, or give dataset.path to the CLI/server)');
       const { dataset, skipped } = await loadImageFolder(hosts.folder, { imageSize, trainSize, testSize, seed: config.seed });
       if (skipped.length > 0) {
-        const shown = skipped.slice(0, 5).map((s) => `${s.path} (${s.reason})`).join(', ');
+        const shown = skipped
+          .slice(0, 5)
+          .map((s) => `${s.path} (${s.reason})`)
+          .join(', ');
         hosts.onLog?.(`skipped ${skipped.length} unreadable image(s): ${shown}${skipped.length > 5 ? ', …' : ''}`);
       }
       return dataset;
     }
     case 'imagenet':
-      throw new Error('dataset "imagenet" is read by the server\'s ImageNet loader (npm run server), which implements Dataset itself; it cannot be loaded here');
+      throw new Error(
+        'dataset "imagenet" is read by the server\'s ImageNet loader (npm run server), which implements Dataset itself; it cannot be loaded here',
+      );
     default: {
       const unknown: never = name;
       throw new Error(`unknown dataset "${String(unknown)}"`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nodeDataSource, resolveDatasetsRoot } from '../../cli/nodeDataSource';
+import { nodeDataSource, resolveDatasetsRoot } from '../../node/nodeDataSource';
 import { loadMnist, parseIdxImages, parseIdxLabels } from './mnist';
 import { mapDataSource } from './source';
 
@@ -71,11 +71,19 @@ describe('IDX parsing', () => {
 
   it('rejects mismatched counts and image sizes', async () => {
     const load = (images: Uint8Array, labels: Uint8Array) =>
-      loadMnist(mapDataSource(new Map([['mnist/train-images-idx3-ubyte', images], ['mnist/train-labels-idx1-ubyte', labels]])), {
-        trainSize: null,
-        testSize: null,
-        seed: 0,
-      });
+      loadMnist(
+        mapDataSource(
+          new Map([
+            ['mnist/train-images-idx3-ubyte', images],
+            ['mnist/train-labels-idx1-ubyte', labels],
+          ]),
+        ),
+        {
+          trainSize: null,
+          testSize: null,
+          seed: 0,
+        },
+      );
     await expect(load(idxImages(4, 28, 28), idxLabels([0, 1, 2]))).rejects.toThrow(
       'mnist/train-labels-idx1-ubyte: has 3 labels but mnist/train-images-idx3-ubyte has 4 images',
     );

@@ -20,26 +20,35 @@ export interface IdxImages {
 }
 
 function header(bytes: Uint8Array, relativePath: string, words: number): number[] {
-  if (bytes.length < 4 * words) throw new DataFileError(relativePath, `truncated IDX file: ${bytes.length} bytes, shorter than its ${4 * words}-byte header`);
+  if (bytes.length < 4 * words)
+    throw new DataFileError(relativePath, `truncated IDX file: ${bytes.length} bytes, shorter than its ${4 * words}-byte header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Array.from({ length: words }, (_, i) => view.getUint32(4 * i, false));
 }
 
 export function parseIdxImages(bytes: Uint8Array, relativePath: string): IdxImages {
   const [magic, count, rows, cols] = header(bytes, relativePath, 4);
-  if (magic !== IDX_IMAGES_MAGIC) throw new DataFileError(relativePath, `not an IDX image file (magic number ${magic}, expected ${IDX_IMAGES_MAGIC})`);
+  if (magic !== IDX_IMAGES_MAGIC)
+    throw new DataFileError(relativePath, `not an IDX image file (magic number ${magic}, expected ${IDX_IMAGES_MAGIC})`);
   const expected = 16 + count * rows * cols;
   if (bytes.length !== expected) {
-    throw new DataFileError(relativePath, `${bytes.length < expected ? 'truncated' : 'oversized'} IDX file: ${bytes.length} bytes, expected 16 + ${count}×${rows}×${cols} = ${expected}`);
+    throw new DataFileError(
+      relativePath,
+      `${bytes.length < expected ? 'truncated' : 'oversized'} IDX file: ${bytes.length} bytes, expected 16 + ${count}×${rows}×${cols} = ${expected}`,
+    );
   }
   return { count, rows, cols, pixels: bytes.subarray(16) };
 }
 
 export function parseIdxLabels(bytes: Uint8Array, relativePath: string): Int32Array {
   const [magic, count] = header(bytes, relativePath, 2);
-  if (magic !== IDX_LABELS_MAGIC) throw new DataFileError(relativePath, `not an IDX label file (magic number ${magic}, expected ${IDX_LABELS_MAGIC})`);
+  if (magic !== IDX_LABELS_MAGIC)
+    throw new DataFileError(relativePath, `not an IDX label file (magic number ${magic}, expected ${IDX_LABELS_MAGIC})`);
   if (bytes.length !== 8 + count) {
-    throw new DataFileError(relativePath, `${bytes.length < 8 + count ? 'truncated' : 'oversized'} IDX file: ${bytes.length} bytes, expected 8 + ${count} = ${8 + count}`);
+    throw new DataFileError(
+      relativePath,
+      `${bytes.length < 8 + count ? 'truncated' : 'oversized'} IDX file: ${bytes.length} bytes, expected 8 + ${count} = ${8 + count}`,
+    );
   }
   const labels = Int32Array.from(bytes.subarray(8));
   const bad = labels.findIndex((label) => label > 9);
@@ -68,7 +77,11 @@ async function loadMnistSplit(source: DataSource, prefix: string, cap: number | 
       rgb[base + 3 * p] = rgb[base + 3 * p + 1] = rgb[base + 3 * p + 2] = grey[p];
     }
   }
-  return new InMemorySplit(rgb, Int32Array.from(chosen, (i) => labels[i]), MNIST_IMAGE_SIZE);
+  return new InMemorySplit(
+    rgb,
+    Int32Array.from(chosen, (i) => labels[i]),
+    MNIST_IMAGE_SIZE,
+  );
 }
 
 /** Loads MNIST under the caps (a cap = seeded class-balanced sample, kept in file order). */

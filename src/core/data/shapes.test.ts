@@ -8,7 +8,11 @@ async function allBytes(split: DatasetSplit): Promise<Uint8Array> {
 
 /** Least-squares plane v = p0 + p1·x + p2·y through the points (Cramer's rule on the normal equations). */
 function fitPlane(points: [number, number, number][]): [number, number, number] {
-  const m = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const m = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   const r = [0, 0, 0];
   for (const [x, y, v] of points) {
     const f = [1, x, y];
@@ -18,7 +22,9 @@ function fitPlane(points: [number, number, number][]): [number, number, number] 
     }
   }
   const det = (a: number[][]) =>
-    a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+    a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+    a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+    a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
   const d = det(m);
   return [0, 1, 2].map((k) => det(m.map((row, i) => row.map((value, j) => (j === k ? r[i] : value)))) / d) as [number, number, number];
 }
@@ -35,11 +41,17 @@ function foregroundBox(bytes: Uint8Array, index: number, size: number): { width:
   const planes = [0, 1, 2].map((c) => fitPlane(border.map(([x, y]) => [x, y, at(x, y, c)])));
   const isForeground = (x: number, y: number) =>
     Math.hypot(...[0, 1, 2].map((c) => at(x, y, c) - (planes[c][0] + planes[c][1] * x + planes[c][2] * y))) > 60;
-  let minX = size, maxX = -1, minY = size, maxY = -1;
+  let minX = size,
+    maxX = -1,
+    minY = size,
+    maxY = -1;
   for (let y = 1; y < size - 1; y++) {
     for (let x = 1; x < size - 1; x++) {
       if (!isForeground(x, y)) continue;
-      minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
     }
   }
   const cx = Math.round((minX + maxX) / 2);
@@ -107,7 +119,11 @@ describe('createShapesDataset', () => {
   });
 
   it('rejects bad sizes', () => {
-    expect(() => createShapesDataset({ trainSize: 1, testSize: 1, imageSize: 4, seed: 0 })).toThrow('shapes imageSize must be an integer ≥ 8, got 4');
-    expect(() => createShapesDataset({ trainSize: -1, testSize: 1, seed: 0 })).toThrow('shapes trainSize must be a non-negative integer, got -1');
+    expect(() => createShapesDataset({ trainSize: 1, testSize: 1, imageSize: 4, seed: 0 })).toThrow(
+      'shapes imageSize must be an integer ≥ 8, got 4',
+    );
+    expect(() => createShapesDataset({ trainSize: -1, testSize: 1, seed: 0 })).toThrow(
+      'shapes trainSize must be a non-negative integer, got -1',
+    );
   });
 });

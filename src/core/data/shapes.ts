@@ -145,7 +145,8 @@ export function createShapesDataset(options: ShapesOptions): Dataset {
   const size = options.imageSize ?? 32;
   if (!Number.isInteger(size) || size < 8) throw new Error(`shapes imageSize must be an integer ≥ 8, got ${size}`);
   for (const key of ['trainSize', 'testSize'] as const) {
-    if (!Number.isInteger(options[key]) || options[key] < 0) throw new Error(`shapes ${key} must be a non-negative integer, got ${options[key]}`);
+    if (!Number.isInteger(options[key]) || options[key] < 0)
+      throw new Error(`shapes ${key} must be a non-negative integer, got ${options[key]}`);
   }
   const rng = new Rng(options.seed);
   const trainSeed = rng.seed();

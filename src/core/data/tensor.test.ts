@@ -26,7 +26,9 @@ describe('toFloatBatch', () => {
     flat.dispose();
     const ramp = Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => 60 * (Math.floor(i / 3) % 4));
     const up = toFloatBatch(ramp, 1, 4, 8);
-    const row = Array.from(up.dataSync()).filter((_, i) => i % 3 === 0).slice(0, 8);
+    const row = Array.from(up.dataSync())
+      .filter((_, i) => i % 3 === 0)
+      .slice(0, 8);
     for (let x = 1; x < 8; x++) expect(row[x]).toBeGreaterThanOrEqual(row[x - 1]);
     // Half-pixel centres: output x = 3 sits at input x = 1.25 → 60·1.25.
     expect(row[3]).toBeCloseTo((60 * 1.25) / 255, 5);

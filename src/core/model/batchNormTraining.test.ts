@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { relativeMaxDifference, startWasmBackendForTests } from '../kernels/testing';
+import { relativeMaxDifference, startWasmBackendForTests } from '../../testing/tfjsKernels';
 import { batchNormTraining } from './batchNormTraining';
 
 const EPSILON = 1e-5;
@@ -38,7 +38,8 @@ describe.each([
       const beta = tf.randomNormal([shape[3]], 0, 1, 'float32', 3) as tf.Tensor1D;
       // A random upstream gradient: loss = Σ y·r.
       const r = tf.randomNormal([...shape], 0, 1, 'float32', 4);
-      const gradients = (f: typeof fused) => tf.grads((a, b, c) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor1D, c as tf.Tensor1D), r)));
+      const gradients = (f: typeof fused) =>
+        tf.grads((a, b, c) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor1D, c as tf.Tensor1D), r)));
       const expected = gradients(composed)([x, gamma, beta]);
       const actual = gradients(fused)([x, gamma, beta]);
       expect(relativeMaxDifference(fused(x, gamma, beta).dataSync(), composed(x, gamma, beta).dataSync())).toBeLessThan(1e-5);

@@ -15,8 +15,7 @@ export interface BatchNormTrainingResult {
  *   dβ = Σ dy,   dγ = Σ dy·x̂,   dx = (γ/σ)·(dy − dβ/M) − (x − μ)·(γ/σ³)·Σ dy(x − μ)/M
  * which takes 5 full-size passes and 2 reductions, and as many fewer kernel dispatches on a GPU.
  */
-export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
-  epsilon: number): BatchNormTrainingResult {
+export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
   const statistics: { mean?: tf.Tensor1D; variance?: tf.Tensor1D } = {};
   const op = tf.customGrad((xIn, gammaIn, betaIn, save) => {
     const input = xIn as tf.Tensor4D;

@@ -50,7 +50,14 @@ describe('SimclrModel', () => {
   it('names variables by readable path; only kernels escape the optimiser exclusion predicate', () => {
     const model = track(new SimclrModel(tiny, 1));
     const paths = model.parameters().map((p) => p.path);
-    for (const expected of ['encoder/stem/conv/kernel', 'encoder/block2_1/bn2/gamma', 'encoder/block2_1/shortcut/conv/kernel', 'head/dense0/kernel', 'head/bn0/beta', 'head/bn2/gamma']) {
+    for (const expected of [
+      'encoder/stem/conv/kernel',
+      'encoder/block2_1/bn2/gamma',
+      'encoder/block2_1/shortcut/conv/kernel',
+      'head/dense0/kernel',
+      'head/bn0/beta',
+      'head/bn2/gamma',
+    ]) {
       expect(paths).toContain(expected);
     }
     expect(paths).not.toContain('head/bn2/beta'); // the output BN has no centre
@@ -158,7 +165,12 @@ describe('gradients', () => {
       wakeResidualBranches(model);
       const x = images(4, 6);
       const weights = track(tf.randomNormal([4, model.outputDim], 0, 1, 'float32', 7));
-      const meanBefore = Array.from(model.parameters().find((p) => p.path === 'encoder/stem/bn/movingMean')!.variable.dataSync());
+      const meanBefore = Array.from(
+        model
+          .parameters()
+          .find((p) => p.path === 'encoder/stem/bn/movingMean')!
+          .variable.dataSync(),
+      );
       const { value, grads } = tf.variableGrads(
         () => tf.sum(tf.mul(model.project(model.encode(x, true), true), weights)) as tf.Scalar,
         model.trainableVariables(),
@@ -174,7 +186,12 @@ describe('gradients', () => {
           `non-zero gradient of ${model.pathOf(v)}`,
         ).toBe(true);
       }
-      const meanAfter = Array.from(model.parameters().find((p) => p.path === 'encoder/stem/bn/movingMean')!.variable.dataSync());
+      const meanAfter = Array.from(
+        model
+          .parameters()
+          .find((p) => p.path === 'encoder/stem/bn/movingMean')!
+          .variable.dataSync(),
+      );
       expect(meanAfter).not.toEqual(meanBefore);
       tf.dispose([value, ...Object.values(grads)]);
     });
@@ -188,7 +205,10 @@ describe('gradients', () => {
     const optimizer = tf.train.sgd(0.01);
     const step = () =>
       optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, clf.logits(x, true)) as tf.Scalar, true, clf.trainableVariables());
-    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, clf.logits(x, true)) as tf.Scalar, clf.trainableVariables());
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(labels, clf.logits(x, true)) as tf.Scalar,
+      clf.trainableVariables(),
+    );
     expect(Object.keys(grads)).toHaveLength(clf.trainableVariables().length);
     tf.dispose(Object.values(grads));
 

@@ -5,7 +5,7 @@ import type { TensorRecord } from '../types';
 import { Dense } from './layers';
 import { type Parameter, ParameterStore } from './parameters';
 import { ProjectionHead, type ProjectionHeadSpec } from './projectionHead';
-import { type EncoderSpec, ResnetEncoder, encoderFeatureDim } from './resnet';
+import { type EncoderSpec, ResnetEncoder } from './resnet';
 
 /**
  * The engine's networks, written on tfjs-core ops with tf.Variables (no tfjs-layers).
@@ -133,7 +133,8 @@ export class SimclrModel extends NamedModel {
     this.head = new ProjectionHead(this.store, HEAD, this.featureDim, spec, rng.fork(2));
     this.outputDim = this.head.widthAfter(spec.projectionLayers);
     const classes = options.linearProbeClasses;
-    if (classes !== undefined && (!Number.isInteger(classes) || classes < 1)) throw new Error(`linearProbeClasses must be a positive integer, got ${classes}`);
+    if (classes !== undefined && (!Number.isInteger(classes) || classes < 1))
+      throw new Error(`linearProbeClasses must be a positive integer, got ${classes}`);
     this.probe = classes ? new Dense(this.store, LINEAR_PROBE, this.featureDim, classes, rng.fork(3), { useBias: true }) : null;
   }
 

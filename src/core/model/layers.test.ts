@@ -59,20 +59,23 @@ describe('BatchNorm', () => {
   it('in eval mode uses the moving statistics, gamma and beta, and changes nothing', () => {
     const store = new ParameterStore('test');
     const bn = new BatchNorm(store, 'bn', 2);
-    store.setWeights(
-      {
-        'bn/gamma': { shape: [2], data: Float32Array.from([2, -1]) },
-        'bn/beta': { shape: [2], data: Float32Array.from([0.5, 3]) },
-        'bn/movingMean': { shape: [2], data: Float32Array.from([1, -2]) },
-        'bn/movingVariance': { shape: [2], data: Float32Array.from([4, 0.25]) },
-      },
-    );
-    const x = tf.tensor2d([[1, 0], [3, -2], [-1, 5]]);
-    const y = bn.apply(x, false).arraySync();
-    const expected = [[1, 0], [3, -2], [-1, 5]].map(([a, b]) => [
-      ((a - 1) / Math.sqrt(4 + BATCH_NORM_EPSILON)) * 2 + 0.5,
-      ((b + 2) / Math.sqrt(0.25 + BATCH_NORM_EPSILON)) * -1 + 3,
+    store.setWeights({
+      'bn/gamma': { shape: [2], data: Float32Array.from([2, -1]) },
+      'bn/beta': { shape: [2], data: Float32Array.from([0.5, 3]) },
+      'bn/movingMean': { shape: [2], data: Float32Array.from([1, -2]) },
+      'bn/movingVariance': { shape: [2], data: Float32Array.from([4, 0.25]) },
+    });
+    const x = tf.tensor2d([
+      [1, 0],
+      [3, -2],
+      [-1, 5],
     ]);
+    const y = bn.apply(x, false).arraySync();
+    const expected = [
+      [1, 0],
+      [3, -2],
+      [-1, 5],
+    ].map(([a, b]) => [((a - 1) / Math.sqrt(4 + BATCH_NORM_EPSILON)) * 2 + 0.5, ((b + 2) / Math.sqrt(0.25 + BATCH_NORM_EPSILON)) * -1 + 3]);
     y.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], 4)));
     expect(Array.from(bn.movingMean.dataSync())).toEqual([1, -2]);
     x.dispose();
@@ -117,10 +120,10 @@ describe('BatchNorm', () => {
       const gxOurs = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(bn.apply(input as tf.Tensor4D, true), weights)))(x);
       tf.test_util.expectArraysClose(gxOurs.dataSync(), gxRef.dataSync(), 2e-3);
 
-      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.apply(x as tf.Tensor4D, true), weights)) as tf.Scalar, [
-        bn.gamma,
-        bn.beta!,
-      ]);
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(bn.apply(x as tf.Tensor4D, true), weights)) as tf.Scalar,
+        [bn.gamma, bn.beta!],
+      );
       tf.test_util.expectArraysClose(grads[bn.gamma.name].dataSync(), gGammaRef.dataSync(), 2e-3);
       tf.test_util.expectArraysClose(grads[bn.beta!.name].dataSync(), gBetaRef.dataSync(), 2e-3);
       tf.dispose([x, weights, gamma, beta, gxRef, gxOurs, gGammaRef, gBetaRef, ...Object.values(grads)]);
@@ -185,9 +188,9 @@ describe('ParameterStore', () => {
     expect(() => a.create('encoder/x/kernel', [2], true, () => tf.ones([2]))).toThrow(/defined twice/);
     expect(() => a.setWeights({})).toThrow(/missing weight "encoder\/x\/kernel"/);
     expect(() => a.setWeights({ 'encoder/x/kernel': { shape: [3], data: new Float32Array(3) } })).toThrow(/shape \[3\], expected \[2\]/);
-    expect(() => a.setWeights({ 'encoder/x/kernel': { shape: [2], data: new Float32Array(2) }, nope: { shape: [1], data: new Float32Array(1) } })).toThrow(
-      /unknown weight "nope"/,
-    );
+    expect(() =>
+      a.setWeights({ 'encoder/x/kernel': { shape: [2], data: new Float32Array(2) }, nope: { shape: [1], data: new Float32Array(1) } }),
+    ).toThrow(/unknown weight "nope"/);
     // A failed set assigns nothing.
     expect(Array.from(va.dataSync())).toEqual([1, 1]);
     a.dispose();

@@ -35,9 +35,7 @@ export class Conv2d {
   ) {
     const shape = [kernelSize, kernelSize, inChannels, outChannels];
     const seed = rng.seed();
-    this.kernel = store.create(`${path}/kernel`, shape, true, () =>
-      heNormal(shape, kernelSize * kernelSize * outChannels, seed),
-    );
+    this.kernel = store.create(`${path}/kernel`, shape, true, () => heNormal(shape, kernelSize * kernelSize * outChannels, seed));
   }
 
   /**
@@ -70,7 +68,12 @@ export class BatchNorm {
   readonly movingMean: tf.Variable;
   readonly movingVariance: tf.Variable;
 
-  constructor(store: ParameterStore, path: string, readonly channels: number, options: BatchNormOptions = {}) {
+  constructor(
+    store: ParameterStore,
+    path: string,
+    readonly channels: number,
+    options: BatchNormOptions = {},
+  ) {
     const shape = [channels];
     this.gamma = store.create(`${path}/gamma`, shape, true, () => (options.zeroGamma ? tf.zeros(shape) : tf.ones(shape)));
     this.beta = options.center === false ? null : store.create(`${path}/beta`, shape, true, () => tf.zeros(shape));
@@ -93,8 +96,14 @@ export class BatchNorm {
       tf.dispose([result.mean, result.variance]);
       y = result.y;
     } else {
-      y = tf.batchNorm4d(x4, this.movingMean as tf.Tensor1D, this.movingVariance as tf.Tensor1D, beta,
-        this.gamma as tf.Tensor1D, BATCH_NORM_EPSILON);
+      y = tf.batchNorm4d(
+        x4,
+        this.movingMean as tf.Tensor1D,
+        this.movingVariance as tf.Tensor1D,
+        beta,
+        this.gamma as tf.Tensor1D,
+        BATCH_NORM_EPSILON,
+      );
     }
     return (x.rank === 4 ? y : tf.reshape(y, x.shape)) as T;
   }

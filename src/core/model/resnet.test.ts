@@ -62,10 +62,12 @@ describe('ResnetEncoder shapes', () => {
 
   it('rejects an unsupported depth, a negative skRatio and non-image input with clear messages', () => {
     const store = new ParameterStore('test');
-    expect(() => new ResnetEncoder(store, 'e', { depth: 20 as ResnetDepth, widthMultiplier: 1, skRatio: 0, imageSize: 32 }, new Rng(1))).toThrow(
-      /Unsupported ResNet depth 20/,
+    expect(
+      () => new ResnetEncoder(store, 'e', { depth: 20 as ResnetDepth, widthMultiplier: 1, skRatio: 0, imageSize: 32 }, new Rng(1)),
+    ).toThrow(/Unsupported ResNet depth 20/);
+    expect(() => new ResnetEncoder(store, 'n', { depth: 18, widthMultiplier: 1, skRatio: -1, imageSize: 32 }, new Rng(1))).toThrow(
+      /skRatio must be ≥ 0, got -1/,
     );
-    expect(() => new ResnetEncoder(store, 'n', { depth: 18, widthMultiplier: 1, skRatio: -1, imageSize: 32 }, new Rng(1))).toThrow(/skRatio must be ≥ 0, got -1/);
     const encoder = new ResnetEncoder(store, 'e', { depth: 18, widthMultiplier: 0.0625, skRatio: 0, imageSize: 8 }, new Rng(1));
     const x = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
     expect(() => encoder.apply(x, false)).toThrow(/N×H×W×3/);
@@ -117,17 +119,25 @@ describe('stem (official rule: CIFAR stem iff image_size ≤ 32)', () => {
     {
       imageSize: 64,
       skRatio: 0.0625,
-      kernels: { 'encoder/stem/conv1/kernel': [3, 3, 3, 2], 'encoder/stem/conv2/kernel': [3, 3, 2, 2], 'encoder/stem/conv3/kernel': [3, 3, 2, 4] },
+      kernels: {
+        'encoder/stem/conv1/kernel': [3, 3, 3, 2],
+        'encoder/stem/conv2/kernel': [3, 3, 2, 2],
+        'encoder/stem/conv3/kernel': [3, 3, 2, 4],
+      },
       stem: 16,
       stages: [16, 8, 4, 2],
     },
   ];
   for (const depth of [18, 50] as ResnetDepth[]) {
     for (const c of cases) {
-      it(`ResNet-${depth}, ${c.imageSize} px, skRatio ${c.skRatio}: stem ${Object.values(c.kernels).map((k) => k.slice(0, 2).join('x')).join(' + ')}, maps ${c.stem} → ${c.stages.join('/')}`, () => {
+      it(`ResNet-${depth}, ${c.imageSize} px, skRatio ${c.skRatio}: stem ${Object.values(c.kernels)
+        .map((k) => k.slice(0, 2).join('x'))
+        .join(' + ')}, maps ${c.stem} → ${c.stages.join('/')}`, () => {
         const spec: EncoderSpec = { depth, widthMultiplier: 0.0625, skRatio: c.skRatio, imageSize: c.imageSize };
         const shapes = variableShapes(spec);
-        const stemKernels = Object.fromEntries([...shapes].filter(([path]) => path.startsWith('encoder/stem/') && path.endsWith('/kernel')));
+        const stemKernels = Object.fromEntries(
+          [...shapes].filter(([path]) => path.startsWith('encoder/stem/') && path.endsWith('/kernel')),
+        );
         expect(stemKernels).toEqual(c.kernels);
         expect(featureMapSides(spec)).toEqual({ stem: c.stem, stages: c.stages });
       });
@@ -138,11 +148,36 @@ describe('stem (official rule: CIFAR stem iff image_size ≤ 32)', () => {
 describe('shortcuts (official BlockGroup: a projection in the first block of every stage)', () => {
   // w = 1/16: stage widths 4, 8, 16, 32 (×4 for bottleneck outputs); stem width 4.
   const expected: Record<ResnetDepth, number[][]> = {
-    18: [[1, 1, 4, 4], [1, 1, 4, 8], [1, 1, 8, 16], [1, 1, 16, 32]],
-    34: [[1, 1, 4, 4], [1, 1, 4, 8], [1, 1, 8, 16], [1, 1, 16, 32]],
-    50: [[1, 1, 4, 16], [1, 1, 16, 32], [1, 1, 32, 64], [1, 1, 64, 128]],
-    101: [[1, 1, 4, 16], [1, 1, 16, 32], [1, 1, 32, 64], [1, 1, 64, 128]],
-    152: [[1, 1, 4, 16], [1, 1, 16, 32], [1, 1, 32, 64], [1, 1, 64, 128]],
+    18: [
+      [1, 1, 4, 4],
+      [1, 1, 4, 8],
+      [1, 1, 8, 16],
+      [1, 1, 16, 32],
+    ],
+    34: [
+      [1, 1, 4, 4],
+      [1, 1, 4, 8],
+      [1, 1, 8, 16],
+      [1, 1, 16, 32],
+    ],
+    50: [
+      [1, 1, 4, 16],
+      [1, 1, 16, 32],
+      [1, 1, 32, 64],
+      [1, 1, 64, 128],
+    ],
+    101: [
+      [1, 1, 4, 16],
+      [1, 1, 16, 32],
+      [1, 1, 32, 64],
+      [1, 1, 64, 128],
+    ],
+    152: [
+      [1, 1, 4, 16],
+      [1, 1, 16, 32],
+      [1, 1, 32, 64],
+      [1, 1, 64, 128],
+    ],
   };
   for (const depth of [18, 34, 50, 101, 152] as ResnetDepth[]) {
     for (const skRatio of [0, 0.0625]) {
@@ -160,7 +195,9 @@ describe('shortcuts (official BlockGroup: a projection in the first block of eve
   it('an identity shortcut where the shape changes is refused, naming the block', () => {
     const store = new ParameterStore('test');
     const spec: BlockSpec = { inChannels: 4, channels: 4, stride: 2, projection: false, skRatio: 0 };
-    expect(() => new BasicBlock(store, 'b', spec, new Rng(1))).toThrow(/Block b: an identity shortcut needs stride 1 and equal widths \(got stride 2, 4 → 4/);
+    expect(() => new BasicBlock(store, 'b', spec, new Rng(1))).toThrow(
+      /Block b: an identity shortcut needs stride 1 and equal widths \(got stride 2, 4 → 4/,
+    );
     expect(() => new BottleneckBlock(store, 'c', { ...spec, stride: 1 }, new Rng(1))).toThrow(/Block c: .*4 → 16 channels/);
     store.dispose();
   });
@@ -171,7 +208,13 @@ describe('shortcuts (official BlockGroup: a projection in the first block of eve
  * (conv kernels without bias, BN gamma + beta), independently of the classes under test.
  */
 function officialEncoderParameters(depth: ResnetDepth, w: number, skRatio: number, imageSize: number): number {
-  const layers: Record<ResnetDepth, number[]> = { 18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3] };
+  const layers: Record<ResnetDepth, number[]> = {
+    18: [2, 2, 2, 2],
+    34: [3, 4, 6, 3],
+    50: [3, 4, 6, 3],
+    101: [3, 4, 23, 3],
+    152: [3, 8, 36, 3],
+  };
   const bottleneck = depth >= 50;
   const conv = (k: number, cin: number, cout: number) => k * k * cin * cout;
   const bn = (c: number) => 2 * c;
@@ -210,7 +253,9 @@ describe('parameter counts', () => {
       [152, 3, true, 795],
     ];
     for (const [depth, w, sk, millions] of paper) {
-      expect(Math.round(officialEncoderParameters(depth, w, sk ? 0.0625 : 0, 224) / 1e6), `ResNet-${depth} ${w}x${sk ? '+SK' : ''}`).toBe(millions);
+      expect(Math.round(officialEncoderParameters(depth, w, sk ? 0.0625 : 0, 224) / 1e6), `ResNet-${depth} ${w}x${sk ? '+SK' : ''}`).toBe(
+        millions,
+      );
     }
   });
 
@@ -230,7 +275,7 @@ describe('parameter counts', () => {
     });
   }
 
-  it('ResNet-18 (w=1) is torchvision\'s plus the block1_1 projection; ResNet-50 equals torchvision\'s', () => {
+  it("ResNet-18 (w=1) is torchvision's plus the block1_1 projection; ResNet-50 equals torchvision's", () => {
     // torchvision resnet18 11,689,512 and resnet50 25,557,032 including the 1000-class fc.
     const r18 = countParameters({ depth: 18, widthMultiplier: 1, skRatio: 0, imageSize: 224, projectionLayers: 3, projectionDim: 128 });
     expect(r18.encoder).toBe(11_689_512 - (512 * 1000 + 1000) + (64 * 64 + 2 * 64));
@@ -258,7 +303,12 @@ function referenceShortcut(x: number[][][], kernel: number[][], stride: number, 
       else {
         // stride 2: zero padding at the end then 2x2 'valid' pooling (zeros count);
         // stride 1: 2x2 'same' pooling (padding does not count), as the official code.
-        const window = [at(i * stride, j * stride), at(i * stride, j * stride + 1), at(i * stride + 1, j * stride), at(i * stride + 1, j * stride + 1)];
+        const window = [
+          at(i * stride, j * stride),
+          at(i * stride, j * stride + 1),
+          at(i * stride + 1, j * stride),
+          at(i * stride + 1, j * stride + 1),
+        ];
         const present = window.filter((p): p is number[] => p !== null);
         const divisor = stride > 1 ? 4 : present.length;
         pixel = x[0][0].map((_, c) => present.reduce((s, p) => s + p[c], 0) / divisor);
@@ -273,7 +323,12 @@ describe('residual blocks', () => {
   it('without a projection start as their identity shortcut because the last BN has gamma = 0', () => {
     const store = new ParameterStore('test');
     const basic = new BasicBlock(store, 'basic', { inChannels: 4, channels: 4, stride: 1, projection: false, skRatio: 0 }, new Rng(1));
-    const bottleneck = new BottleneckBlock(store, 'bottleneck', { inChannels: 8, channels: 2, stride: 1, projection: false, skRatio: 0 }, new Rng(2));
+    const bottleneck = new BottleneckBlock(
+      store,
+      'bottleneck',
+      { inChannels: 8, channels: 2, stride: 1, projection: false, skRatio: 0 },
+      new Rng(2),
+    );
     const sk = new BottleneckBlock(store, 'sk', { inChannels: 8, channels: 2, stride: 1, projection: false, skRatio: 0.0625 }, new Rng(3));
     const x4 = tf.relu(tf.randomNormal([2, 6, 6, 4], 0, 1, 'float32', 4)) as tf.Tensor4D;
     const x8 = tf.relu(tf.randomNormal([2, 6, 6, 8], 0, 1, 'float32', 5)) as tf.Tensor4D;
@@ -295,7 +350,11 @@ describe('residual blocks', () => {
 
   // With the residual branch's last gamma at 0 a block outputs relu(shortcut(x)), which the
   // plain-array reference computes: strided 1x1 conv, or ResNet-D average pooling first when skRatio > 0.
-  const shortcutCases: { name: string; make: (store: ParameterStore, spec: BlockSpec) => { apply(x: tf.Tensor4D, t: boolean): tf.Tensor4D }; out: (c: number) => number }[] = [
+  const shortcutCases: {
+    name: string;
+    make: (store: ParameterStore, spec: BlockSpec) => { apply(x: tf.Tensor4D, t: boolean): tf.Tensor4D };
+    out: (c: number) => number;
+  }[] = [
     { name: 'BasicBlock', make: (store, spec) => new BasicBlock(store, 'block', spec, new Rng(7)), out: (c) => c },
     { name: 'BottleneckBlock', make: (store, spec) => new BottleneckBlock(store, 'block', spec, new Rng(7)), out: (c) => 4 * c },
   ];
@@ -309,10 +368,19 @@ describe('residual blocks', () => {
           const y = block.apply(x, false);
           const kernel = store.list().find((p) => p.path === 'block/shortcut/conv/kernel')!.variable;
           expect(kernel.shape).toEqual([1, 1, 3, out(2)]);
-          const expected = referenceShortcut(x.arraySync()[0], (tf.reshape(kernel, [3, out(2)]) as tf.Tensor2D).arraySync(), stride, skRatio > 0);
+          const expected = referenceShortcut(
+            x.arraySync()[0],
+            (tf.reshape(kernel, [3, out(2)]) as tf.Tensor2D).arraySync(),
+            stride,
+            skRatio > 0,
+          );
           const side = stride === 1 ? 5 : 3;
           expect(y.shape).toEqual([1, side, side, out(2)]);
-          tf.test_util.expectArraysClose(y.dataSync(), expected.flat(2).map((v) => Math.max(0, v)), 1e-5);
+          tf.test_util.expectArraysClose(
+            y.dataSync(),
+            expected.flat(2).map((v) => Math.max(0, v)),
+            1e-5,
+          );
           tf.dispose([x, y]);
           store.dispose();
         });
@@ -374,7 +442,14 @@ describe('selective kernels', () => {
       expect(shapes.get('encoder/block1_1/conv2/kernel')).toEqual([3, 3, 4, 4]);
       expect(shapes.has('encoder/stem/conv3/kernel')).toBe(true);
       // Same variables as without SK at 32 px (the shortcut's pooling has no parameters)...
-      const withSk = countParameters({ depth, widthMultiplier: 0.25, skRatio: 0.0625, imageSize: 32, projectionLayers: 0, projectionDim: 8 });
+      const withSk = countParameters({
+        depth,
+        widthMultiplier: 0.25,
+        skRatio: 0.0625,
+        imageSize: 32,
+        projectionLayers: 0,
+        projectionDim: 8,
+      });
       const plain = countParameters({ depth, widthMultiplier: 0.25, skRatio: 0, imageSize: 32, projectionLayers: 0, projectionDim: 8 });
       expect(withSk.encoder).toBe(plain.encoder);
     }

@@ -132,7 +132,17 @@ class ProjectionShortcut {
       // stride 1 pools 2x2 'same'.
       input =
         this.stride > 1
-          ? tf.avgPool(tf.pad(x, [[0, 0], [0, 1], [0, 1], [0, 0]]), 2, this.stride, 'valid')
+          ? tf.avgPool(
+              tf.pad(x, [
+                [0, 0],
+                [0, 1],
+                [0, 1],
+                [0, 0],
+              ]),
+              2,
+              this.stride,
+              'valid',
+            )
           : tf.avgPool(x, 2, 1, 'same');
     }
     return this.convBn.apply(input, training);
@@ -286,7 +296,12 @@ export class ResnetEncoder {
   readonly blocks: Block[] = [];
   private readonly stem: Stem;
 
-  constructor(store: ParameterStore, path: string, readonly spec: EncoderSpec, rng: Rng) {
+  constructor(
+    store: ParameterStore,
+    path: string,
+    readonly spec: EncoderSpec,
+    rng: Rng,
+  ) {
     const arch = ARCHITECTURES[spec.depth];
     if (!arch) throw new Error(`Unsupported ResNet depth ${spec.depth} (expected 18, 34, 50, 101 or 152)`);
     if (!(spec.widthMultiplier > 0)) throw new Error(`widthMultiplier must be positive, got ${spec.widthMultiplier}`);
@@ -304,7 +319,9 @@ export class ResnetEncoder {
           projection: i === 0,
           skRatio: spec.skRatio,
         };
-        const block = arch.bottleneck ? new BottleneckBlock(store, blockPath, blockSpec, rng) : new BasicBlock(store, blockPath, blockSpec, rng);
+        const block = arch.bottleneck
+          ? new BottleneckBlock(store, blockPath, blockSpec, rng)
+          : new BasicBlock(store, blockPath, blockSpec, rng);
         this.blocks.push(block);
         inChannels = block.outChannels;
       }

@@ -34,7 +34,10 @@ describe('BatchPlan (repeated-stream batching, as the official input pipeline)',
     const a = new BatchPlan(range(37), 8, 3, 1);
     const b = new BatchPlan(range(37), 8, 3, 1);
     const forward = range(20).map((s) => a.batch(s));
-    const backward = range(20).reverse().map((s) => b.batch(s)).reverse();
+    const backward = range(20)
+      .reverse()
+      .map((s) => b.batch(s))
+      .reverse();
     expect(backward).toEqual(forward);
     expect(new BatchPlan(range(37), 8, 4, 1).batch(0)).not.toEqual(forward[0]);
   });

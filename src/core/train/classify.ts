@@ -16,9 +16,20 @@ import { setLearningRate } from './pretrain';
 import { runStageLoop, summarizeStage } from './stageLoop';
 
 /** Top-1 accuracy of `classifier` (eval mode) on the images `indices` of `split`. */
-export async function classifierAccuracy(classifier: Classifier, split: DatasetSplit, imageSize: number, indices: ArrayLike<number> = range(split.count)): Promise<number> {
+export async function classifierAccuracy(
+  classifier: Classifier,
+  split: DatasetSplit,
+  imageSize: number,
+  indices: ArrayLike<number> = range(split.count),
+): Promise<number> {
   if (indices.length === 0) return 0;
-  const predictions = await mapImages(split, indices, imageSize, 256, (images) => tf.cast(tf.expandDims(tf.argMax(classifier.logits(images, false), 1), 1), 'float32') as tf.Tensor2D);
+  const predictions = await mapImages(
+    split,
+    indices,
+    imageSize,
+    256,
+    (images) => tf.cast(tf.expandDims(tf.argMax(classifier.logits(images, false), 1), 1), 'float32') as tf.Tensor2D,
+  );
   const predicted = await predictions.data();
   predictions.dispose();
   let correct = 0;
@@ -27,7 +38,10 @@ export async function classifierAccuracy(classifier: Classifier, split: DatasetS
 }
 
 export function batchLabels(split: DatasetSplit, batch: number[]): tf.Tensor1D {
-  return tf.tensor1d(batch.map((i) => split.labels[i]), 'int32');
+  return tf.tensor1d(
+    batch.map((i) => split.labels[i]),
+    'int32',
+  );
 }
 
 /**
@@ -91,7 +105,7 @@ export async function classifierStage(
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: f.learningRate, warmupSteps: 0, totalSteps: steps });
       setLearningRate(optimizer, learningRate);
-      const [views] = await viewSource.read(batch, stepRng(config.seed, stage === "finetune" ? STREAM.finetune : STREAM.baseline, step));
+      const [views] = await viewSource.read(batch, stepRng(config.seed, stage === 'finetune' ? STREAM.finetune : STREAM.baseline, step));
       const labels = batchLabels(dataset.train, batch);
       // Frozen features are computed outside the tape: nothing of the encoder is recorded or moved.
       const frozen = linear ? classifier.features(views, false) : null;
@@ -111,7 +125,8 @@ export async function classifierStage(
       );
       const [lossValue, accuracyValue] = await Promise.all([kept.loss!.data(), kept.accuracy!.data()]);
       tf.dispose([total!, kept.loss!, kept.accuracy!, views, labels, ...(frozen ? [frozen] : [])]);
-      if (!Number.isFinite(lossValue[0])) throw new Error(`${stage} diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
+      if (!Number.isFinite(lossValue[0]))
+        throw new Error(`${stage} diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
       return { loss: lossValue[0], trainAccuracy: accuracyValue[0], learningRate };
     },
   });

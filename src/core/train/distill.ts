@@ -71,7 +71,10 @@ export async function distillStage(
           kept.agreement = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(teacherLogits, 1)), 'float32')) as tf.Scalar);
           const distill = distillationLoss(logits, teacherLogits, d.temperature);
           const loss = labelled_
-            ? (tf.add(tf.mul(1 - d.labelWeight, distill), tf.mul(d.labelWeight, softmaxCrossEntropy(student.logits(labelled_.views, true), labelled_.labels))) as tf.Scalar)
+            ? (tf.add(
+                tf.mul(1 - d.labelWeight, distill),
+                tf.mul(d.labelWeight, softmaxCrossEntropy(student.logits(labelled_.views, true), labelled_.labels)),
+              ) as tf.Scalar)
             : distill;
           kept.loss = tf.keep(loss);
           // LARS leaves the classifier out of its decay; official run.py adds it to the loss instead.
@@ -84,11 +87,19 @@ export async function distillStage(
       const [lossValue, agreementValue] = await Promise.all([kept.loss!.data(), kept.agreement!.data()]);
       tf.dispose([total!, kept.loss!, kept.agreement!, views, teacherLogits]);
       if (labelled_) tf.dispose([labelled_.views, labelled_.labels]);
-      if (!Number.isFinite(lossValue[0])) throw new Error(`distillation diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
+      if (!Number.isFinite(lossValue[0]))
+        throw new Error(`distillation diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
       // "trainAccuracy" here is agreement with the teacher's top-1 on the unlabelled batch.
       return { loss: lossValue[0], trainAccuracy: agreementValue[0], learningRate };
     },
   });
   optimizer.dispose();
-  return summarizeStage('distill', result, plan.stepsPerEpoch, ctx.backend, result.lastMetrics.testAccuracy, labelPlan ? labelled.length : 0);
+  return summarizeStage(
+    'distill',
+    result,
+    plan.stepsPerEpoch,
+    ctx.backend,
+    result.lastMetrics.testAccuracy,
+    labelPlan ? labelled.length : 0,
+  );
 }

@@ -18,11 +18,23 @@ export async function emitEmbedding(ctx: StageContext, testFeatures: tf.Tensor2D
   const subset = tf.slice(testFeatures, [0, 0], [shown, -1]);
   const points = await pca2d(subset);
   subset.dispose();
-  ctx.emit({ type: 'embedding', time: Date.now(), stage: 'pretrain', step, points, labels: Array.from(ctx.dataset.test.labels.slice(0, shown)) });
+  ctx.emit({
+    type: 'embedding',
+    time: Date.now(),
+    stage: 'pretrain',
+    step,
+    points,
+    labels: Array.from(ctx.dataset.test.labels.slice(0, shown)),
+  });
 }
 
 /** Emits the similarity heatmap of two views of (up to SIMILARITY_IMAGES of) a batch, in eval mode. */
-export async function emitSimilarity(ctx: StageContext, model: SimclrModel, views: [tf.Tensor4D, tf.Tensor4D], step: number): Promise<void> {
+export async function emitSimilarity(
+  ctx: StageContext,
+  model: SimclrModel,
+  views: [tf.Tensor4D, tf.Tensor4D],
+  step: number,
+): Promise<void> {
   const shown = Math.min(SIMILARITY_IMAGES, views[0].shape[0]);
   const matrix = tf.tidy(() => {
     const both = tf.concat([tf.slice(views[0], 0, shown), tf.slice(views[1], 0, shown)]);
@@ -32,7 +44,15 @@ export async function emitSimilarity(ctx: StageContext, model: SimclrModel, view
   });
   const values = Array.from(await matrix.data());
   matrix.dispose();
-  ctx.emit({ type: 'similarity', time: Date.now(), stage: 'pretrain', step, size: 2 * shown, values, contrastiveAccuracy: positiveIsNearest(values, shown) });
+  ctx.emit({
+    type: 'similarity',
+    time: Date.now(),
+    stage: 'pretrain',
+    step,
+    size: 2 * shown,
+    values,
+    contrastiveAccuracy: positiveIsNearest(values, shown),
+  });
 }
 
 /**
@@ -43,7 +63,9 @@ export async function emitSimilarity(ctx: StageContext, model: SimclrModel, view
 export async function emitEncoderViews(ctx: StageContext, model: SimclrModel): Promise<void> {
   const { config, dataset } = ctx;
   const imageSize = config.dataset.imageSize;
-  const testFeatures = await mapImages(dataset.test, range(Math.min(EMBEDDING_POINTS, dataset.test.count)), imageSize, 256, (images) => model.encode(images, false));
+  const testFeatures = await mapImages(dataset.test, range(Math.min(EMBEDDING_POINTS, dataset.test.count)), imageSize, 256, (images) =>
+    model.encode(images, false),
+  );
   try {
     await emitEmbedding(ctx, testFeatures, 0);
   } finally {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectNodeBackend } from '../../cli/backend';
+import { selectNodeBackend } from '../../node/nodeBackends';
 import { parseRunConfig } from '../config';
 import { createShapesDataset } from '../data/shapes';
 import type { RunEvent } from '../types';
@@ -19,18 +19,27 @@ beforeAll(async () => {
 
 describe('SimCLR on shapes learns', () => {
   it('pretraining lifts k-NN accuracy far above chance, fine-tuning beats the baseline, the student learns from the teacher', async () => {
-    const dataset = createShapesDataset({ trainSize: config.dataset.trainSize!, testSize: config.dataset.testSize!, imageSize: config.dataset.imageSize, seed: config.seed });
+    const dataset = createShapesDataset({
+      trainSize: config.dataset.trainSize!,
+      testSize: config.dataset.testSize!,
+      imageSize: config.dataset.imageSize,
+      seed: config.seed,
+    });
     const events: RunEvent[] = [];
     const summary = await runExperiment({ config, dataset, backend: 'wasm', onEvent: (e) => events.push(e) });
     expect(summary.error).toBeUndefined();
     const { pretrain, finetune, baseline, distill } = summary.stages;
 
-    const knn = events.filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.knnAccuracy !== undefined).map((e) => (e as { knnAccuracy: number }).knnAccuracy);
+    const knn = events
+      .filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.knnAccuracy !== undefined)
+      .map((e) => (e as { knnAccuracy: number }).knnAccuracy);
     expect(knn.length).toBeGreaterThanOrEqual(2);
     // Chance is 0.1. k-NN 0.36 before the official objective, 0.31 after it, 0.27 with the official
     // ResNet-18 (a projection shortcut in block1_1 too, tf2/resnet.py) on this unchanged recipe.
     expect(pretrain!.testAccuracy!).toBeGreaterThan(0.25);
-    const losses = events.filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.loss !== undefined).map((e) => (e as { loss: number }).loss);
+    const losses = events
+      .filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.loss !== undefined)
+      .map((e) => (e as { loss: number }).loss);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
 

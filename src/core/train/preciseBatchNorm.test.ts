@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectNodeBackend } from '../../cli/backend';
+import { selectNodeBackend } from '../../node/nodeBackends';
 import { createShapesDataset } from '../data/shapes';
 import { Classifier, type ModelSpec } from '../model';
 import { createOptimizer } from '../optim';
@@ -51,14 +51,21 @@ describe('precise BN (recomputeBatchNormStatistics)', () => {
     for (let step = 0; step < 60; step++) {
       const batch = range(batchSize).map((i) => (step * batchSize + i) % data.train.count);
       const images = await readImages(data.train, batch, 16);
-      const labels = tf.tensor1d(batch.map((i) => data.train.labels[i]), 'int32');
+      const labels = tf.tensor1d(
+        batch.map((i) => data.train.labels[i]),
+        'int32',
+      );
       const kept: { accuracy?: tf.Scalar } = {};
       tf.dispose(
-        optimizer.minimize(() => {
-          const logits = classifier.logits(images, true);
-          kept.accuracy = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar);
-          return softmaxCrossEntropy(logits, labels);
-        }, true, variables) ?? [],
+        optimizer.minimize(
+          () => {
+            const logits = classifier.logits(images, true);
+            kept.accuracy = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar);
+            return softmaxCrossEntropy(logits, labels);
+          },
+          true,
+          variables,
+        ) ?? [],
       );
       trainAccuracies.push((await kept.accuracy!.data())[0]);
       tf.dispose([images, labels, kept.accuracy!]);

@@ -36,7 +36,10 @@ export async function recomputeBatchNormStatistics(
   batchSize: number,
   maxImages = PRECISE_BN_IMAGES,
 ): Promise<void> {
-  const statistics = model.parameters().filter((p) => !p.trainable && /\/moving(Mean|Variance)$/.test(p.path)).map((p) => p.variable);
+  const statistics = model
+    .parameters()
+    .filter((p) => !p.trainable && /\/moving(Mean|Variance)$/.test(p.path))
+    .map((p) => p.variable);
   const count = Math.min(indices.length, maxImages);
   if (statistics.length === 0 || count === 0) return;
   // Evenly spread over the images when capped (the indices' own order is kept, so it is deterministic).

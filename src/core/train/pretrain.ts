@@ -6,7 +6,7 @@ import type { SimclrModel } from '../model';
 import { scaledLearningRate, learningRateAt } from '../schedule';
 import type { StageSummary } from '../types';
 import { BatchPlan, STREAM, stepRng } from './batches';
-import { type StageContext, type StageResume } from './context';
+import type { StageContext, StageResume } from './context';
 import { mapImages, range } from './features';
 import { trainingViews } from './views';
 import { knnAccuracy } from './knn';
@@ -22,7 +22,12 @@ import { runStageLoop, summarizeStage } from './stageLoop';
  * stop-gradient encoder features of the batch's labelled images (both views, as the official
  * lineareval_while_pretraining) and its test accuracy is reported beside k-NN.
  */
-export async function pretrainStage(ctx: StageContext, model: SimclrModel, labelled: ArrayLike<number>, resume?: StageResume): Promise<StageSummary> {
+export async function pretrainStage(
+  ctx: StageContext,
+  model: SimclrModel,
+  labelled: ArrayLike<number>,
+  resume?: StageResume,
+): Promise<StageSummary> {
   const { config, dataset } = ctx;
   const p = config.pretrain;
   const imageSize = config.dataset.imageSize;
@@ -72,9 +77,20 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, label
   const probeLoss = (h: tf.Tensor2D, batch: number[]): tf.Scalar =>
     tf.tidy(() => {
       const both = [...batch, ...batch];
-      const weights = tf.tensor1d(both.map((i) => isLabelled[i]), 'float32');
+      const weights = tf.tensor1d(
+        both.map((i) => isLabelled[i]),
+        'float32',
+      );
       // Unlabelled images' labels are never read: their weight is 0 and their target a dummy class 0.
-      const targets = tf.oneHot(tf.tensor1d(both.map((i) => (isLabelled[i] ? dataset.train.labels[i] : 0)), 'int32'), numClasses).toFloat();
+      const targets = tf
+        .oneHot(
+          tf.tensor1d(
+            both.map((i) => (isLabelled[i] ? dataset.train.labels[i] : 0)),
+            'int32',
+          ),
+          numClasses,
+        )
+        .toFloat();
       const logits = model.probeLogits(stopGradient(h) as tf.Tensor2D);
       const perView = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1));
       return tf.div(tf.sum(tf.mul(perView, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
@@ -120,7 +136,8 @@ export async function pretrainStage(ctx: StageContext, model: SimclrModel, label
       if (lastViews) tf.dispose(lastViews);
       lastViews = ctx.visualEverySteps > 0 && (step + 1) % ctx.visualEverySteps === 0 ? views : null;
       if (!lastViews) tf.dispose(views);
-      if (!Number.isFinite(lossValue[0])) throw new Error(`pretraining diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
+      if (!Number.isFinite(lossValue[0]))
+        throw new Error(`pretraining diverged at step ${step + 1}: loss is ${lossValue[0]} (try a lower learning rate)`);
       return { loss: lossValue[0], contrastiveAccuracy: accuracyValue[0], learningRate };
     },
     afterStep: async (step) => {

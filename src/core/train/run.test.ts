@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectNodeBackend } from '../../cli/backend';
+import { selectNodeBackend } from '../../node/nodeBackends';
 import { parseRunConfig, type RunConfigInput } from '../config';
 import { createShapesDataset } from '../data/shapes';
 import type { Checkpoint, RunEvent } from '../types';
@@ -16,7 +16,12 @@ const tiny: RunConfigInput = {
 };
 
 function dataset(config = parseRunConfig(tiny)) {
-  return createShapesDataset({ trainSize: config.dataset.trainSize!, testSize: config.dataset.testSize!, imageSize: 16, seed: config.seed });
+  return createShapesDataset({
+    trainSize: config.dataset.trainSize!,
+    testSize: config.dataset.testSize!,
+    imageSize: 16,
+    seed: config.seed,
+  });
 }
 
 beforeAll(async () => {
@@ -28,7 +33,13 @@ describe('runExperiment', () => {
     const config = parseRunConfig(tiny);
     const events: RunEvent[] = [];
     const before = tf.memory().numTensors;
-    const summary = await runExperiment({ config, dataset: dataset(), backend: 'wasm', onEvent: (e) => events.push(e), visualEverySteps: 2 });
+    const summary = await runExperiment({
+      config,
+      dataset: dataset(),
+      backend: 'wasm',
+      onEvent: (e) => events.push(e),
+      visualEverySteps: 2,
+    });
     expect(summary.error).toBeUndefined();
     expect(summary.status).toBe('completed');
     expect(tf.memory().numTensors).toBe(before);
@@ -37,12 +48,16 @@ describe('runExperiment', () => {
     expect(events.at(-1)!.type).toBe('run-end');
     // Within each stage the live tensor count is the same at every step: nothing accumulates.
     for (const stage of ['pretrain', 'finetune', 'baseline', 'distill'] as const) {
-      const counts = events.filter((e) => e.type === 'metric' && e.stage === stage && e.numTensors !== undefined).map((e) => (e as { numTensors: number }).numTensors);
+      const counts = events
+        .filter((e) => e.type === 'metric' && e.stage === stage && e.numTensors !== undefined)
+        .map((e) => (e as { numTensors: number }).numTensors);
       expect(counts.length).toBeGreaterThan(1);
       expect(new Set(counts.slice(1)).size).toBe(1);
     }
     const similarity = events.find((e) => e.type === 'similarity');
-    expect(similarity && similarity.type === 'similarity' && similarity.values.length).toBe(similarity && similarity.type === 'similarity' ? similarity.size ** 2 : -1);
+    expect(similarity && similarity.type === 'similarity' && similarity.values.length).toBe(
+      similarity && similarity.type === 'similarity' ? similarity.size ** 2 : -1,
+    );
     const embedding = events.find((e) => e.type === 'embedding');
     expect(embedding && embedding.type === 'embedding' && embedding.points.length).toBe(32);
     expect(events.filter((e) => e.type === 'checkpoint').length).toBeGreaterThanOrEqual(4);
@@ -76,7 +91,13 @@ describe('runExperiment', () => {
     expect(Object.keys(checkpoint!.completed)).toEqual(['pretrain']);
 
     const resumedEvents: RunEvent[] = [];
-    const resumed = await runExperiment({ config, dataset: dataset(), backend: 'wasm', onEvent: (e) => resumedEvents.push(e), resumeFrom: checkpoint });
+    const resumed = await runExperiment({
+      config,
+      dataset: dataset(),
+      backend: 'wasm',
+      onEvent: (e) => resumedEvents.push(e),
+      resumeFrom: checkpoint,
+    });
     expect(resumed.status).toBe('completed');
     expect(resumedEvents.some((e) => e.type === 'stage-start' && e.stage === 'pretrain')).toBe(false);
     expect(resumedEvents.find((e) => e.type === 'stage-start' && e.stage === 'finetune')).toMatchObject({ startStep: 3 });
@@ -87,9 +108,18 @@ describe('runExperiment', () => {
   });
 
   it("finetune.mode = 'linear' leaves the encoder and kept head layers bit-identical and trains the classifier", async () => {
-    const config = parseRunConfig({ ...tiny, finetune: { ...tiny.finetune, mode: 'linear', baseline: false }, distill: { enabled: false } });
+    const config = parseRunConfig({
+      ...tiny,
+      finetune: { ...tiny.finetune, mode: 'linear', baseline: false },
+      distill: { enabled: false },
+    });
     const checkpoints: Checkpoint[] = [];
-    const summary = await runExperiment({ config, dataset: dataset(config), backend: 'wasm', onEvent: (e) => e.type === 'checkpoint' && checkpoints.push(e.checkpoint) });
+    const summary = await runExperiment({
+      config,
+      dataset: dataset(config),
+      backend: 'wasm',
+      onEvent: (e) => e.type === 'checkpoint' && checkpoints.push(e.checkpoint),
+    });
     expect(summary.status).toBe('completed');
     const pretrained = checkpoints.filter((c) => c.stage === 'pretrain').at(-1)!.models.pretrain;
     const finetuned = checkpoints.filter((c) => c.stage === 'finetune').at(-1)!.models.finetune;
@@ -97,7 +127,13 @@ describe('runExperiment', () => {
     // Every encoder variable, BN moving statistics included, and the kept head layer (k = 1).
     expect(frozen.some((path) => path.startsWith('head/dense0/'))).toBe(true);
     expect(frozen.some((path) => path.endsWith('/movingVariance'))).toBe(true);
-    for (const path of frozen) expect(Buffer.from(finetuned[path].data.buffer, finetuned[path].data.byteOffset, finetuned[path].data.byteLength).equals(Buffer.from(pretrained[path].data.buffer, pretrained[path].data.byteOffset, pretrained[path].data.byteLength)), path).toBe(true);
+    for (const path of frozen)
+      expect(
+        Buffer.from(finetuned[path].data.buffer, finetuned[path].data.byteOffset, finetuned[path].data.byteLength).equals(
+          Buffer.from(pretrained[path].data.buffer, pretrained[path].data.byteOffset, pretrained[path].data.byteLength),
+        ),
+        path,
+      ).toBe(true);
     // The classifier itself does train: its kernel moves between the first and the last epoch.
     const first = checkpoints.find((c) => c.stage === 'finetune')!.models.finetune['classifier/kernel'].data;
     const last = finetuned['classifier/kernel'].data;
@@ -108,15 +144,23 @@ describe('runExperiment', () => {
     const config = parseRunConfig({ ...tiny, finetune: { enabled: false }, distill: { enabled: false } });
     const events: RunEvent[] = [];
     await runExperiment({ config, dataset: dataset(config), backend: 'wasm', onEvent: (e) => events.push(e) });
-    const evaluations = events.filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.knnAccuracy !== undefined) as { linearProbeAccuracy?: number }[];
+    const evaluations = events.filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.knnAccuracy !== undefined) as {
+      linearProbeAccuracy?: number;
+    }[];
     expect(evaluations.length).toBe(2);
     for (const e of evaluations) expect(e.linearProbeAccuracy).toBeGreaterThanOrEqual(0);
-    const off = parseRunConfig({ ...tiny, pretrain: { ...tiny.pretrain, linearProbe: false }, finetune: { enabled: false }, distill: { enabled: false } });
+    const off = parseRunConfig({
+      ...tiny,
+      pretrain: { ...tiny.pretrain, linearProbe: false },
+      finetune: { enabled: false },
+      distill: { enabled: false },
+    });
     const without: RunEvent[] = [];
     await runExperiment({ config: off, dataset: dataset(off), backend: 'wasm', onEvent: (e) => without.push(e) });
     expect(without.some((e) => e.type === 'metric' && e.linearProbeAccuracy !== undefined)).toBe(false);
     // The probe never moves the encoder: the contrastive run is the same with or without it.
-    const loss = (list: RunEvent[]) => list.filter((e) => e.type === 'metric' && e.loss !== undefined).map((e) => (e as { loss: number }).loss);
+    const loss = (list: RunEvent[]) =>
+      list.filter((e) => e.type === 'metric' && e.loss !== undefined).map((e) => (e as { loss: number }).loss);
     expect(loss(events)).toEqual(loss(without));
   });
 

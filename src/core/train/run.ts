@@ -95,12 +95,21 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
         optimizer: await optimizerToRecord(optimizer, model),
         architecture: architectureOf(config),
       };
-      emit({ type: 'checkpoint', time: Date.now(), stage, step, epoch: stepsPerEpochOf(stage) ? step / stepsPerEpochOf(stage)! : 0, checkpoint });
+      emit({
+        type: 'checkpoint',
+        time: Date.now(),
+        stage,
+        step,
+        epoch: stepsPerEpochOf(stage) ? step / stepsPerEpochOf(stage)! : 0,
+        checkpoint,
+      });
     },
   };
 
   const resumeFor = (stage: StageName): StageResume | undefined =>
-    resume && resume.stage === stage && !completed[stage] && resume.step > 0 ? { step: resume.step, optimizer: resume.optimizer } : undefined;
+    resume && resume.stage === stage && !completed[stage] && resume.step > 0
+      ? { step: resume.step, optimizer: resume.optimizer }
+      : undefined;
 
   emit({ type: 'run-start', time: Date.now(), backend, config });
   if (resume) log(ctx, `resuming from a checkpoint of ${resume.stage} at step ${resume.step}`);
@@ -108,7 +117,9 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
     const labelled = labelledSubset(config, dataset);
     const initial = options.initialEncoder;
     if (config.pretrain.init !== null && !initial && !resume) {
-      throw new Error(`pretrain.init names the encoder "${config.pretrain.init}", but its weights were not loaded (the host reads public/pretrained/${config.pretrain.init}.ckpt)`);
+      throw new Error(
+        `pretrain.init names the encoder "${config.pretrain.init}", but its weights were not loaded (the host reads public/pretrained/${config.pretrain.init}.ckpt)`,
+      );
     }
     // A checkpoint past pretraining that never completed it belongs to a run that started from given weights.
     const resumedFromPretrained = resume !== undefined && resume.stage !== 'pretrain' && !resume.completed.pretrain;
@@ -156,13 +167,7 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
       const k = config.finetune.fromProjectionLayer;
       if (stage === 'finetune') models.finetune = Classifier.fromPretrained(models.pretrain!, k, numClasses, config.seed + 1);
       else if (stage === 'baseline') models.baseline = Classifier.fromScratch(encoderSpec, k, numClasses, config.seed + 2);
-      else
-        models.distill = Classifier.fromScratch(
-          studentSpecFromConfig(config),
-          0,
-          numClasses,
-          config.seed + 3,
-        );
+      else models.distill = Classifier.fromScratch(studentSpecFromConfig(config), 0, numClasses, config.seed + 3);
       return models[stage]!;
     }
 
@@ -182,12 +187,16 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
   } finally {
     for (const model of Object.values(models)) (model as SimclrModel | Classifier).dispose();
   }
-  const summary: RunSummary = { status, backend, seconds: (performance.now() - started) / 1000, stages: completed, ...(error ? { error } : {}) };
+  const summary: RunSummary = {
+    status,
+    backend,
+    seconds: (performance.now() - started) / 1000,
+    stages: completed,
+    ...(error ? { error } : {}),
+  };
   emit({ type: 'run-end', time: Date.now(), summary });
   return summary;
 }
-
-
 
 async function modelWeights(models: Models): Promise<Checkpoint['models']> {
   const out: Checkpoint['models'] = {};

@@ -68,7 +68,16 @@ export async function runStageLoop(options: StageLoopOptions): Promise<StageLoop
     const epoch = plan.epochAt(step);
     Object.assign(lastMetrics, metrics, { imagesPerSecond: recentRate });
     if (options.afterStep) await options.afterStep(step);
-    emit({ type: 'metric', time: Date.now(), stage, step, epoch, ...metrics, imagesPerSecond: recentRate, numTensors: tf.memory().numTensors });
+    emit({
+      type: 'metric',
+      time: Date.now(),
+      stage,
+      step,
+      epoch,
+      ...metrics,
+      imagesPerSecond: recentRate,
+      numTensors: tf.memory().numTensors,
+    });
 
     // Batches run on across epoch boundaries, so an epoch ends with the step that consumed its last image.
     const epochEnded = plan.endsEpoch(step) || step === totalSteps;

@@ -24,7 +24,11 @@ const cropAndFlip: AugmentOptions = {
 
 /** A split whose image i is filled with i·10 + 1, and, if it crops on read, view v with i·10 + v + 2. */
 function fakeSplit(cropsOnRead: boolean) {
-  const calls: { readBatch: number[][]; crops: [number[], RandomCropRequest][]; prefetch: [number[], RandomCropRequest | undefined][] } = { readBatch: [], crops: [], prefetch: [] };
+  const calls: { readBatch: number[][]; crops: [number[], RandomCropRequest][]; prefetch: [number[], RandomCropRequest | undefined][] } = {
+    readBatch: [],
+    crops: [],
+    prefetch: [],
+  };
   const fill = (indices: ArrayLike<number>, value: (i: number) => number) => {
     const out = new Uint8Array(indices.length * bytesPerImage);
     Array.from(indices).forEach((i, k) => out.fill(value(i), k * bytesPerImage, (k + 1) * bytesPerImage));
@@ -88,11 +92,20 @@ describe('trainingViews', () => {
     const rows: number[][] = [];
     for (let seed = 0; seed < 8; seed++) {
       const [view] = await source.read([0], new Rng(seed));
-      rows.push(Array.from(view.dataSync()).filter((_, i) => i % 3 === 0).slice(0, size).map((v) => Math.round(v * 255)));
+      rows.push(
+        Array.from(view.dataSync())
+          .filter((_, i) => i % 3 === 0)
+          .slice(0, size)
+          .map((v) => Math.round(v * 255)),
+      );
       view.dispose();
     }
     // Without a second crop each row is the ramp itself or its mirror image, and both occur.
-    for (const row of rows) expect([[0, 20, 40, 60], [60, 40, 20, 0]]).toContainEqual(row);
+    for (const row of rows)
+      expect([
+        [0, 20, 40, 60],
+        [60, 40, 20, 0],
+      ]).toContainEqual(row);
     expect(new Set(rows.map((r) => r[0]))).toEqual(new Set([0, 60]));
   });
 

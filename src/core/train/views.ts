@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { type AugmentOptions, augmentBatch, twoViews } from '../augment';
 import { toFloatBatch } from '../data/tensor';
 import type { Rng } from '../random';

@@ -1,6 +1,6 @@
 import type { RunConfig } from '../../core/config';
 import { DataPathError, resolveDataPath, subsetRoots, type DataPathKind, type DataRoots } from '../dataRoots';
-import type { ValidationIssue } from '../runTypes';
+import type { ValidationIssue } from '../../protocol/serverApi';
 
 /**
  * The disk side of a run config, checked at submission exactly as the runner will resolve it
@@ -19,7 +19,8 @@ export function datasetPathIssues(config: RunConfig, roots: DataRoots, subsetsDi
       else throw error;
     }
   };
-  if (name === 'imagenet' || name === 'folder') check(roots, path, 'dataset.path', 'directory', name === 'imagenet' ? 'imagenet' : undefined);
+  if (name === 'imagenet' || name === 'folder')
+    check(roots, path, 'dataset.path', 'directory', name === 'imagenet' ? 'imagenet' : undefined);
   if (subsetList !== null) check(subsetRoots(roots, subsetsDir), subsetList, 'dataset.subsetList', 'file');
   return issues;
 }

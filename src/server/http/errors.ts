@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { ApiError } from '../runTypes';
+import type { ApiError } from '../../protocol/serverApi';
 
 /**
  * The API's one error shape, `{error, issues?}`, for every way a request can fail: the routes' own

@@ -1,5 +1,5 @@
 import { safeParseRunConfig, type RunConfig } from '../../core/config';
-import type { ApiError } from '../runTypes';
+import type { ApiError } from '../../protocol/serverApi';
 
 /**
  * What the write routes accept as a body. The JSON parser leaves an empty body `undefined`; a JSON
@@ -12,7 +12,10 @@ export type BodyCheck<T> = { ok: true; value: T } | { ok: false; error: ApiError
 export function runConfigBody(body: unknown): BodyCheck<RunConfig> {
   if (!isPlainObject(body)) {
     const got = body === undefined ? 'an empty body' : body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
-    return { ok: false, error: { error: 'invalid run config', issues: [{ path: '', message: `expected a JSON object ({} for all defaults), got ${got}` }] } };
+    return {
+      ok: false,
+      error: { error: 'invalid run config', issues: [{ path: '', message: `expected a JSON object ({} for all defaults), got ${got}` }] },
+    };
   }
   const parsed = safeParseRunConfig(body);
   return parsed.ok ? { ok: true, value: parsed.config } : { ok: false, error: { error: 'invalid run config', issues: parsed.issues } };

@@ -3,13 +3,23 @@ import { requestTargetProblem } from './requestTarget';
 
 describe('requestTargetProblem', () => {
   it('accepts origin-form paths, queries and equivalent percent-encodings', () => {
-    for (const target of ['/api/runs', '/api/runs?status=running&x=/../', '/%61pi/runs', '/api/runs/r1%20x', '/api/runs/', '/', '/api/runs/a.b', '/api/runs/...']) {
+    for (const target of [
+      '/api/runs',
+      '/api/runs?status=running&x=/../',
+      '/%61pi/runs',
+      '/api/runs/r1%20x',
+      '/api/runs/',
+      '/',
+      '/api/runs/a.b',
+      '/api/runs/...',
+    ]) {
       expect(requestTargetProblem(target), target).toBeNull();
     }
   });
 
   it('refuses absolute-form and asterisk-form targets', () => {
-    for (const target of ['http://127.0.0.1/api/runs', 'HTTP://x/api', '*', 'api/runs', '']) expect(requestTargetProblem(target), target).toMatch(/origin-form/);
+    for (const target of ['http://127.0.0.1/api/runs', 'HTTP://x/api', '*', 'api/runs', ''])
+      expect(requestTargetProblem(target), target).toMatch(/origin-form/);
   });
 
   it('refuses dot segments, raw or encoded', () => {

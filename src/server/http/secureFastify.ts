@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import type { ApiError } from '../runTypes';
-import { bearerMatches, isLoopbackHostHeader, tokenDigest, type TokenDigest } from './auth';
+import type { ApiError } from '../../protocol/serverApi';
+import { bearerMatches, isLoopbackHostHeader, tokenDigest } from './auth';
 import { answerClientError, apiErrorOf, routingErrorOf, securityHeaders } from './errors';
 import { requestTargetProblem } from './requestTarget';
 
@@ -70,7 +70,10 @@ export function secureFastify(options: SecurityOptions): FastifyInstance {
     try {
       done(null, JSON.parse(text));
     } catch (error) {
-      done(Object.assign(new Error(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`), { statusCode: 400 }), undefined);
+      done(
+        Object.assign(new Error(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`), { statusCode: 400 }),
+        undefined,
+      );
     }
   });
 
@@ -80,7 +83,9 @@ export function secureFastify(options: SecurityOptions): FastifyInstance {
     const problem = refused.get(request.raw);
     if (problem !== undefined) return deny(reply, 400, { error: `bad request target: ${problem}` });
     if (digest === null && !isLoopbackHostHeader(request.headers.host)) {
-      return deny(reply, 403, { error: 'without --token the server answers only requests for localhost, 127.0.0.1 or [::1] (Host header)' });
+      return deny(reply, 403, {
+        error: 'without --token the server answers only requests for localhost, 127.0.0.1 or [::1] (Host header)',
+      });
     }
     applyCors(request, reply, options.corsOrigins);
     // A preflight carries no credentials by design; it is answered here and reaches no handler.
@@ -90,7 +95,9 @@ export function secureFastify(options: SecurityOptions): FastifyInstance {
     }
     if (digest !== null && !bearerMatches(request.headers.authorization, digest)) {
       void reply.header('www-authenticate', 'Bearer realm="simclr-lab"');
-      return deny(reply, 401, { error: request.headers.authorization ? 'wrong token' : 'missing bearer token (Authorization: Bearer <token>)' });
+      return deny(reply, 401, {
+        error: request.headers.authorization ? 'wrong token' : 'missing bearer token (Authorization: Bearer <token>)',
+      });
     }
     if (changesState(request.method) && !isJson(request.headers['content-type'])) {
       return deny(reply, 415, { error: `${request.method} requests must send Content-Type: application/json` });
@@ -108,7 +115,9 @@ export function secureFastify(options: SecurityOptions): FastifyInstance {
     return reply.code(status).send(body);
   });
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` } satisfies ApiError));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` } satisfies ApiError),
+  );
 
   return app;
 }

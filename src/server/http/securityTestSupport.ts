@@ -3,9 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { RunConfigInput } from '../../core/config';
-import { buildApp } from '../app';
-import type { RunQueue } from '../runQueue';
-import { RunStore } from '../runStore';
+import { buildApp } from './app';
+import { RunStore } from '../store/runStore';
 import { idleRunQueue, tempDir, tinyRun } from '../testSupport';
 import { routeTable, type RouteEntry } from './secureFastify';
 
@@ -21,13 +20,24 @@ export interface RawResponse {
  * One HTTP/1.1 request with the target sent exactly as given (fetch would normalise dot segments and
  * refuse a Host header); `host` overrides the Host header.
  */
-export function rawRequest(baseUrl: string, options: { method?: string; target: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse> {
+export function rawRequest(
+  baseUrl: string,
+  options: { method?: string; target: string; headers?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
   const url = new URL(baseUrl);
   // Node sends a DELETE body without framing unless told its length; the server would then read it as a second request.
-  const headers = options.body === undefined ? options.headers : { 'content-length': String(Buffer.byteLength(options.body)), ...options.headers };
+  const headers =
+    options.body === undefined ? options.headers : { 'content-length': String(Buffer.byteLength(options.body)), ...options.headers };
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: Number(url.port), method: options.method ?? 'GET', path: options.target, headers, setHost: !options.headers?.host },
+      {
+        host: url.hostname,
+        port: Number(url.port),
+        method: options.method ?? 'GET',
+        path: options.target,
+        headers,
+        setHost: !options.headers?.host,
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -77,7 +87,10 @@ export function hangingImageNet(): { root: string; subsets: string; serverArgs: 
     root,
     subsets,
     serverArgs: ['--data', `imagenet=${root}`, '--subsets', subsets],
-    config: { ...tiny, dataset: { name: 'imagenet', path: 'imagenet', subsetList: 'imagenet/hang.txt', trainSize: 8, testSize: 8, imageSize: 16 } },
+    config: {
+      ...tiny,
+      dataset: { name: 'imagenet', path: 'imagenet', subsetList: 'imagenet/hang.txt', trainSize: 8, testSize: 8, imageSize: 16 },
+    },
     remove: dir.remove,
   };
 }
