@@ -77,7 +77,7 @@ function applyBaseOverrides(input: Record<string, unknown>, overrides: string[])
     else {
       const field = path.slice('base.'.length);
       const parsed = parseFieldValue(field, override.slice(eq + 1));
-      if (parsed.ok) setAtPath(base, field, parsed.value);
+      if (parsed.ok) setAtPath(base, parsed.path, parsed.value);
       else issues.push({ path: `base.${parsed.issue.path}`, message: parsed.issue.message });
     }
   }

@@ -1,3 +1,4 @@
+import type { ConfigFieldPath } from '../../core';
 import { useLab } from '../store/labStore';
 import { ConfigField } from './ConfigField';
 import { FolderPicker } from './FolderPicker';
@@ -5,10 +6,10 @@ import { PretrainedStart } from './PretrainedStart';
 
 interface StageText {
   title: string;
-  enabledPath?: string;
+  enabledPath?: ConfigFieldPath;
   explanation: string;
-  fields: string[];
-  advanced: string[];
+  fields: ConfigFieldPath[];
+  advanced: ConfigFieldPath[];
 }
 
 const panels: StageText[] = [
