@@ -41,7 +41,7 @@ export const datasetSchema = z
       .default('cifar10')
       .register(fields, {
         label: 'Dataset',
-        help: 'cifar10 and mnist are the real datasets, shapes is generated from the seed (instant), folder is your own images (one sub-folder per class), imagenet runs on a server.',
+        help: 'cifar10 and mnist are the real datasets, shapes is generated from the seed (instant), folder is your own images (one sub-folder per class), imagenet needs the server or the CLI (with dataset.path).',
         notInBrowser: ['imagenet'],
       }),
     /** Cap on training images (null = all of them). */
