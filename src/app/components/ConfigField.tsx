@@ -6,9 +6,10 @@ import { useLab } from '../store/labStore';
 
 /**
  * One config field as a form control named by its dotted path (the UI contract). Everything it shows
- * (label, help, choices, bounds, step) comes from the field table via `fieldControl`.
+ * (label, help, choices, bounds, step) comes from the field table via `fieldControl`. `compact`
+ * keeps the help for screen readers only, for tight spots such as a stage's on/off switch.
  */
-export function ConfigField({ path, disabled = false }: { path: ConfigFieldPath; disabled?: boolean }) {
+export function ConfigField({ path, disabled = false, compact = false }: { path: ConfigFieldPath; disabled?: boolean; compact?: boolean }) {
   const spec = fieldControl(path);
   const { field } = spec;
   const value = useLab((s) => configValue(s.config, path));
@@ -27,7 +28,7 @@ export function ConfigField({ path, disabled = false }: { path: ConfigFieldPath;
     <div className={`field ${checkbox ? 'field-check' : ''} ${error ? 'field-invalid' : ''}`}>
       <label htmlFor={id}>{field.label}</label>
       <FieldInput id={id} spec={spec} value={value} disabled={disabled} described={described} onValue={(v) => setField(path, v)} />
-      <p className="field-help" id={helpId}>
+      <p className={compact ? 'visually-hidden' : 'field-help'} id={helpId}>
         {field.help}
       </p>
       {error && (

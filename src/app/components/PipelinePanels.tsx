@@ -91,7 +91,7 @@ export function PipelinePanels() {
           <section key={panel.title} className={`stage-panel ${enabled ? '' : 'stage-off'}`} aria-labelledby={`panel-${panel.title}`}>
             <header className="stage-header">
               <h2 id={`panel-${panel.title}`}>{panel.title}</h2>
-              {panel.enabledPath && <ConfigField path={panel.enabledPath} disabled={locked} />}
+              {panel.enabledPath && <ConfigField path={panel.enabledPath} disabled={locked} compact />}
             </header>
             <p className="stage-explanation">{panel.explanation}</p>
             {stageKey === 'pretrain' && <PretrainedStart disabled={locked} />}
