@@ -18,6 +18,7 @@ import { runExperiment } from '../core/train/run';
 import type { Checkpoint, Dataset, RunEvent } from '../core/types';
 import { selectNodeBackend } from '../node/nodeBackends';
 import { createProgressReporter } from './progress';
+import { configFieldHelp } from './fieldHelp';
 import { UsageError, loadNodeDataset, openRunFolder, readJsonObject, writeFileAtomic } from './runFolder';
 
 export const SWEEP_USAGE = `Usage: npm run sweep -- --spec FILE.json [--set base.path=value ...] [--out DIR] [--backend NAME] [--quiet]
@@ -77,7 +78,7 @@ function applyBaseOverrides(input: Record<string, unknown>, overrides: string[])
     else {
       const field = path.slice('base.'.length);
       const parsed = parseFieldValue(field, override.slice(eq + 1));
-      if (parsed.ok) setAtPath(base, field, parsed.value);
+      if (parsed.ok) setAtPath(base, parsed.path, parsed.value);
       else issues.push({ path: `base.${parsed.issue.path}`, message: parsed.issue.message });
     }
   }
@@ -128,7 +129,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (args.help) {
-    process.stdout.write(`${SWEEP_USAGE}\n`);
+    process.stdout.write(`${SWEEP_USAGE}\n\n${configFieldHelp('Config fields (spec parameter keys; --set base.path=value):')}\n`);
     return 0;
   }
   if (!args.spec) {

@@ -12,6 +12,7 @@ import type { Checkpoint, RunEvent } from '../core/types';
 import { parseTrainArgs, TRAIN_USAGE } from './args';
 import { selectNodeBackend } from '../node/nodeBackends';
 import { createProgressReporter } from './progress';
+import { configFieldHelp } from './fieldHelp';
 import { UsageError, loadNodeDataset, openRunFolder, readJsonObject } from './runFolder';
 import { initialEncoderFor } from '../node/pretrainedFile';
 import { checkEncoderFits, type PretrainedEncoder } from '../core/pretrained';
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (args.help) {
-    process.stdout.write(`${TRAIN_USAGE}\n`);
+    process.stdout.write(`${TRAIN_USAGE}\n\n${configFieldHelp()}\n`);
     return 0;
   }
   let config: RunConfig;

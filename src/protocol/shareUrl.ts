@@ -1,5 +1,6 @@
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import {
+  type ConfigFieldPath,
   type ConfigIssue,
   type RunConfig,
   ConfigError,
@@ -66,7 +67,7 @@ export interface DecodedHash {
 export function configFromHash(hash: string): DecodedHash {
   const issues: ConfigIssue[] = [];
   const input: Record<string, unknown> = {};
-  const assigned: string[] = [];
+  const assigned: ConfigFieldPath[] = [];
   let results: unknown;
   const text = hash.replace(/^#/, '').trim();
   for (const part of text ? text.split('&') : []) {
@@ -98,8 +99,8 @@ export function configFromHash(hash: string): DecodedHash {
       issues.push(parsed.issue);
       continue;
     }
-    setAtPath(input, key, parsed.value);
-    assigned.push(key);
+    setAtPath(input, parsed.path, parsed.value);
+    assigned.push(parsed.path);
   }
   // Drop the fields the schema rejects, one round at a time, so every valid field survives.
   for (let round = 0; round <= assigned.length; round++) {
@@ -110,8 +111,9 @@ export function configFromHash(hash: string): DecodedHash {
       let removed = false;
       for (const issue of error.issues) {
         issues.push(issue);
-        if (assigned.includes(issue.path)) {
-          setAtPath(input, issue.path, undefined);
+        const path = assigned.find((p) => p === issue.path);
+        if (path) {
+          setAtPath(input, path, undefined);
           removed = true;
         }
       }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { type EncoderArchitecture, architectureOf, describeArchitecture } from '../../core';
+import { type ConfigFieldPath, type EncoderArchitecture, architectureOf, describeArchitecture } from '../../core';
 import { useLab } from '../store/labStore';
 import { describeStart, useStartPoint } from '../store/startPoint';
 
@@ -176,7 +176,7 @@ export function PretrainedStart({ disabled }: { disabled: boolean }) {
   );
 }
 
-const FIELD_PATHS: Record<keyof EncoderArchitecture, string> = {
+const FIELD_PATHS: Record<keyof EncoderArchitecture, ConfigFieldPath> = {
   depth: 'model.depth',
   widthMultiplier: 'model.widthMultiplier',
   skRatio: 'model.skRatio',
@@ -190,6 +190,6 @@ function describeMismatch(wanted: EncoderArchitecture, current: EncoderArchitect
   return keys.length ? keys.map((key) => `${FIELD_PATHS[key]} ${current[key]} ≠ ${wanted[key]}`).join(', ') : null;
 }
 
-function matchModel(wanted: EncoderArchitecture, setField: (path: string, value: unknown) => void): void {
+function matchModel(wanted: EncoderArchitecture, setField: (path: ConfigFieldPath, value: unknown) => void): void {
   for (const key of Object.keys(FIELD_PATHS) as (keyof EncoderArchitecture)[]) setField(FIELD_PATHS[key], wanted[key]);
 }

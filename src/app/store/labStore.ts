@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
+import { type ConfigFieldPath, type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
 import { configFromHash } from '../../protocol/shareUrl';
 import type { BackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../protocol/labWorkerApi';
 import type { BackendReport } from '../../browser/backendRanking';
@@ -47,7 +47,7 @@ export interface LabState {
   /** A teacher's link: hidden controls and tabs, title and note (null: nothing hidden). */
   teacher: TeacherView | null;
 
-  setField(path: string, value: unknown): void;
+  setField(path: ConfigFieldPath, value: unknown): void;
   setConfig(config: RunConfig): void;
   resetConfig(): void;
   addNotice(level: Notice['level'], text: string): void;
