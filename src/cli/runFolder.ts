@@ -39,11 +39,18 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** The dataset a config asks for, with the Node data sources. */
-export function loadNodeDataset(config: RunConfig): Promise<Dataset> {
+/**
+ * The dataset a config asks for, through core's one loader with the Node data sources; folder files
+ * that are left out are reported through `onLog` (by default a notice on stderr, as the backend's).
+ */
+export function loadNodeDataset(
+  config: RunConfig,
+  onLog: (message: string) => void = (message) => process.stderr.write(`notice: ${message}\n`),
+): Promise<Dataset> {
   return loadDataset(config, {
     source: nodeDataSource(),
     ...(config.dataset.name === 'folder' && config.dataset.path ? { folder: nodeImageFolder(config.dataset.path) } : {}),
+    onLog,
   });
 }
 

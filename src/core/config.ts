@@ -377,7 +377,12 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 /** What callers may pass: any subset of fields, at any depth. */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type OptimizerName = z.infer<typeof optimizerName>;
-export type StageName = 'pretrain' | 'finetune' | 'baseline' | 'distill';
+/**
+ * The stages in the order a run trains them (baseline: the supervised-only comparison on the same
+ * labels, after fine-tuning). Resume, run records and shared results order stages by this list.
+ */
+export const stageNames = ['pretrain', 'finetune', 'baseline', 'distill'] as const;
+export type StageName = (typeof stageNames)[number];
 
 /** The dotted paths of the leaves of a nested object type: `'seed' | 'dataset.name' | …`. */
 type LeafPaths<T, Prefix extends string = ''> = {

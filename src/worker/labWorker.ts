@@ -22,8 +22,8 @@ import type {
 } from '../protocol/labWorkerApi';
 import { augmentTwoViews } from './augmentation';
 import { selectBackend } from '../browser/browserBackends';
-import { BlobImageFolder } from '../browser/browserSources';
-import { type LoadedDataset, datasetKey, loadBrowserDataset } from './datasetLoader';
+import { BlobImageFolder, browserDatasetHosts, browserDatasetKey } from '../browser/browserSources';
+import { type LoadedDataset, loadDatasetReport } from '../core/data';
 import { RunController, nextMacrotask } from './runController';
 import { RunRecorder } from './runRecorder';
 import { resolveInitialEncoder } from './initialEncoder';
@@ -56,9 +56,14 @@ function loadingProgress(name: string): (message: string) => void {
 }
 
 function dataset(request: { config: StartRunRequest['config']; folder?: FolderFile[] }): Promise<LoadedDataset> {
-  const key = datasetKey(request.config, request.folder);
+  const key = browserDatasetKey(request.config, request.folder);
   if (cached?.key !== key) {
-    const loading = loadBrowserDataset(request.config, request.folder, loadingProgress(request.config.dataset.name));
+    const hosts = browserDatasetHosts({
+      datasetsUrl: `${self.location.origin}${import.meta.env.BASE_URL}datasets`,
+      folder: request.folder,
+      progress: loadingProgress(request.config.dataset.name),
+    });
+    const loading = loadDatasetReport(request.config, hosts);
     cached = { key, loading };
     // A failed load must not stick in the cache.
     loading.catch(() => {

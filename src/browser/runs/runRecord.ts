@@ -1,4 +1,4 @@
-import type { MetricFields, RunConfig, RunSummary, StageName, StageSummary } from '../../core';
+import { type MetricFields, type RunConfig, type RunSummary, type StageName, type StageSummary, stageNames } from '../../core';
 import type { LabEvent } from '../../protocol/labWorkerApi';
 
 export type RunStatus = 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'interrupted';
@@ -129,7 +129,6 @@ export function recordEvent(run: StoredRun, event: LabEvent): StoredRun {
   return run;
 }
 
-const stageOrder: StageName[] = ['pretrain', 'finetune', 'baseline', 'distill'];
 
 /**
  * Before resuming from a checkpoint: forget the metrics recorded after it (they will be produced
@@ -149,14 +148,14 @@ export function keptAtCheckpoint(
   run: Pick<StoredRun, 'metrics' | 'stages'>,
   checkpoint: { stage: StageName; step: number },
 ): Pick<StoredRun, 'metrics' | 'stages'> {
-  const at = stageOrder.indexOf(checkpoint.stage);
+  const at = stageNames.indexOf(checkpoint.stage);
   const metrics = run.metrics.filter((point) => {
-    const order = stageOrder.indexOf(point.stage);
+    const order = stageNames.indexOf(point.stage);
     return order < at || (order === at && point.step <= checkpoint.step);
   });
   const stages: StoredRun['stages'] = {};
   for (const [stage, summary] of Object.entries(run.stages) as [StageName, StageSummary][]) {
-    if (stageOrder.indexOf(stage) < at) stages[stage] = summary;
+    if (stageNames.indexOf(stage) < at) stages[stage] = summary;
   }
   return { metrics, stages };
 }

@@ -1,4 +1,4 @@
-import type { RunConfig, StageName } from '../config';
+import { type RunConfig, type StageName, stageNames } from '../config';
 import { labelFractionSubset } from '../data/subsets';
 import { Classifier, SimclrModel, modelSpecFromConfig, studentSpecFromConfig } from '../model';
 import type { Checkpoint, Dataset, RunControl, RunEventListener, RunSummary, StageSummary } from '../types';
@@ -30,8 +30,6 @@ export interface RunOptions {
   initialEncoder?: PretrainedEncoder;
 }
 
-const STAGE_ORDER: StageName[] = ['pretrain', 'finetune', 'baseline', 'distill'];
-
 interface Models {
   pretrain?: SimclrModel;
   finetune?: Classifier;
@@ -42,7 +40,7 @@ interface Models {
 /** `fromPretrained`: the run starts from a given encoder (RunOptions.initialEncoder), so it does not pretrain. */
 export function plannedStages(config: RunConfig, options: { fromPretrained?: boolean } = {}): StageName[] {
   const pretrains = config.pretrain.enabled && config.pretrain.init === null && !options.fromPretrained;
-  return STAGE_ORDER.filter((stage) => {
+  return stageNames.filter((stage) => {
     if (stage === 'pretrain') return pretrains;
     if (stage === 'finetune') return config.finetune.enabled;
     if (stage === 'baseline') return config.finetune.enabled && config.finetune.baseline;

@@ -5,7 +5,7 @@ import { nodeDataSource } from '../../node/nodeDataSource';
 import { nodeImageFolder } from '../../node/nodeImageFolder';
 import { initialEncoderFor } from '../../node/pretrainedFile';
 import type { RunConfig } from '../../core/config';
-import { loadDataset } from '../../core/data';
+import { type DatasetHosts, loadDataset } from '../../core/data';
 import { runExperiment } from '../../core/train/run';
 import type { Checkpoint, Dataset, RunEvent, RunSummary } from '../../core/types';
 import type { DataRoots } from '../dataRoots';
@@ -31,6 +31,11 @@ const officialLists: [number, string][] = [
   [0.1, '10percent.txt'],
 ];
 
+/**
+ * The run's dataset through core's one loader, with the server's sources injected: files under the
+ * datasets root, a folder and ImageNet confined to the data roots (ImageNet with the official subset
+ * lists found in `subsetsDir`, and the run's own list if it names one).
+ */
 export async function loadRunDataset(
   config: RunConfig,
   dataRoots: DataRoots,
@@ -38,11 +43,10 @@ export async function loadRunDataset(
   onLog: (message: string) => void,
 ): Promise<Dataset> {
   const { dataset } = config;
+  const hosts: DatasetHosts = { source: nodeDataSource(), onLog };
   if (dataset.name === 'folder') {
-    const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path', undefined, 'directory');
-    return loadDataset(config, { folder: nodeImageFolder(root), onLog });
-  }
-  if (dataset.name === 'imagenet') {
+    hosts.folder = nodeImageFolder(resolveDataPath(dataRoots, dataset.path, 'dataset.path', undefined, 'directory'));
+  } else if (dataset.name === 'imagenet') {
     const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path', 'imagenet', 'directory');
     const subsetLists = new Map<number, string>();
     for (const [fraction, file] of officialLists) {
@@ -54,17 +58,9 @@ export async function loadRunDataset(
       const listPath = resolveDataPath(subsetRoots(dataRoots, subsetsDir), dataset.subsetList, 'dataset.subsetList', undefined, 'file');
       subsetLists.set(config.finetune.labelFraction, readFileSync(listPath, 'utf8'));
     }
-    return loadImageFolderDataset({
-      root,
-      imageSize: dataset.imageSize,
-      trainSize: dataset.trainSize,
-      testSize: dataset.testSize,
-      seed: config.seed,
-      subsetLists,
-      onLog,
-    });
+    hosts.imagenet = (request) => loadImageFolderDataset({ root, ...request, subsetLists, onLog });
   }
-  return loadDataset(config, { source: nodeDataSource(), onLog });
+  return loadDataset(config, hosts);
 }
 
 export interface EngineRunOptions {
