@@ -117,7 +117,9 @@ describe('sweeps over HTTP', () => {
         expect(trial.status).toBe('stopped');
         // Rungs at 1, 2 and 4 epochs (η = 2).
         expect([1, 2, 4]).toContain(trial.stoppedAt);
-        expect(trial.reason).toMatch(new RegExp(`^stopped at epoch ${trial.stoppedAt}: loss \\S+ above the rung's cut-off \\S+ \\(top 1/2 of \\d\\)$`));
+        expect(trial.reason).toMatch(
+          new RegExp(`^stopped at epoch ${trial.stoppedAt}: loss \\S+ above the rung's cut-off \\S+ \\(top 1/2 of \\d\\)$`),
+        );
         expect(run.status).toBe('cancelled');
         expect(run.reason).toContain(trial.reason);
       }
@@ -183,7 +185,8 @@ describe('sweeps over HTTP', () => {
     const firstRun = await server.client.getRun(first.runId!);
     const secondRun = await server.client.getRun(second.runId!);
     const stagesRun = [];
-    for await (const stored of server.client.events(second.runId!)) if (stored.event.type === 'stage-start') stagesRun.push(stored.event.stage);
+    for await (const stored of server.client.events(second.runId!))
+      if (stored.event.type === 'stage-start') stagesRun.push(stored.event.stage);
     expect(stagesRun).toEqual(['finetune']);
     expect(secondRun.summary?.stages.pretrain).toEqual(firstRun.summary?.stages.pretrain);
     expect(second.objective).toBe(secondRun.summary?.stages.finetune?.testAccuracy);
