@@ -7,6 +7,8 @@ import { ArgsError, parseServerArgs } from './serverArgs';
 import { applyRetention } from './store/retention';
 import { checkStore, StoreCheckError } from './store/storeCheck';
 import { acquireStoreLock, StoreLockedError } from './store/storeLock';
+import { SweepStore } from './store/sweepStore';
+import { SweepHost } from './sweep/sweepHost';
 
 /** `npm run server -- …`: the GPU server (HTTP API + SSE + queue). See README "The GPU server". */
 
@@ -50,9 +52,11 @@ async function main(): Promise<void> {
       cancelGraceMs: args.cancelGraceMs,
     });
   }
+  const sweeps = new SweepHost(new SweepStore(store), queue);
   const app = buildApp({
     store,
     queue,
+    sweeps,
     version,
     token: args.token,
     corsOrigins: args.corsOrigins,
@@ -62,6 +66,8 @@ async function main(): Promise<void> {
     sse: { bufferBytes: args.sseBufferBytes, stallSeconds: args.sseStallSeconds },
   });
   await queue.start();
+  // After the queue recovered the runs of the previous process: sweeps left running follow them again.
+  sweeps.start();
   const stopRetention = applyRetention(store, { keepRuns: args.keepRuns, keepDays: args.keepDays }, (message) => console.log(message));
   const address = await app.listen({ port: args.port, host: args.host });
   console.log(`SimCLR Lab server ${version} listening on ${address} (pid ${process.pid})`);
@@ -86,6 +92,7 @@ async function main(): Promise<void> {
     console.log(`${signal}: stopping (running runs resume from their checkpoints at the next start)`);
     stopRetention();
     await app.close();
+    await sweeps.close();
     await queue.close();
     store.close();
     releaseLock();

@@ -126,3 +126,31 @@ it('resumes a run from its checkpoint on the other worker when its worker is kil
   expect(starts[0]).toBe(0);
   expect(starts[starts.length - 1]).toBeGreaterThan(0);
 });
+
+it("runs a server sweep's trials on the workers, shared pretrainings included", async () => {
+  const base = tinyRun({ pretrainEpochs: 1, finetune: true, seed: 21 });
+  const { id } = await server.client.createSweep({
+    name: 'bullmq sweep',
+    base,
+    // Two pretrainings (temperatures), each fine-tuned at two rates: the second of each pair reuses it.
+    parameters: { 'pretrain.temperature': { values: [0.2, 0.5] }, 'finetune.learningRate': { values: [0.05, 0.2] } },
+    objective: { metric: 'finetune.testAccuracy', goal: 'maximize' },
+    concurrency: 2,
+  });
+  for await (const _ of server.client.sweepEvents(id, { retryMs: 200 })) {
+    // Drained to the final status.
+  }
+  const sweep = await server.client.getSweep(id);
+  expect(sweep.status).toBe('completed');
+  expect(sweep.trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+  expect(sweep.trials.map((t) => t.reusedPretraining ?? false)).toEqual([false, true, false, true]);
+  for (const trial of sweep.trials) {
+    const run = await server.client.getRun(trial.runId!);
+    expect(['gpu-a', 'gpu-b']).toContain(run.worker);
+    const stages = (await collectEvents(server.client, run.id)).flatMap((e) => (e.event.type === 'stage-start' ? [e.event.stage] : []));
+    // A reusing trial's worker started it from the shared checkpoint the server put on Redis.
+    expect(stages).toEqual(trial.reusedPretraining ? ['finetune'] : ['pretrain', 'finetune']);
+    expect(trial.objective).toBe(run.summary?.stages.finetune?.testAccuracy);
+  }
+  expect(sweep.best?.objective).toBe(Math.max(...sweep.trials.map((t) => t.objective!)));
+});

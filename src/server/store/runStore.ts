@@ -124,7 +124,16 @@ export class RunStore {
     this.db.close();
   }
 
-  createRun(config: RunConfig): RunRecord {
+  /** The database, for the tables that live beside the runs (sweepStore.ts) and share its transactions. */
+  get sqlite(): Database.Database {
+    return this.db;
+  }
+
+  /**
+   * Stores a new queued run. `within` runs inside the same transaction (a sweep records which trial
+   * the run carries), so a crash leaves both or neither.
+   */
+  createRun(config: RunConfig, within?: (id: string) => void): RunRecord {
     const id = `r${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
     const now = Date.now();
     this.commit(() => {
@@ -133,6 +142,7 @@ export class RunStore {
         .prepare('INSERT INTO runs (id, seq, status, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(id, seq, 'queued', JSON.stringify(config), now, now);
       this.insertEvent(id, { type: 'status', time: now, status: 'queued' });
+      within?.(id);
     });
     return this.getRun(id)!;
   }
