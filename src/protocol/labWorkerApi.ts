@@ -17,12 +17,11 @@ export interface BackendInfo {
 }
 
 /**
- * What the worker sends to the page: the engine's events, except that checkpoints (which carry all
- * weights) are stored in IndexedDB by the worker and announced without their tensors.
+ * What the worker sends to the page: the engine's events as they are (weights never travel in
+ * them: the worker stores checkpoints in IndexedDB), plus the lab's own.
  */
 export type LabEvent =
-  | Exclude<RunEvent, { type: 'checkpoint' }>
-  | { type: 'checkpoint'; time: number; stage: StageName; step: number; epoch: number }
+  | RunEvent
   | { type: 'status'; time: number; message: string }
   /** `pausing`: paused, but the step under way when Pause came has not ended yet. */
   | { type: 'controller'; time: number; state: ControllerState; pausing?: boolean }

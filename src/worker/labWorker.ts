@@ -156,6 +156,7 @@ const api: LabWorkerApi = {
         dataset: loaded.dataset,
         backend: backendLabel(info),
         onEvent: (event: RunEvent) => void activeRecorder.onEvent(event),
+        onCheckpoint: (saved, event) => activeRecorder.onCheckpoint(saved, event),
         control: run,
         resumeFrom: checkpoint,
         initialEncoder,
