@@ -58,12 +58,18 @@ export function metricPointOf(event: Extract<LabEvent, { type: 'metric' }>): Met
 }
 
 export function newRunId(now = Date.now(), random = Math.random): string {
-  return `run-${now.toString(36)}-${Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+  return `run-${now.toString(36)}-${Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0')}`;
 }
 
 /** A short human name: dataset, model and the stages that run. */
 export function describeConfig(config: RunConfig): string {
-  const stages = [config.pretrain.enabled && 'pretrain', config.finetune.enabled && `ft ${formatPercent(config.finetune.labelFraction)}`, config.distill.enabled && 'distill']
+  const stages = [
+    config.pretrain.enabled && 'pretrain',
+    config.finetune.enabled && `ft ${formatPercent(config.finetune.labelFraction)}`,
+    config.distill.enabled && 'distill',
+  ]
     .filter(Boolean)
     .join(' → ');
   return `${config.dataset.name} · R${config.model.depth}×${config.model.widthMultiplier} · ${stages || 'no stages'}`;
