@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Checkpoint, defaultRunConfig } from '../core';
+import { type Checkpoint, defaultRunConfig, deserializeCheckpoint } from '../core';
 import { createRun } from '../browser/runs/runRecord';
-import { memoryRunStore } from '../browser/runs/runsDb';
+import { memoryRunStore, readCheckpoint } from '../browser/runs/runsDb';
 import type { LabEvent } from '../protocol/labWorkerApi';
 import { RunRecorder } from './runRecorder';
 
@@ -41,7 +41,7 @@ describe('RunRecorder', () => {
     const saved = await store.getRun('r1');
     expect(saved?.metrics.map((m) => m.loss)).toEqual([4, 3, 2]);
     expect(saved?.checkpoint).toEqual({ stage: 'pretrain', step: 4, epoch: 1 });
-    expect((await store.getCheckpoint('r1'))?.models.pretrain['conv/kernel'].data).toEqual(new Float32Array([1, 2]));
+    expect((await readCheckpoint(store, 'r1'))?.models.pretrain['conv/kernel'].data).toEqual(new Float32Array([1, 2]));
     // Stored before it is announced: the page hears of it only when the engine emits the event.
     expect(published.some((e) => e.type === 'checkpoint')).toBe(false);
     await recorder.onEvent(at4);
@@ -62,8 +62,8 @@ describe('RunRecorder', () => {
         writes.push(`run@${run.metrics.at(-1)?.step ?? 0}`);
         await memory.putRun(run);
       },
-      putCheckpoint: async (run: Parameters<typeof memory.putRun>[0], saved: Checkpoint) => {
-        writes.push(`checkpoint@${saved.step}+run@${run.metrics.at(-1)?.step ?? 0}`);
+      putCheckpoint: async (run: Parameters<typeof memory.putRun>[0], saved: Uint8Array) => {
+        writes.push(`checkpoint@${deserializeCheckpoint(saved).step}+run@${run.metrics.at(-1)?.step ?? 0}`);
         await memory.putCheckpoint(run, saved);
       },
     };

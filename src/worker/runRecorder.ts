@@ -1,4 +1,4 @@
-import type { Checkpoint, CheckpointEvent } from '../core';
+import { type Checkpoint, type CheckpointEvent, serializeCheckpoint } from '../core';
 import { type StoredRun, recordEvent } from '../browser/runs/runRecord';
 import type { RunStore } from '../browser/runs/runsDb';
 import type { LabEvent } from '../protocol/labWorkerApi';
@@ -28,7 +28,9 @@ export class RunRecorder {
   onCheckpoint(checkpoint: Checkpoint, event: CheckpointEvent): Promise<void> {
     this.lastSave = this.now();
     const snapshot = recordEvent(structuredClone(this.run), event);
-    this.saving = this.saving.then(() => this.store.putCheckpoint(snapshot, checkpoint));
+    // Encoded here, in the worker, so the page's thread never spends time on weights.
+    const encoded = serializeCheckpoint(checkpoint);
+    this.saving = this.saving.then(() => this.store.putCheckpoint(snapshot, encoded));
     return this.saving;
   }
 

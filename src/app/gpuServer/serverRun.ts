@@ -1,4 +1,4 @@
-import type { RunConfig } from '../../core';
+import { type RunConfig, deserializeCheckpoint } from '../../core';
 import { type RunStatus as ServerRunStatus, SimclrServerClient, labEventsOf } from '../../protocol/serverClient';
 import type { LabEvent, RunOutcome } from '../../protocol/labWorkerApi';
 import { isRunning, refreshRuns } from '../labController';
@@ -193,7 +193,12 @@ async function finish(record: StoredRun, client: SimclrServerClient, finalStatus
   if (finalStatus === 'succeeded' || finalStatus === 'cancelled') {
     try {
       const active = server().active;
-      if (active) await store.putCheckpoint(record, await client.checkpoint(active.id));
+      if (active) {
+        // Stored as served (the server's checkpoint files are in the lab's encoding), once it decodes.
+        const bytes = await client.checkpointBytes(active.id);
+        deserializeCheckpoint(bytes);
+        await store.putCheckpoint(record, bytes);
+      }
     } catch {
       // No checkpoint on the server (e.g. cancelled before the first epoch): curves are kept anyway.
     }
