@@ -199,7 +199,6 @@ async function main(): Promise<number> {
       progress(event);
       folder.record(event);
       if (event.type === 'metric') onMetric(event);
-      else if (event.type === 'checkpoint' && event.stage === 'pretrain') pretrained = event.checkpoint.models.pretrain;
       else if (
         event.type === 'stage-end' &&
         event.stage === 'pretrain' &&
@@ -217,6 +216,11 @@ async function main(): Promise<number> {
       dataset,
       backend: backend.name,
       onEvent,
+      onCheckpoint: (checkpoint) => {
+        folder.saveCheckpoint(checkpoint);
+        // The last pretraining checkpoint holds the weights a shared pretraining is saved from.
+        if (checkpoint.stage === 'pretrain') pretrained = checkpoint.models.pretrain;
+      },
       resumeFrom,
       control: {
         // Training steps chain promises without returning to the event loop; yield once per step so

@@ -104,6 +104,7 @@ async function main(): Promise<number> {
     dataset,
     backend: backend.name,
     onEvent,
+    onCheckpoint: (checkpoint) => folder.saveCheckpoint(checkpoint),
     resumeFrom,
     initialEncoder,
     control: {

@@ -44,10 +44,10 @@ export interface RunRecord {
 }
 
 /**
- * What the event log holds: the engine's RunEvents (checkpoint events without their weights) plus
- * the server's own status changes, so that a replay shows the same history a live client saw.
+ * What the event log holds: the engine's RunEvents (weight-free; the weights are in the run's
+ * checkpoint file) plus the server's own status changes, so that a replay shows the same history a
+ * live client saw.
  */
-export type StoredCheckpointEvent = Omit<Extract<RunEvent, { type: 'checkpoint' }>, 'checkpoint'>;
 export type RunStatusEvent = { type: 'status'; time: number; status: RunStatus; reason?: string; error?: string; worker?: string };
 /**
  * A run started again from its checkpoint at (stage, step): the events of earlier attempts in that
@@ -58,7 +58,7 @@ export type RunResumedEvent = { type: 'resumed'; time: number } & CheckpointPosi
  * `attempt`: which start of the run produced the event (0 before the first start, 1, 2 … after
  * each resume); the server sets it on every stored event.
  */
-export type ServerRunEvent = (Exclude<RunEvent, { type: 'checkpoint' }> | StoredCheckpointEvent | RunStatusEvent | RunResumedEvent) & {
+export type ServerRunEvent = (RunEvent | RunStatusEvent | RunResumedEvent) & {
   attempt?: number;
 };
 

@@ -11,6 +11,7 @@ import {
   parseRunConfig,
   setAtPath,
 } from '../core/config';
+import { base64UrlToBytes, bytesToBase64Url } from './base64';
 
 /**
  * The share-link codec. The hash holds the run's non-default config fields as readable
@@ -24,26 +25,12 @@ function formatValue(value: string | number | boolean | null): string {
   return value === null ? 'null' : encodeURIComponent(String(value));
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  const binary = atob(padded);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 export function compressResults(results: unknown): string {
-  return toBase64Url(deflateSync(strToU8(JSON.stringify(results)), { level: 9 }));
+  return bytesToBase64Url(deflateSync(strToU8(JSON.stringify(results)), { level: 9 }));
 }
 
 export function decompressResults(text: string): unknown {
-  return JSON.parse(strFromU8(inflateSync(fromBase64Url(text))));
+  return JSON.parse(strFromU8(inflateSync(base64UrlToBytes(text))));
 }
 
 /** `#`-less hash: non-default fields in schema order, then `results=` if given. */

@@ -7,7 +7,7 @@ import { stageSteps } from '../core/train/batches';
 import type { Dataset, RunConfig } from '../core';
 import { createBatcher } from '../browser/batcher';
 import { createRun, trimToCheckpoint } from '../browser/runs/runRecord';
-import { indexedDbRunStore } from '../browser/runs/runsDb';
+import { indexedDbRunStore, readCheckpoint } from '../browser/runs/runsDb';
 import type {
   AugmentationRequest,
   AugmentationSample,
@@ -145,7 +145,7 @@ const api: LabWorkerApi = {
         publish({ type: 'log', time: Date.now(), level: 'warn', message: `Skipped ${skipped.path}: ${skipped.reason}` });
       }
       const existing = request.resume ? await store.getRun(request.runId) : undefined;
-      const checkpoint = request.resume ? await store.getCheckpoint(request.runId) : undefined;
+      const checkpoint = request.resume ? await readCheckpoint(store, request.runId) : undefined;
       if (request.resume && !existing) throw new Error(`Run ${request.runId} is not stored, so it cannot be resumed.`);
       const record = existing ? trimToCheckpoint(existing) : createRun(request.runId, request.config);
       recorder = new RunRecorder(record, store, publish);
@@ -161,6 +161,7 @@ const api: LabWorkerApi = {
         dataset: loaded.dataset,
         backend: backendLabel(info),
         onEvent: (event: RunEvent) => void activeRecorder.onEvent(event),
+        onCheckpoint: (saved, event) => activeRecorder.onCheckpoint(saved, event),
         control: run,
         resumeFrom: checkpoint,
         initialEncoder,

@@ -7,7 +7,7 @@ import { initialEncoderFor } from '../../node/pretrainedFile';
 import type { RunConfig } from '../../core/config';
 import { type DatasetHosts, loadDataset } from '../../core/data';
 import { runExperiment } from '../../core/train/run';
-import type { Checkpoint, Dataset, RunEvent, RunSummary } from '../../core/types';
+import type { Checkpoint, CheckpointListener, Dataset, RunEvent, RunSummary } from '../../core/types';
 import type { DataRoots } from '../dataRoots';
 import { resolveDataPath, subsetRoots } from '../dataRoots';
 import { loadImageFolderDataset, type ImageNetDataset } from '../../node/imagenetFolder';
@@ -70,6 +70,7 @@ export interface EngineRunOptions {
   backend: string | null;
   resumeFrom: Checkpoint | null;
   onEvent: (event: RunEvent) => void;
+  onCheckpoint: CheckpointListener;
   shouldStop: () => boolean;
 }
 
@@ -84,6 +85,7 @@ export async function runOnEngine(options: EngineRunOptions): Promise<RunSummary
       dataset,
       backend: backend.name,
       onEvent: options.onEvent,
+      onCheckpoint: options.onCheckpoint,
       control: {
         beforeStep: async () => {
           // Steps on wasm/cpu never leave the microtask queue; one macrotask turn lets a pending

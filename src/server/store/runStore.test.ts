@@ -52,12 +52,11 @@ describe('RunStore', () => {
     store.close();
   });
 
-  it('keeps checkpoint positions (not weights) in events, and everything across a reopen', () => {
+  it('keeps checkpoint positions in events (weights in the checkpoint file), and everything across a reopen', () => {
     const { store, path } = openStore();
     const run = store.createRun(parseRunConfig({}));
     store.setStatus(run.id, 'running');
-    const checkpoint = { version: 1 as const, stage: 'pretrain' as const, step: 4, completed: {}, models: {}, optimizer: {} };
-    store.appendEvent(run.id, { type: 'checkpoint', time: 5, stage: 'pretrain', step: 4, epoch: 1, checkpoint });
+    store.appendEvent(run.id, { type: 'checkpoint', time: 5, stage: 'pretrain', step: 4, epoch: 1 });
     store.saveCheckpointBytes(run.id, new Uint8Array([1, 2, 3]));
     store.close();
     const reopened = openStore(path).store;
@@ -79,9 +78,8 @@ describe('RunStore', () => {
     const { store } = openStore();
     const run = store.createRun(parseRunConfig({}));
     store.setStatus(run.id, 'running');
-    const checkpoint = { version: 1 as const, stage: 'pretrain' as const, step: 2, completed: {}, models: {}, optimizer: {} };
     store.appendEvent(run.id, { type: 'metric', time: 1, stage: 'pretrain', step: 1, epoch: 0.5 });
-    store.appendEvent(run.id, { type: 'checkpoint', time: 2, stage: 'pretrain', step: 2, epoch: 1, checkpoint });
+    store.appendEvent(run.id, { type: 'checkpoint', time: 2, stage: 'pretrain', step: 2, epoch: 1 });
     store.appendEvent(run.id, { type: 'metric', time: 3, stage: 'pretrain', step: 3, epoch: 1.5 });
     // The server died; the run goes back to the queue and starts again.
     store.setStatus(run.id, 'queued', { reason: 'the server stopped while it was running' });

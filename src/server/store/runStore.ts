@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { RunConfig } from '../../core/config';
-import type { RunEvent, RunSummary } from '../../core/types';
+import type { RunSummary } from '../../core/types';
 import type { CheckpointPosition, RunListItem, RunRecord, RunStatus, ServerRunEvent, StoredEvent } from '../../protocol/serverApi';
 import { isTerminal, terminalStatuses } from '../../protocol/serverApi';
 import { runListItemOf } from '../../protocol/serverApi';
@@ -265,20 +265,19 @@ export class RunStore {
   }
 
   /**
-   * Appends an engine event. Checkpoint events are stored without their weights (those go to
-   * `saveCheckpoint`); the run's checkpoint position is updated with them. `meta` entries are written
-   * in the same transaction (the BullMQ bridge keeps its stream position there).
+   * Appends an engine event (weight-free: the weights went to `saveCheckpoint` before a checkpoint
+   * event is sent); a checkpoint event updates the run's checkpoint position. `meta` entries are
+   * written in the same transaction (the BullMQ bridge keeps its stream position there).
    */
-  appendEvent(id: string, event: RunEvent | ServerRunEvent, meta?: Record<string, string>): StoredEvent {
+  appendEvent(id: string, event: ServerRunEvent, meta?: Record<string, string>): StoredEvent {
     let stored: StoredEvent | undefined;
     this.commit(() => {
-      const slim = slimEvent(event);
-      stored = this.insertEvent(id, slim);
-      if (slim.type === 'checkpoint') {
-        const position: CheckpointPosition = { stage: slim.stage, step: slim.step, epoch: slim.epoch };
+      stored = this.insertEvent(id, event);
+      if (event.type === 'checkpoint') {
+        const position: CheckpointPosition = { stage: event.stage, step: event.step, epoch: event.epoch };
         this.db.prepare('UPDATE runs SET checkpoint = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(position), Date.now(), id);
       }
-      if (slim.type === 'run-start') this.db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(slim.backend, id);
+      if (event.type === 'run-start') this.db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(event.backend, id);
       for (const [key, value] of Object.entries(meta ?? {})) this.setMetaInTransaction(key, value);
     });
     return stored!;
@@ -386,12 +385,6 @@ export class RunStore {
     this.pending = [];
     for (const [id, stored] of pending) this.events.emit('event', id, stored);
   }
-}
-
-function slimEvent(event: RunEvent | ServerRunEvent): ServerRunEvent {
-  if (event.type !== 'checkpoint') return event;
-  const { type, time, stage, step, epoch } = event;
-  return { type, time, stage, step, epoch };
 }
 
 function toRecord(row: RunRow): RunRecord {
