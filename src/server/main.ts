@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { buildApp } from './http/app';
 import { LocalRunQueue } from './queue/localRunQueue';
 import type { RunQueue } from './queue/runQueue';
-import { RunStore } from './store/runStore';
+import { SqliteRunStore } from './store/runStore';
 import { type CommandOutcome, printUsage, runCommand } from '../node/commandLine';
 import { parseServerArgs, serverUsage } from './serverArgs';
 import { applyRetention } from './store/retention';
@@ -28,7 +28,7 @@ async function main(): Promise<CommandOutcome> {
     }
     throw error;
   }
-  const store = new RunStore(args.store);
+  const store = new SqliteRunStore(args.store);
   let queue: RunQueue;
   if (args.redisUrl) {
     const { BullRunQueue } = await import('./queue/bullRunQueue');

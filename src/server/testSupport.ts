@@ -5,7 +5,7 @@ import type { RunConfigInput } from '../core/config';
 import { parseRunConfig } from '../core/config';
 import { SimclrServerClient } from '../protocol/serverClient';
 import type { RunQueue } from './queue/runQueue';
-import { RunStore } from './store/runStore';
+import { SqliteRunStore } from './store/runStore';
 import type { StoredEvent } from '../protocol/serverApi';
 
 export { buildTinyImageNet, type TinyImageNet } from '../node/tinyImageNet';
@@ -119,7 +119,7 @@ export async function collectEvents(client: SimclrServerClient, id: string, last
  * would commit (and fsync) each. Returns the run's id.
  */
 export function storeWithLongRun(dir: string, count: number, status: 'succeeded' | 'running' = 'succeeded'): string {
-  const store = new RunStore(dir);
+  const store = new SqliteRunStore(dir);
   const run = store.createRun(parseRunConfig({ seed: 1 }));
   store.close();
   const db = new Database(join(dir, 'runs.sqlite'));

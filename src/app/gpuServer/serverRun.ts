@@ -1,9 +1,9 @@
 import type { RunConfig } from '../../core';
-import { type RunStatus as ServerRunStatus, SimclrServerClient, labEventsOf } from '../../protocol/serverClient';
+import { type ServerRunStatus, SimclrServerClient, labEventsOf } from '../../protocol/serverClient';
 import type { LabEvent } from '../../protocol/labWorkerApi';
 import { isRunning, refreshRuns } from '../labController';
 import { createBatcher } from '../../browser/batcher';
-import { type RunStatus, type StoredRun, createRun, recordEvent } from '../../browser/runs/runRecord';
+import { type LabRunStatus, type StoredRun, createRun, recordEvent } from '../../browser/runs/runRecord';
 import { indexedDbRunStore } from '../../browser/runs/runsDb';
 import { useLab } from '../store/labStore';
 import { runViewOfStored } from '../store/liveRun';
@@ -19,7 +19,7 @@ const server = () => useServer.getState();
 const store = indexedDbRunStore;
 
 /** How a finished server run reads in the lab's own status words. */
-export function labStatusOfServer(status: ServerRunStatus): RunStatus | null {
+export function labStatusOfServer(status: ServerRunStatus): LabRunStatus | null {
   switch (status) {
     case 'succeeded':
       return 'completed';

@@ -3,7 +3,7 @@ import type { ControllerState, LabEvent, StagePlan } from '../../protocol/labWor
 import {
   type CheckpointInfo,
   type MetricPoint,
-  type RunStatus,
+  type LabRunStatus,
   type StoredRun,
   keptAtCheckpoint,
   metricPointOf,
@@ -34,7 +34,7 @@ export interface LogLine {
 export interface RunView {
   runId: string | null;
   config: RunConfig | null;
-  status: RunStatus | 'idle' | 'starting';
+  status: LabRunStatus | 'idle' | 'starting';
   controller: ControllerState;
   /** Pause was pressed but the step under way has not ended yet. */
   pausing: boolean;

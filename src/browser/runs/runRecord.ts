@@ -1,7 +1,7 @@
 import type { MetricFields, RunConfig, RunSummary, StageName, StageSummary } from '../../core';
 import type { LabEvent } from '../../protocol/labWorkerApi';
 
-export type RunStatus = 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+export type LabRunStatus = 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'interrupted';
 
 /** One metric sample as stored and charted: where it happened plus whichever fields were measured. */
 export type MetricPoint = { stage: StageName; step: number; epoch: number } & MetricFields;
@@ -18,7 +18,7 @@ export interface StoredRun {
   name: string;
   createdAt: number;
   updatedAt: number;
-  status: RunStatus;
+  status: LabRunStatus;
   config: RunConfig;
   backend: string | null;
   metrics: MetricPoint[];

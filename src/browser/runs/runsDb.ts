@@ -3,7 +3,7 @@ import type { Checkpoint } from '../../core';
 import type { StoredRun } from './runRecord';
 
 /** Where runs and their latest checkpoints live; IndexedDB in the browser, a Map in tests. */
-export interface RunStore {
+export interface LabRunStore {
   listRuns(): Promise<StoredRun[]>;
   getRun(id: string): Promise<StoredRun | undefined>;
   putRun(run: StoredRun): Promise<void>;
@@ -36,7 +36,7 @@ function database(): Promise<IDBPDatabase<LabDb>> {
 }
 
 /** The browser's store (works in the page and in the worker: both share the origin's IndexedDB). */
-export const indexedDbRunStore: RunStore = {
+export const indexedDbRunStore: LabRunStore = {
   async listRuns() {
     const runs = await (await database()).getAll('runs');
     return runs.sort((a, b) => b.createdAt - a.createdAt);
@@ -62,7 +62,7 @@ export const indexedDbRunStore: RunStore = {
   },
 };
 
-export function memoryRunStore(): RunStore {
+export function memoryRunStore(): LabRunStore {
   const runs = new Map<string, StoredRun>();
   const checkpoints = new Map<string, Checkpoint>();
   return {

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { RunConfigInput } from '../../core/config';
 import { buildApp } from './app';
-import { RunStore } from '../store/runStore';
+import { SqliteRunStore } from '../store/runStore';
 import { idleRunQueue, tempDir, tinyRun } from '../testSupport';
 import { routeTable, type RouteEntry } from './secureFastify';
 
@@ -53,7 +53,7 @@ export function rawRequest(
 /** The routes the server registers, read from a real app's route table (no listening socket). */
 export async function appRouteTable(): Promise<RouteEntry[]> {
   const dir = tempDir('simclr-routes-');
-  const store = new RunStore(dir.path);
+  const store = new SqliteRunStore(dir.path);
   const app = buildApp({ store, queue: idleRunQueue, version: '0.0.0', token: 'route-table-token', corsOrigins: [], dataRoots: {} });
   try {
     await app.ready();

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { RunStore } from '../store/runStore';
+import type { SqliteRunStore } from '../store/runStore';
 import type { StoredEvent } from '../../protocol/serverApi';
 import { isTerminal } from '../../protocol/serverApi';
 
@@ -53,7 +53,7 @@ export class SseHub {
   private readonly open = new Set<SseClient>();
 
   constructor(
-    private readonly store: RunStore,
+    private readonly store: SqliteRunStore,
     private readonly options: SseOptions,
   ) {}
 
@@ -96,7 +96,7 @@ class SseClient {
   private waitingForDrain: (() => void) | null = null;
 
   constructor(
-    private readonly store: RunStore,
+    private readonly store: SqliteRunStore,
     private readonly options: SseOptions,
     private readonly runId: string,
     lastEventId: number,

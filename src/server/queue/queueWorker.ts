@@ -4,11 +4,11 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { CommandLineError, type CommandOutcome, parseCommandLine, parseIntegerFlag, printUsage, runCommand } from '../../node/commandLine';
+import type { SelectedBackend } from '../../node/nodeBackends';
 import type { DataRoots } from '../dataRoots';
 import { dataRootsFromFlags, subsetsDirFromFlag } from '../serverArgs';
 import { encodeMessage, keys, queueName, redisConnection, type RunJobData, type RunMessage, type WorkerHeartbeat } from './redisBridge';
 import { probeBackend, startRunner } from '../runner/runnerHandle';
-import type { BackendInfo } from '../runner/runnerProtocol';
 
 /**
  * `npm run worker -- [--name gpu1] [--data imagenet=/data/imagenet] [--subsets DIR] [--backend NAME]
@@ -64,7 +64,7 @@ async function main(): Promise<CommandOutcome> {
   if (!redisUrl) throw new CommandLineError('set REDIS_URL (e.g. redis://gpu-server:6379) to the Redis the server uses');
   mkdirSync(args.scratch, { recursive: true });
   const redis = redisConnection(redisUrl);
-  let backend: BackendInfo;
+  let backend: SelectedBackend;
   try {
     backend = await probeBackend(args.backend);
   } catch (error) {
