@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { RunConfigInput } from '../../core/config';
 import { buildApp } from './app';
 import { SqliteRunStore } from '../store/runStore';
-import { idleRunQueue, tempDir, tinyRun } from '../testSupport';
+import { idleRunQueue, tempDir, tinyServerRun } from '../testSupport';
 import { routeTable, type RouteEntry } from './secureFastify';
 
 /** Helpers for the security tests: raw HTTP (any target, any Host), the route table, a run that hangs. */
@@ -82,7 +82,7 @@ export function hangingImageNet(): { root: string; subsets: string; serverArgs: 
   mkdirSync(join(root, 'train'), { recursive: true });
   mkdirSync(subsets, { recursive: true });
   execFileSync('mkfifo', [join(root, 'hang.txt')]);
-  const tiny = tinyRun();
+  const tiny = tinyServerRun();
   return {
     root,
     subsets,
