@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { deserializeCheckpoint } from '../src/core/checkpoint';
-import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+import { openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 test('runs can be compared, exported, deleted, imported back, and their weights downloaded', async ({ page }) => {
-  await openLab(page, { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false });
+  await openLab(page, { ...tinyRunFields, 'finetune.enabled': false, 'distill.enabled': false });
   await page.getByRole('button', { name: 'Start' }).click();
   expect(await waitForRunEnd(page)).toBe('completed');
   const lossPoints = await pointsOf(page, 'chart-pretrain-loss');

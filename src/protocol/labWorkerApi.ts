@@ -4,7 +4,7 @@ export const backendNames = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 export type BackendPreference = BackendName | 'auto';
 
-export interface BackendInfo {
+export interface BrowserBackendInfo {
   name: BackendName;
   /** GPU adapter description (webgpu) or renderer (webgl), when the browser tells. */
   adapter: string | null;
@@ -100,7 +100,7 @@ export interface FolderLoadReport {
 }
 
 export interface LabWorkerApi {
-  initBackend(preference: BackendPreference): Promise<BackendInfo>;
+  initBackend(preference: BackendPreference): Promise<BrowserBackendInfo>;
   /** The page's sink for batched events (a comlink proxy). */
   subscribe(sink: (events: LabEvent[]) => void): void;
   startRun(request: StartRunRequest): Promise<RunSummary>;

@@ -7,10 +7,10 @@ import type { RunEvent, RunSummary } from '../core/types';
  */
 
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
-export type RunStatus = (typeof runStatuses)[number];
-export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+export type ServerRunStatus = (typeof runStatuses)[number];
+export const terminalStatuses: ReadonlySet<ServerRunStatus> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 
-export function isTerminal(status: RunStatus): boolean {
+export function isTerminal(status: ServerRunStatus): boolean {
   return terminalStatuses.has(status);
 }
 
@@ -23,7 +23,7 @@ export interface CheckpointPosition {
 
 export interface RunRecord {
   id: string;
-  status: RunStatus;
+  status: ServerRunStatus;
   config: RunConfig;
   summary: RunSummary | null;
   error: string | null;
@@ -48,7 +48,7 @@ export interface RunRecord {
  * checkpoint file) plus the server's own status changes, so that a replay shows the same history a
  * live client saw.
  */
-export type RunStatusEvent = { type: 'status'; time: number; status: RunStatus; reason?: string; error?: string; worker?: string };
+export type RunStatusEvent = { type: 'status'; time: number; status: ServerRunStatus; reason?: string; error?: string; worker?: string };
 /**
  * A run started again from its checkpoint at (stage, step): the events of earlier attempts in that
  * stage after `step`, and in later stages, are superseded by what follows (see `foldResumed`).
@@ -65,7 +65,7 @@ export type ServerRunEvent = (RunEvent | RunStatusEvent | RunResumedEvent) & {
 /** A run as the list shows it (`GET /api/runs`): the full record is `GET /api/runs/:id`. */
 export interface RunListItem {
   id: string;
-  status: RunStatus;
+  status: ServerRunStatus;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;

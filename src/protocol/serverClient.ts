@@ -10,7 +10,7 @@ import type {
   RunListItem,
   RunPage,
   RunRecord,
-  RunStatus,
+  ServerRunStatus,
   ServerRunEvent,
   StoredEvent,
   StoredSweepEvent,
@@ -28,7 +28,16 @@ import { isFinalSweepEvent, isTerminal } from './serverApi';
  * cannot send the Authorization header; reconnection with Last-Event-ID is built in.
  */
 
-export type { HealthResponse, RunListItem, RunPage, RunRecord, RunStatus, StoredEvent, ServerRunEvent, ValidationIssue } from './serverApi';
+export type {
+  HealthResponse,
+  RunListItem,
+  RunPage,
+  RunRecord,
+  ServerRunStatus,
+  StoredEvent,
+  ServerRunEvent,
+  ValidationIssue,
+} from './serverApi';
 export type {
   StoredSweepEvent,
   SweepEvent,
@@ -83,12 +92,12 @@ export class SimclrServerClient {
     return this.json('GET', '/api/health');
   }
 
-  submitRun(config: RunConfigInput): Promise<{ id: string; status: RunStatus }> {
+  submitRun(config: RunConfigInput): Promise<{ id: string; status: ServerRunStatus }> {
     return this.json('POST', '/api/runs', config);
   }
 
   /** One page of the run list (compact summaries, oldest first); pass `nextCursor` back for the next. */
-  listRuns(options: { status?: RunStatus; limit?: number; cursor?: string } = {}): Promise<RunPage> {
+  listRuns(options: { status?: ServerRunStatus; limit?: number; cursor?: string } = {}): Promise<RunPage> {
     const query = new URLSearchParams();
     if (options.status) query.set('status', options.status);
     if (options.limit !== undefined) query.set('limit', String(options.limit));
@@ -98,7 +107,7 @@ export class SimclrServerClient {
   }
 
   /** Every run in the list, following the cursor page by page. */
-  async allRuns(status?: RunStatus): Promise<RunListItem[]> {
+  async allRuns(status?: ServerRunStatus): Promise<RunListItem[]> {
     const runs: RunListItem[] = [];
     let cursor: string | undefined;
     do {
@@ -118,7 +127,7 @@ export class SimclrServerClient {
     return this.json('GET', `/api/runs/${encodeURIComponent(id)}`);
   }
 
-  cancelRun(id: string): Promise<{ id: string; status: RunStatus; cancelRequested: boolean }> {
+  cancelRun(id: string): Promise<{ id: string; status: ServerRunStatus; cancelRequested: boolean }> {
     return this.json('POST', `/api/runs/${encodeURIComponent(id)}/cancel`);
   }
 

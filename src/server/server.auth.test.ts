@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appRouteTable, fillRoute, hangingImageNet, rawRequest, type RawResponse } from './http/securityTestSupport';
 import type { RouteEntry } from './http/secureFastify';
-import { spawnServer, tempDir, tinyRun, type SpawnedServer } from './testSupport';
+import { spawnServer, tempDir, tinyServerRun, type SpawnedServer } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 180_000 });
@@ -38,7 +38,7 @@ beforeAll(async () => {
   queuedId = (await server.client.submitRun(hang.config)).id;
   sweepId = (
     await server.client.createSweep({
-      base: tinyRun(),
+      base: tinyServerRun(),
       parameters: { 'pretrain.temperature': { values: [0.2, 0.5] } },
       objective: { metric: 'pretrain.knnAccuracy', goal: 'maximize' },
     })

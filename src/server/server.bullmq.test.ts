@@ -8,7 +8,7 @@ import {
   spawnProcess,
   spawnServer,
   tempDir,
-  tinyRun,
+  tinyServerRun,
   waitFor,
   type SpawnedProcess,
   type SpawnedServer,
@@ -74,7 +74,7 @@ it('spreads a sweep over two workers and stores every run’s events on the serv
   const temperatures = [0.2, 0.5, 1.0];
   const submitted = await Promise.all(
     temperatures.map((temperature, k) => {
-      const config = tinyRun({ pretrainEpochs: 2, seed: 10 + k });
+      const config = tinyServerRun({ pretrainEpochs: 2, seed: 10 + k });
       return server.client.submitRun({ ...config, pretrain: { ...config.pretrain, temperature } });
     }),
   );
@@ -95,7 +95,7 @@ it('spreads a sweep over two workers and stores every run’s events on the serv
 });
 
 it('cancels a run that a worker is running', async () => {
-  const { id } = await server.client.submitRun(tinyRun({ pretrainEpochs: 200, seed: 42 }));
+  const { id } = await server.client.submitRun(tinyServerRun({ pretrainEpochs: 200, seed: 42 }));
   for await (const stored of server.client.events(id, { retryMs: 200 })) if (stored.event.type === 'metric') break;
   expect((await server.client.cancelRun(id)).cancelRequested).toBe(true);
   const events = await collectEvents(server.client, id);
@@ -104,7 +104,7 @@ it('cancels a run that a worker is running', async () => {
 });
 
 it('resumes a run from its checkpoint on the other worker when its worker is killed', async () => {
-  const { id } = await server.client.submitRun(tinyRun({ pretrainEpochs: 6, seed: 77 }));
+  const { id } = await server.client.submitRun(tinyServerRun({ pretrainEpochs: 6, seed: 77 }));
   const seen: StoredEvent[] = [];
   for await (const stored of server.client.events(id, { retryMs: 200 })) {
     seen.push(stored);
@@ -128,7 +128,7 @@ it('resumes a run from its checkpoint on the other worker when its worker is kil
 });
 
 it("runs a server sweep's trials on the workers, shared pretrainings included", async () => {
-  const base = tinyRun({ pretrainEpochs: 1, finetune: true, seed: 21 });
+  const base = tinyServerRun({ pretrainEpochs: 1, finetune: true, seed: 21 });
   const { id } = await server.client.createSweep({
     name: 'bullmq sweep',
     base,

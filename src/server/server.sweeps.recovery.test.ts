@@ -1,6 +1,6 @@
 import { afterAll, expect, it, vi } from 'vitest';
 import type { StoredSweepEvent } from '../protocol/serverApi';
-import { freePort, spawnServer, tempDir, tinyRun, type SpawnedServer } from './testSupport';
+import { freePort, spawnServer, tempDir, tinyServerRun, type SpawnedServer } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 180_000 });
@@ -25,7 +25,7 @@ it('finishes a sweep killed with -9 mid-way, keeping its finished trials', async
   const first = server;
   const { id } = await first.client.createSweep({
     name: 'temperatures',
-    base: tinyRun({ pretrainEpochs: 3 }),
+    base: tinyServerRun({ pretrainEpochs: 3 }),
     parameters: { 'pretrain.temperature': { values: [0.2, 0.5, 1.0] } },
     objective: { metric: 'pretrain.knnAccuracy', goal: 'maximize' },
     concurrency: 1,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StoredSweepEvent, SweepRecord } from '../protocol/serverApi';
 import { ServerApiError } from '../protocol/serverClient';
 import { rawRequest } from './http/securityTestSupport';
-import { spawnServer, tempDir, tinyRun, type SpawnedServer } from './testSupport';
+import { spawnServer, tempDir, tinyServerRun, type SpawnedServer } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 180_000 });
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 /** A 2×2 grid over two pretraining fields of a tiny run, with ASHA watching the pretraining loss. */
 function gridSpec(pretrainEpochs: number) {
-  const base = tinyRun({ pretrainEpochs });
+  const base = tinyServerRun({ pretrainEpochs });
   return {
     name: 'tiny grid',
     base,
@@ -167,7 +167,7 @@ describe('sweeps over HTTP', () => {
   });
 
   it('shares one pretraining between trials that agree on every pretraining field', async () => {
-    const base = tinyRun({ pretrainEpochs: 1, finetune: true });
+    const base = tinyServerRun({ pretrainEpochs: 1, finetune: true });
     const { id } = await server.client.createSweep({
       name: 'fine-tuning rates',
       base,

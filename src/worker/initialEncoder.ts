@@ -1,6 +1,6 @@
 import { deserializeCheckpoint, encoderFromCheckpoint, type PretrainedEncoder } from '../core';
 import { importLegacyWeightsFile, importRunFile } from '../browser/runs/runFile';
-import { type RunStore, readCheckpoint } from '../browser/runs/runsDb';
+import { type LabRunStore, readCheckpoint } from '../browser/runs/runsDb';
 import type { StartRunRequest } from '../protocol/labWorkerApi';
 
 /**
@@ -47,7 +47,7 @@ async function fetchShipped(name: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-export async function resolveInitialEncoder(request: StartRunRequest, store: RunStore): Promise<PretrainedEncoder | undefined> {
+export async function resolveInitialEncoder(request: StartRunRequest, store: LabRunStore): Promise<PretrainedEncoder | undefined> {
   const start = request.initialEncoder;
   if (start?.kind === 'file') return encoderFromBytes(start.bytes, start.name);
   if (start?.kind === 'run') {

@@ -11,7 +11,7 @@ import { indexedDbRunStore, readCheckpoint } from '../browser/runs/runsDb';
 import type {
   AugmentationRequest,
   AugmentationSample,
-  BackendInfo,
+  BrowserBackendInfo,
   BackendPreference,
   FolderFile,
   FolderLoadReport,
@@ -21,14 +21,14 @@ import type {
   StartRunRequest,
 } from '../protocol/labWorkerApi';
 import { augmentTwoViews } from './augmentation';
-import { selectBackend } from '../browser/browserBackends';
+import { selectBrowserBackend } from '../browser/browserBackends';
 import { BlobImageFolder, browserDatasetHosts, browserDatasetKey } from '../browser/browserSources';
 import { type LoadedDataset, loadDatasetReport } from '../core/data';
 import { RunController, nextMacrotask } from './runController';
 import { RunRecorder } from './runRecorder';
 import { resolveInitialEncoder } from './initialEncoder';
 
-let backend: BackendInfo | null = null;
+let backend: BrowserBackendInfo | null = null;
 let sink: ((events: LabEvent[]) => void) | null = null;
 let controller: RunController | null = null;
 let cached: { key: string; loading: Promise<LoadedDataset> } | null = null;
@@ -76,9 +76,9 @@ function dataset(request: { config: StartRunRequest['config']; folder?: FolderFi
 // Backend requests run one after another, so a later choice always lands last.
 let backendQueue: Promise<unknown> = Promise.resolve();
 
-async function ensureBackend(): Promise<BackendInfo> {
+async function ensureBackend(): Promise<BrowserBackendInfo> {
   await backendQueue.catch(() => undefined);
-  backend ??= await selectBackend('auto');
+  backend ??= await selectBrowserBackend('auto');
   return backend;
 }
 
@@ -99,7 +99,7 @@ export function planOf(config: RunConfig, data: Dataset): StagePlan[] {
   return stages;
 }
 
-function backendLabel(info: BackendInfo): string {
+function backendLabel(info: BrowserBackendInfo): string {
   return info.adapter ? `${info.name} (${info.adapter})` : info.name;
 }
 
@@ -109,7 +109,7 @@ const api: LabWorkerApi = {
       .catch(() => undefined)
       .then(async () => {
         if (controller) throw new Error('Stop the running training before switching backends.');
-        backend = await selectBackend(preference);
+        backend = await selectBrowserBackend(preference);
         return backend;
       });
     backendQueue = next;

@@ -1,6 +1,6 @@
 import { type Checkpoint, type CheckpointEvent, serializeCheckpoint } from '../core';
 import { type StoredRun, recordEvent } from '../browser/runs/runRecord';
-import type { RunStore } from '../browser/runs/runsDb';
+import type { LabRunStore } from '../browser/runs/runsDb';
 import type { LabEvent } from '../protocol/labWorkerApi';
 
 /**
@@ -14,7 +14,7 @@ export class RunRecorder {
 
   constructor(
     readonly run: StoredRun,
-    private readonly store: RunStore,
+    private readonly store: LabRunStore,
     private readonly publish: (event: LabEvent) => void,
     private readonly saveEveryMs = 2000,
     private readonly now: () => number = Date.now,

@@ -1,5 +1,5 @@
 import { type RunConfig, deserializeCheckpoint } from '../../core';
-import { type RunStatus as ServerRunStatus, SimclrServerClient, labEventsOf } from '../../protocol/serverClient';
+import { type ServerRunStatus, SimclrServerClient, labEventsOf } from '../../protocol/serverClient';
 import type { LabEvent, RunOutcome } from '../../protocol/labWorkerApi';
 import { isRunning, refreshRuns } from '../labController';
 import { createBatcher } from '../../browser/batcher';

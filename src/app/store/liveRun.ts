@@ -1,6 +1,6 @@
 import type { RunConfig, RunSummary, StageName, StageSummary } from '../../core';
 import type { ControllerState, LabEvent, StagePlan } from '../../protocol/labWorkerApi';
-import { type CheckpointInfo, type MetricPoint, type RunStatus, type StoredRun, foldRunEvents } from '../../browser/runs/runRecord';
+import { type CheckpointInfo, type MetricPoint, type LabRunStatus, type StoredRun, foldRunEvents } from '../../browser/runs/runRecord';
 
 export interface SimilaritySnapshot {
   stage: StageName;
@@ -27,7 +27,7 @@ export interface LogLine {
 export interface RunView {
   runId: string | null;
   config: RunConfig | null;
-  status: RunStatus | 'idle' | 'starting';
+  status: LabRunStatus | 'idle' | 'starting';
   controller: ControllerState;
   /** Pause was pressed but the step under way has not ended yet. */
   pausing: boolean;

@@ -1,7 +1,7 @@
 import { type MetricFields, type RunConfig, type RunSummary, type StageName, type StageSummary, stageNames } from '../../core';
 import type { LabEvent, RunOutcome } from '../../protocol/labWorkerApi';
 
-export type RunStatus = 'running' | 'paused' | RunOutcome;
+export type LabRunStatus = 'running' | 'paused' | RunOutcome;
 
 /** One metric sample as stored and charted: where it happened plus whichever fields were measured. */
 export type MetricPoint = { stage: StageName; step: number; epoch: number } & MetricFields;
@@ -18,7 +18,7 @@ export interface StoredRun {
   name: string;
   createdAt: number;
   updatedAt: number;
-  status: RunStatus;
+  status: LabRunStatus;
   config: RunConfig;
   backend: string | null;
   metrics: MetricPoint[];
@@ -101,7 +101,7 @@ export function createRun(id: string, config: RunConfig, now = Date.now()): Stor
  * with the same rules (`foldRunEvents`). `S` is the status type of the holder: the live view also
  * has 'idle' and 'starting' before a run's first event.
  */
-export interface RunFold<S extends string = RunStatus> {
+export interface RunFold<S extends string = LabRunStatus> {
   status: S;
   backend: string | null;
   metrics: MetricPoint[];
@@ -126,8 +126,8 @@ export function hasOutcome(status: string): boolean {
  * running unless the run has an outcome; run-end → the summary's status; settled → its status
  * unless the run has an outcome; resumed → drops what the resumed attempt produces again.
  */
-export function foldRunEvents<S extends string>(state: RunFold<S>, events: readonly LabEvent[]): RunFold<S | RunStatus> {
-  const next: RunFold<S | RunStatus> = { ...state };
+export function foldRunEvents<S extends string>(state: RunFold<S>, events: readonly LabEvent[]): RunFold<S | LabRunStatus> {
+  const next: RunFold<S | LabRunStatus> = { ...state };
   let metrics: MetricPoint[] | null = null;
   for (const event of events) {
     switch (event.type) {

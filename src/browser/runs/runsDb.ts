@@ -8,7 +8,7 @@ import type { StoredRun } from './runRecord';
  * export or a weights download is then these bytes (no second format), and IndexedDB clones one
  * buffer instead of an object of hundreds of typed arrays. `readCheckpoint` decodes.
  */
-export interface RunStore {
+export interface LabRunStore {
   listRuns(): Promise<StoredRun[]>;
   getRun(id: string): Promise<StoredRun | undefined>;
   putRun(run: StoredRun): Promise<void>;
@@ -24,7 +24,7 @@ export interface RunStore {
 }
 
 /** The run's latest checkpoint, decoded (undefined: the run has none). */
-export async function readCheckpoint(store: RunStore, id: string): Promise<Checkpoint | undefined> {
+export async function readCheckpoint(store: LabRunStore, id: string): Promise<Checkpoint | undefined> {
   const bytes = await store.getCheckpointBytes(id);
   return bytes && deserializeCheckpoint(bytes);
 }
@@ -56,7 +56,7 @@ function database(): Promise<IDBPDatabase<LabDb>> {
 }
 
 /** The browser's store (works in the page and in the worker: both share the origin's IndexedDB). */
-export const indexedDbRunStore: RunStore = {
+export const indexedDbRunStore: LabRunStore = {
   async listRuns() {
     const runs = await (await database()).getAll('runs');
     return runs.sort((a, b) => b.createdAt - a.createdAt);
@@ -82,7 +82,7 @@ export const indexedDbRunStore: RunStore = {
   },
 };
 
-export function memoryRunStore(): RunStore {
+export function memoryRunStore(): LabRunStore {
   const runs = new Map<string, StoredRun>();
   const checkpoints = new Map<string, Uint8Array>();
   return {

@@ -7,7 +7,7 @@ import { secureFastify } from './secureFastify';
 import { officialTrainerExport } from '../officialTrainerExport';
 import { encodeCursor, parseRunListQuery } from './runList';
 import type { RunQueue } from '../queue/runQueue';
-import { TransitionError, type RunStore } from '../store/runStore';
+import { TransitionError, type SqliteRunStore } from '../store/runStore';
 import type { ApiError, HealthResponse, RunPage } from '../../protocol/serverApi';
 import { isTerminal } from '../../protocol/serverApi';
 import { defaultSseOptions, runEventSource, serveEventStream, SseHub, sweepEventSource, type SseOptions } from './sseStream';
@@ -16,7 +16,7 @@ import { SweepHost } from '../sweep/sweepHost';
 import { SweepStore } from '../store/sweepStore';
 
 export interface AppOptions {
-  store: RunStore;
+  store: SqliteRunStore;
   queue: RunQueue;
   version: string;
   /** Bearer token every request must carry (null: loopback mode, see http/secureFastify.ts). */

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { RunStore } from '../store/runStore';
+import type { SqliteRunStore } from '../store/runStore';
 import type { SweepStore } from '../store/sweepStore';
 import type { ApiError, StoredEvent, StoredSweepEvent } from '../../protocol/serverApi';
 import { isFinalSweepEvent, isSweepFinished, isTerminal } from '../../protocol/serverApi';
@@ -44,7 +44,7 @@ export interface SseSource {
 }
 
 /** A run's event log: it ends with the run's terminal status event. */
-export function runEventSource(store: RunStore): SseSource {
+export function runEventSource(store: SqliteRunStore): SseSource {
   return {
     events: store.events,
     rowsAfter: (id, afterId, limit) => store.eventRowsAfter(id, afterId, limit),

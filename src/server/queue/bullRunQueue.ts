@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunQueue } from './runQueue';
-import { TransitionError, type RunStore } from '../store/runStore';
+import { TransitionError, type SqliteRunStore } from '../store/runStore';
 import type { QueueState, RunRecord } from '../../protocol/serverApi';
 import { decodeMessage, keys, queueName, redisConnection, type RunJobData, type WorkerHeartbeat } from './redisBridge';
 
@@ -22,7 +22,7 @@ export class BullRunQueue implements RunQueue {
   private workers: WorkerHeartbeat[] = [];
 
   constructor(
-    private readonly store: RunStore,
+    private readonly store: SqliteRunStore,
     options: { redisUrl: string },
   ) {
     this.redis = redisConnection(options.redisUrl);

@@ -3,7 +3,7 @@ import type { RunQueue } from './runQueue';
 import type { RunnerHandle, RunnerOutcome } from '../runner/runnerHandle';
 import { probeBackend, startRunner } from '../runner/runnerHandle';
 import type { RunnerJob } from '../runner/runnerProtocol';
-import { TransitionError, type RunStore } from '../store/runStore';
+import { TransitionError, type SqliteRunStore } from '../store/runStore';
 import type { QueueState, RunRecord } from '../../protocol/serverApi';
 
 export interface LocalQueueOptions {
@@ -39,7 +39,7 @@ export class LocalRunQueue implements RunQueue {
   private probedBackend: string | null = null;
 
   constructor(
-    private readonly store: RunStore,
+    private readonly store: SqliteRunStore,
     private readonly options: LocalQueueOptions,
   ) {}
 

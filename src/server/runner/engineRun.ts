@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectNodeBackend } from '../../node/nodeBackends';
+import { type SelectedBackend, selectNodeBackend } from '../../node/nodeBackends';
 import { nodeDataSource } from '../../node/nodeDataSource';
 import { nodeImageFolder } from '../../node/nodeImageFolder';
 import { initialEncoderFor } from '../../node/pretrainedFile';
@@ -11,7 +11,6 @@ import type { Checkpoint, CheckpointListener, Dataset, RunEvent, RunSummary } fr
 import type { DataRoots } from '../dataRoots';
 import { resolveDataPath, subsetRoots } from '../dataRoots';
 import { loadImageFolderDataset, type ImageNetDataset } from '../../node/imagenetFolder';
-import type { BackendInfo } from './runnerProtocol';
 
 /**
  * The engine as the server runs it: backend chosen once per process (reported, never silent), the
@@ -19,9 +18,9 @@ import type { BackendInfo } from './runnerProtocol';
  * `runExperiment`. Used inside the runner child process only.
  */
 
-let backendPromise: Promise<BackendInfo> | null = null;
+let backendPromise: Promise<SelectedBackend> | null = null;
 
-export function chooseBackend(requested: string | null): Promise<BackendInfo> {
+export function chooseBackend(requested: string | null): Promise<SelectedBackend> {
   backendPromise ??= selectNodeBackend(requested ?? undefined).then((b) => ({ name: b.name, detail: b.detail, notices: [...b.notices] }));
   return backendPromise;
 }

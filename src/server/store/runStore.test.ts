@@ -1,19 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../core/config';
-import { RunStore, TransitionError } from './runStore';
+import { SqliteRunStore, TransitionError } from './runStore';
 import type { StoredEvent } from '../../protocol/serverApi';
 import { tempDir } from '../testSupport';
 
 const dirs: { remove(): void }[] = [];
-function openStore(path?: string): { store: RunStore; path: string } {
+function openStore(path?: string): { store: SqliteRunStore; path: string } {
   const dir = path ? { path, remove() {} } : tempDir('simclr-store-');
   dirs.push(dir);
-  return { store: new RunStore(dir.path), path: dir.path };
+  return { store: new SqliteRunStore(dir.path), path: dir.path };
 }
 
 afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
-describe('RunStore', () => {
+describe('SqliteRunStore', () => {
   it('numbers each run’s events 1, 2, 3 … and tells listeners only after the commit', () => {
     const { store } = openStore();
     const a = store.createRun(parseRunConfig({ seed: 1 }));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { RunConfig } from '../../core/config';
 import type { RunSummary } from '../../core/types';
-import type { CheckpointPosition, RunListItem, RunRecord, RunStatus, ServerRunEvent, StoredEvent } from '../../protocol/serverApi';
+import type { CheckpointPosition, RunListItem, RunRecord, ServerRunStatus, ServerRunEvent, StoredEvent } from '../../protocol/serverApi';
 import { isTerminal, terminalStatuses } from '../../protocol/serverApi';
 import { runListItemOf } from '../../protocol/serverApi';
 
@@ -18,7 +18,7 @@ import { runListItemOf } from '../../protocol/serverApi';
 
 interface RunRow {
   id: string;
-  status: RunStatus;
+  status: ServerRunStatus;
   config: string;
   summary: string | null;
   error: string | null;
@@ -45,7 +45,7 @@ export interface StatusChange {
 }
 
 /** Statuses a run may move to from each status; anything else is an impossible transition (409). */
-const allowedTransitions: Record<RunStatus, RunStatus[]> = {
+const allowedTransitions: Record<ServerRunStatus, ServerRunStatus[]> = {
   queued: ['running', 'cancelled', 'failed', 'interrupted'],
   // running → running: another worker took over a job whose worker died (BullMQ mode).
   running: ['running', 'succeeded', 'failed', 'cancelled', 'interrupted', 'queued'],
@@ -64,15 +64,15 @@ export interface RunListPosition {
 export class TransitionError extends Error {
   constructor(
     readonly runId: string,
-    readonly from: RunStatus,
-    readonly to: RunStatus | 'deleted',
+    readonly from: ServerRunStatus,
+    readonly to: ServerRunStatus | 'deleted',
   ) {
     super(`run ${runId} is ${from}; it cannot become ${to}`);
     this.name = 'TransitionError';
   }
 }
 
-export class RunStore {
+export class SqliteRunStore {
   private readonly db: Database.Database;
   readonly checkpointDir: string;
   /** 'event' (runId, StoredEvent) after each committed event. */
@@ -152,7 +152,7 @@ export class RunStore {
     return row ? toRecord(row) : null;
   }
 
-  listRuns(filter: { status?: RunStatus } = {}): RunRecord[] {
+  listRuns(filter: { status?: ServerRunStatus } = {}): RunRecord[] {
     const rows = filter.status
       ? (this.db.prepare('SELECT * FROM runs WHERE status = ? ORDER BY seq').all(filter.status) as RunRow[])
       : (this.db.prepare('SELECT * FROM runs ORDER BY seq').all() as RunRow[]);
@@ -163,7 +163,7 @@ export class RunStore {
    * One page of the run list, oldest first by (creation time, id): a stable order, so a cursor
    * (the last item's position) resumes exactly after it even while runs are added or deleted.
    */
-  listRunPage(options: { status?: RunStatus; limit: number; after?: RunListPosition }): {
+  listRunPage(options: { status?: ServerRunStatus; limit: number; after?: RunListPosition }): {
     runs: RunListItem[];
     next: RunListPosition | null;
   } {
@@ -204,7 +204,7 @@ export class RunStore {
    * Throws when the run is not finished; returns false when there is no such run.
    */
   deleteRun(id: string): boolean {
-    const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: RunStatus } | undefined;
+    const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: ServerRunStatus } | undefined;
     if (!row) return false;
     if (!isTerminal(row.status)) throw new TransitionError(id, row.status, 'deleted');
     this.deleteCheckpoint(id);
@@ -225,10 +225,10 @@ export class RunStore {
    * Moves a run to `to` (throws TransitionError when `from` does not allow it) and logs a status event
    * in the same transaction.
    */
-  setStatus(id: string, to: RunStatus, change: StatusChange = {}): RunRecord {
+  setStatus(id: string, to: ServerRunStatus, change: StatusChange = {}): RunRecord {
     const now = Date.now();
     this.commit(() => {
-      const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: RunStatus } | undefined;
+      const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: ServerRunStatus } | undefined;
       if (!row) throw new Error(`unknown run ${id}`);
       if (!allowedTransitions[row.status].includes(to)) throw new TransitionError(id, row.status, to);
       const sets = ['status = @to', 'updated_at = @now'];

@@ -4,7 +4,7 @@ import { afterEach, expect, it } from 'vitest';
 import { parseRunConfig } from '../../core/config';
 import { parseSweepSpec } from '../../sweep/spec';
 import { tempDir } from '../testSupport';
-import { RunStore } from './runStore';
+import { SqliteRunStore } from './runStore';
 import { checkStore } from './storeCheck';
 import { SweepStore } from './sweepStore';
 
@@ -28,13 +28,13 @@ function tables(dir: string): string[] {
 it('adds its tables to an existing store and keeps what the store held', () => {
   const dir = tempDir('simclr-sweepstore-');
   dirs.push(dir);
-  const old = new RunStore(dir.path);
+  const old = new SqliteRunStore(dir.path);
   const run = old.createRun(parseRunConfig({ seed: 3 }));
   old.close();
   expect(tables(dir.path)).not.toContain('sweeps');
   checkStore(dir.path);
 
-  const runs = new RunStore(dir.path);
+  const runs = new SqliteRunStore(dir.path);
   const sweeps = new SweepStore(runs);
   expect(runs.getRun(run.id)?.config.seed).toBe(3);
   const spec = parseSweepSpec({
@@ -62,7 +62,7 @@ it('adds its tables to an existing store and keeps what the store held', () => {
 
   // Reopened: everything is there, and the store check does not take the shared file for an orphan.
   checkStore(dir.path);
-  const again = new SweepStore(new RunStore(dir.path));
+  const again = new SweepStore(new SqliteRunStore(dir.path));
   expect(tables(dir.path)).toEqual(expect.arrayContaining(['events', 'meta', 'runs', 'sweep_events', 'sweep_trials', 'sweeps']));
   expect(again.getSweep(sweep.id)).toMatchObject({ status: 'running', reuse: 'on', eventCount: 2, spec });
   expect(again.trials(sweep.id)).toEqual([

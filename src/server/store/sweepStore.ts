@@ -8,7 +8,7 @@ import type { RunConfig } from '../../core/config';
 import type { TrialRecord } from '../../sweep/runner';
 import type { ParamValue, SweepSpec } from '../../sweep/spec';
 import type { RunRecord, StoredSweepEvent, SweepEvent, SweepStatus } from '../../protocol/serverApi';
-import type { RunStore } from './runStore';
+import type { SqliteRunStore } from './runStore';
 
 /**
  * Sweeps in the run store's SQLite database, beside the runs their trials are: the sweep (spec,
@@ -73,7 +73,7 @@ export class SweepStore {
   readonly events = new EventEmitter();
   private pending: [string, StoredSweepEvent][] = [];
 
-  constructor(readonly runs: RunStore) {
+  constructor(readonly runs: SqliteRunStore) {
     this.db = runs.sqlite;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS sweeps (

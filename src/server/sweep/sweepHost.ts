@@ -23,7 +23,7 @@ import type {
 } from '../../protocol/serverApi';
 import { isTerminal } from '../../protocol/serverApi';
 import type { RunQueue } from '../queue/runQueue';
-import type { RunStore } from '../store/runStore';
+import type { SqliteRunStore } from '../store/runStore';
 import type { StoredSweep, StoredTrial, SweepStore } from '../store/sweepStore';
 
 /**
@@ -65,7 +65,7 @@ export class SweepHost {
     private readonly log: (line: string) => void = (line) => console.log(line),
   ) {}
 
-  private get runs(): RunStore {
+  private get runs(): SqliteRunStore {
     return this.sweeps.runs;
   }
 
