@@ -169,6 +169,34 @@ describe('runSweep', () => {
     expect(second.trials.map((t) => [t.status, t.reason])).toEqual(oneGo.trials.map((t) => [t.status, t.reason]));
   });
 
+  it('a verdict that arrives after the run already finished leaves the trial completed, with its objective', async () => {
+    // Rungs at epochs 1 and 3 of a 3-epoch pretraining: the worse trial is judged at its last report,
+    // when its run has nothing left to skip.
+    const spec = parseSweepSpec({
+      base,
+      method: 'grid',
+      parameters: { 'pretrain.temperature': { values: [0.5, 0.1] } },
+      objective: { metric: 'pretrain.knnAccuracy', goal: 'maximize' },
+      earlyStopping: { type: 'asha', metric: 'pretrain.knnAccuracy', minEpochs: 1, reductionFactor: 3 },
+    });
+    const state = await runSweep({
+      spec,
+      runTrial: async (trial, onMetric) => {
+        const quality = trial.config.pretrain.temperature === 0.5 ? 0.9 : 0.3;
+        // Reports only at the end, as a run whose last epoch is its first report would.
+        onMetric({ stage: 'pretrain', epoch: 3, knnAccuracy: quality });
+        return {
+          status: 'completed',
+          summary: { seconds: 1, stages: { pretrain: { testAccuracy: quality, finalMetrics: { knnAccuracy: quality } } } },
+        };
+      },
+    });
+    expect(state.trials.map((t) => [t.status, t.objective])).toEqual([
+      ['completed', 0.9],
+      ['completed', 0.3],
+    ]);
+  });
+
   it('an interrupted running trial is left unfinished, not recorded as stopped', async () => {
     const controller = new AbortController();
     const spec = parseSweepSpec({ base, method: 'grid', parameters: { 'pretrain.temperature': { values: [0.1, 0.5] } } });

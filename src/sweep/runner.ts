@@ -274,7 +274,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepState> {
       ...(a.curve.length ? { curve: a.curve } : {}),
       ...(outcome.reusedPretraining ? { reusedPretraining: true } : {}),
     };
-    if (a.verdict) {
+    // A verdict at a trial's last report can arrive after its run has already finished: the work is
+    // done, so it counts as completed with its objective (stopping saves nothing then).
+    if (a.verdict && outcome.status !== 'completed') {
       finish({ ...base, status: 'stopped', objective: null, stoppedAt: a.verdict.epoch, reason: a.verdict.reason });
     } else if (outcome.status === 'failed') {
       finish({
