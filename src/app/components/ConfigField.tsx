@@ -3,6 +3,7 @@ import { flattenConfig } from '../../core';
 import { metaOf } from '../config/fieldMeta';
 import { isFieldHidden } from '../share/teacherLink';
 import { useLab } from '../store/labStore';
+import { SweepToggle } from '../sweeps/SweepToggle';
 
 type Leaf = string | number | boolean | null;
 
@@ -70,6 +71,7 @@ export function ConfigField({ path, disabled = false }: { path: string; disabled
     <div className={`field ${typeof value === 'boolean' ? 'field-check' : ''} ${error ? 'field-invalid' : ''}`}>
       <label htmlFor={id}>{meta.label}</label>
       {control}
+      <SweepToggle path={path} />
       {meta.help && (
         <p className="field-help" id={helpId}>
           {meta.help}

@@ -8,8 +8,8 @@ import { type ParamValue, type SweepSpec, isRange, isTiedGroup, parameterPaths }
  * brush on the chart and the rows of the table can never disagree.
  */
 
-/** A trial as the views see it: stored (TrialRecord) and shared ones both fit. */
-export type TrialRow = SharedTrial & { index?: number };
+/** A trial as the views see it: stored (TrialRecord) and shared ones both fit; running ones have no result yet. */
+export type TrialRow = Omit<SharedTrial, 'status'> & { status: SharedTrial['status'] | 'running'; index?: number };
 
 export type Axis =
   | { key: string; label: string; kind: 'value'; log: boolean; paths: string[] }
