@@ -249,7 +249,8 @@ export async function startRun(options: { paused?: boolean; config?: RunConfig }
  * summary; aborting `signal` stops it like the Stop button. The Sweeps tab runs its trials this way.
  */
 export async function runInLab(config: RunConfig, options: { runId: string; name?: string; signal?: AbortSignal }): Promise<RunSummary> {
-  if (isRunning()) throw new Error('another run is in progress');
+  // No isRunning() check: the store hears the last run's final events only at the next animation
+  // frame, so it can still read "running" here; the worker itself refuses a second run.
   lab().beginLiveRun(options.runId, config);
   await backendReadyFor(config);
   const stop = () => void worker().stop();

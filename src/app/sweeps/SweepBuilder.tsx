@@ -73,7 +73,12 @@ export function SweepBuilder() {
       <div className="sweep-options">
         <label>
           Name
-          <input type="text" value={draft.name} onChange={(e) => setDraft({ name: e.target.value })} aria-describedby={errorId('name')} />
+          <input
+            type="text"
+            value={draft.name}
+            onChange={(e) => setDraft({ name: e.target.value })}
+            aria-describedby={errs.name ? errorId('name') : undefined}
+          />
         </label>
         <label>
           Method
@@ -95,7 +100,7 @@ export function SweepBuilder() {
             placeholder={draft.method === 'grid' ? 'whole grid' : 'required'}
             onChange={(e) => setDraft({ trials: e.target.value })}
             aria-invalid={!!errs.trials}
-            aria-describedby={errorId('trials')}
+            aria-describedby={errs.trials ? errorId('trials') : undefined}
             name="sweep.trials"
           />
         </label>
@@ -107,7 +112,7 @@ export function SweepBuilder() {
             step={1}
             value={draft.seed}
             onChange={(e) => setDraft({ seed: e.target.value })}
-            aria-describedby={errorId('seed')}
+            aria-describedby={errs.seed ? errorId('seed') : undefined}
           />
         </label>
       </div>
@@ -121,7 +126,7 @@ export function SweepBuilder() {
           <select
             value={draft.objective}
             name="sweep.objective"
-            aria-describedby={errorId('objective')}
+            aria-describedby={errs.objective ? errorId('objective') : undefined}
             onChange={(e) => {
               const objective = e.target.value as ObjectiveMetric;
               setDraft({ objective, goal: metricGoal(objective) });

@@ -53,7 +53,7 @@ function SavedSweeps() {
 
 function statusText(sweep: ShownSweep, activeId: string | null): string {
   if (sweep.source === 'shared') return 'from a shared link (not trained here)';
-  if (sweep.id === activeId) return 'running';
+  if (sweep.id !== null && sweep.id === activeId) return 'running';
   return sweep.status;
 }
 
@@ -68,7 +68,7 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
   const axes = useMemo(() => axesOf(spec), [spec]);
   const goal = spec.objective.goal;
   const metric = spec.objective.metric;
-  const running = sweep.id === activeId;
+  const running = sweep.source === 'local' && sweep.id !== null && sweep.id === activeId;
   const chartTrials = useMemo(
     () => (topPercent === null ? sweep.trials : topFraction(sweep.trials, topPercent / 100, goal)),
     [sweep.trials, topPercent, goal],
