@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { type Page, expect, test } from '@playwright/test';
 import { openLab, tinyRun } from './helpers';
 
@@ -57,6 +58,9 @@ test('build a sweep from two controls, run it, brush, apply the best, share it, 
   await expect(table.locator('tbody tr')).toHaveCount(4);
   await expect(page.getByTestId('sweep-parallel')).toHaveAttribute('data-lines', '4');
   await expect(page.getByTestId('sweep-curves')).toHaveAttribute('data-curves', '4');
+  // The filled-in tab (form, table, charts) passes axe like every other view (a11y.spec audits it empty).
+  const severe = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(severe.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 
   // 3. Brush with a real drag along the temperature axis, from above its top (0.5) to its middle.
   const parallel = page.getByTestId('sweep-parallel');

@@ -60,7 +60,7 @@ export function LearningCurves({ spec, trials, live }: { spec: SweepSpec; trials
         <div className="chart-empty">No curves yet.</div>
       ) : (
         <ResponsiveContainer width="100%" height={220}>
-          <LineChart margin={{ top: 6, right: 12, bottom: 14, left: 8 }}>
+          <LineChart margin={{ top: 6, right: 36, bottom: 14, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e6e3dc" />
             <XAxis
               type="number"

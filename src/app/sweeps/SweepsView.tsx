@@ -176,8 +176,8 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
 
       <ParallelCoordinates axes={axes} trials={chartTrials} goal={goal} metric={metric} bestId={best?.id ?? null} />
       <TrialsTable sweep={sweep} rows={brushed} axes={axes} />
+      <LearningCurves spec={spec} trials={sweep.trials} live={running ? liveCurves : {}} />
       <div className="chart-grid">
-        <LearningCurves spec={spec} trials={sweep.trials} live={running ? liveCurves : {}} />
         <ObjectiveScatter axes={axes} trials={sweep.trials} metric={metric} />
         <ImportanceChart axes={axes} trials={sweep.trials} />
       </div>
