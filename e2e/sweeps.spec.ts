@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { type Page, expect, test } from '@playwright/test';
+import { parseRunConfig } from '../src/core/config';
 import { openLab, tinyRun } from './helpers';
 
 /**
@@ -109,6 +110,12 @@ test('build a sweep from two controls, run it, brush, apply the best, share it, 
   await expect(other.getByTestId('best-trial')).toHaveAttribute('data-trial-id', bestId ?? '');
   await expect(other.getByRole('button', { name: 'Re-run sweep' })).toBeVisible();
   await expect(other.locator('.run-status')).not.toHaveAttribute('data-status', /running/);
+  // Re-run trains the shared spec here, as a sweep of this browser.
+  await expect(other.getByTestId('backend-name')).toHaveText(/webgpu|webgl|wasm|cpu/, { timeout: 120_000 });
+  await other.getByRole('button', { name: 'Re-run sweep' }).click();
+  await expect(other.getByTestId('sweep-results')).toHaveAttribute('data-source', 'local');
+  await expect(other.getByTestId('sweep-results')).toHaveAttribute('data-status', 'completed', { timeout: 600_000 });
+  await expect(other.getByTestId('sweep-trials').locator('tbody tr')).toHaveCount(4);
   await fresh.close();
 
   // 6. A reload mid-sweep continues it: finished trials are kept, the rest run.
@@ -130,4 +137,57 @@ test('build a sweep from two controls, run it, brush, apply the best, share it, 
   await page.getByRole('tab', { name: 'Runs' }).click();
   await expect(page.getByTestId('runs-table').locator('tbody tr', { hasText: 'reload · t00' })).toHaveCount(3);
   await expect(page.getByTestId('runs-table').locator('tbody tr[data-status="interrupted"]')).toHaveCount(0);
+});
+
+test('upgrading the database for sweeps keeps the runs stored before', async ({ page }) => {
+  // A file of the origin that is not the lab (unknown paths would serve the lab itself), so the old
+  // database is written before the lab opens it.
+  await page.goto('/pretrained/cifar10-resnet18-w025.json');
+  await page.evaluate(
+    (config) =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.open('simclr-lab', 1);
+        request.onupgradeneeded = () => {
+          request.result.createObjectStore('runs', { keyPath: 'id' });
+          request.result.createObjectStore('checkpoints');
+        };
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const db = request.result;
+          const tx = db.transaction('runs', 'readwrite');
+          tx.objectStore('runs').put({
+            id: 'run-before-sweeps',
+            name: 'stored before sweeps',
+            createdAt: 1,
+            updatedAt: 1,
+            status: 'completed',
+            config,
+            backend: 'wasm',
+            metrics: [],
+            stages: {},
+            summary: null,
+            checkpoint: null,
+          });
+          tx.oncomplete = () => {
+            db.close();
+            resolve();
+          };
+        };
+      }),
+    parseRunConfig({}),
+  );
+  await openLab(page, pretrainOnly);
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await expect(page.getByTestId('runs-table').locator('tr[data-run-id="run-before-sweeps"]')).toContainText('stored before sweeps');
+  const stores = await page.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const request = indexedDB.open('simclr-lab');
+        request.onsuccess = () => {
+          resolve([...request.result.objectStoreNames]);
+          request.result.close();
+        };
+      }),
+  );
+  expect(stores.sort()).toEqual(['checkpoints', 'runs', 'sweeps']);
 });
