@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { openLab, tinyRun } from './helpers';
+import { openLab, tinyRunFields } from './helpers';
 
 test('the augmentation explorer shows two views per image and redraws when a slider moves', async ({ page }) => {
-  await openLab(page, { ...tinyRun, 'dataset.name': 'cifar10', 'dataset.imageSize': 32 });
+  await openLab(page, { ...tinyRunFields, 'dataset.name': 'cifar10', 'dataset.imageSize': 32 });
   await page.getByRole('tab', { name: 'Augmentations' }).click();
   const grid = page.getByTestId('augmentation-grid');
   await expect(grid).toBeVisible();

@@ -1,12 +1,12 @@
 import { type Page, expect, test } from '@playwright/test';
-import { hashOf, openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+import { hashOf, openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 /**
  * Issue 13, item 1 and 3: "auto" measures a training step per backend and takes the fastest
  * (software GPU adapters only as a last resort); a hand choice wins; the default CIFAR-10 run
  * trains on wasm; the header shows speed, time left and the pausing state.
  */
-const pretrainOnly = { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false };
+const pretrainOnly = { ...tinyRunFields, 'finetune.enabled': false, 'distill.enabled': false };
 
 async function measurementRows(page: Page): Promise<{ name: string; outcome: string; rate: number | null; note: string }[]> {
   await page.getByTestId('backend-menu').locator('summary').click();

@@ -1,9 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { openLab, pointsOf, settledPoints, tinyRun } from './helpers';
+import { openLab, pointsOf, settledPoints, tinyRunFields } from './helpers';
 
 // Auto picks wasm on a machine with only software GPUs, where this tiny model trains in tens of
 // milliseconds a step: enough epochs that the run is still going when Pause is pressed.
-const pretrainOnly = { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 150 };
+const pretrainOnly = { ...tinyRunFields, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 150 };
 
 test('Pause holds training, Step runs exactly one step, Resume continues and Stop ends the run', async ({ page }) => {
   await openLab(page, pretrainOnly);

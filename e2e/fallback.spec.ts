@@ -1,9 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+import { openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 // Runs in the `no-webgpu` project: Chromium without --enable-unsafe-webgpu.
 test('without WebGPU auto says why it could not measure it; asking for WebGPU falls back visibly and still trains', async ({ page }) => {
-  await openLab(page, { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false });
+  await openLab(page, { ...tinyRunFields, 'finetune.enabled': false, 'distill.enabled': false });
   // Auto measured the others and names why webgpu had no figure.
   await page.getByTestId('backend-menu').locator('summary').click();
   await expect(page.getByTestId('backend-measurements').locator('tr[data-backend="webgpu"]')).toHaveAttribute('data-outcome', 'failed');

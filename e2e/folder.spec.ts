@@ -1,14 +1,14 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { encode } from 'fast-png';
-import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+import { tempDir } from '../src/testing/tempDir';
+import { openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 /** A folder with two classes of noisy 16 px images, one corrupt PNG and one text file. */
-function makeImageFolder(): string {
-  const root = mkdtempSync(join(tmpdir(), 'simclr-folder-'));
-  const folder = join(root, 'my-images');
+function makeImageFolder(): { folder: string; remove(): void } {
+  const root = tempDir('simclr-folder-');
+  const folder = join(root.path, 'my-images');
   const tints: Record<string, [number, number, number]> = { reds: [220, 40, 40], blues: [40, 60, 220] };
   let seed = 1;
   const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 60 - 30;
@@ -22,13 +22,13 @@ function makeImageFolder(): string {
   }
   writeFileSync(join(folder, 'reds', 'broken.png'), 'this is not a png');
   writeFileSync(join(folder, 'blues', 'notes.txt'), 'hello');
-  return folder;
+  return { folder, remove: root.remove };
 }
 
 test('your own images: unreadable files are listed, the rest trains', async ({ page }) => {
-  const folder = makeImageFolder();
+  const { folder, remove } = makeImageFolder();
   try {
-    await openLab(page, { ...tinyRun, 'dataset.name': 'folder', 'finetune.enabled': false, 'distill.enabled': false });
+    await openLab(page, { ...tinyRunFields, 'dataset.name': 'folder', 'finetune.enabled': false, 'distill.enabled': false });
     await page.getByLabel('Choose an image folder').setInputFiles(folder);
     const report = page.locator('.folder-report');
     await expect(report).toContainText('40 images in 2 classes (blues, reds)');
@@ -38,6 +38,6 @@ test('your own images: unreadable files are listed, the rest trains', async ({ p
     expect(await waitForRunEnd(page)).toBe('completed');
     expect(await pointsOf(page, 'chart-pretrain-loss')).toBeGreaterThan(0);
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    remove();
   }
 });

@@ -1,37 +1,20 @@
 import { type Page, expect } from '@playwright/test';
+import { type ConfigFields, configFields, tinyRun } from '../src/testing/tinyRun';
 
 /**
- * A run small enough for a software GPU: a few dozen 16 px shapes, a 1/16-width ResNet-18, one
- * epoch per stage. Passed as a share-link hash, which is also how a person would set it up.
+ * The tests' tiny run (src/testing/tinyRun.ts) as config fields: passed as a share-link hash, which
+ * is also how a person would set it up.
  */
-export const tinyRun: Record<string, string | number | boolean> = {
-  'dataset.name': 'shapes',
-  'dataset.trainSize': 64,
-  'dataset.testSize': 32,
-  'dataset.imageSize': 16,
-  'model.widthMultiplier': 0.0625,
-  'model.projectionLayers': 2,
-  'model.projectionDim': 16,
-  'pretrain.epochs': 1,
-  'pretrain.batchSize': 16,
-  'pretrain.knnK': 10,
-  'pretrain.warmupEpochs': 0,
-  'finetune.labelFraction': 0.5,
-  'finetune.epochs': 1,
-  'finetune.batchSize': 16,
-  'distill.epochs': 1,
-  'distill.batchSize': 16,
-  'distill.studentWidthMultiplier': 0.0625,
-};
+export const tinyRunFields: ConfigFields = configFields(tinyRun);
 
-export function hashOf(fields: Record<string, string | number | boolean>): string {
+export function hashOf(fields: ConfigFields): string {
   return Object.entries(fields)
     .map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`)
     .join('&');
 }
 
 /** Opens the lab with `fields` and waits until the worker has a backend. */
-export async function openLab(page: Page, fields: Record<string, string | number | boolean> = tinyRun): Promise<void> {
+export async function openLab(page: Page, fields: ConfigFields = tinyRunFields): Promise<void> {
   await page.goto(`/#${hashOf(fields)}`);
   await expect(page.getByTestId('backend-name')).toHaveText(/webgpu|webgl|wasm|cpu/, { timeout: 120_000 });
 }

@@ -1,11 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+import { openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 test('fine-tune and distill complete, the label-efficiency chart shows them, a share link and a reload keep the run', async ({
   page,
   browser,
 }) => {
-  await openLab(page, tinyRun);
+  await openLab(page, tinyRunFields);
   await page.getByRole('button', { name: 'Start' }).click();
   expect(await waitForRunEnd(page)).toBe('completed');
 

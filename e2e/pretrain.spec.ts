@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+import { openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 test('a tiny pretrain run shows loss points, k-NN accuracy and the similarity heatmap', async ({ page }) => {
-  await openLab(page, { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false });
+  await openLab(page, { ...tinyRunFields, 'finetune.enabled': false, 'distill.enabled': false });
   await expect(page.locator('[name="pretrain.temperature"]')).toHaveValue('0.5');
   await expect(page.locator('[name="dataset.name"]')).toHaveValue('shapes');
   await page.getByRole('button', { name: 'Start' }).click();

@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+import { openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 test('a run interrupted by a reload is shown as interrupted and continues from its checkpoint', async ({ page }) => {
   // Auto picks wasm on a machine without a GPU, where a tiny step takes milliseconds: enough epochs
   // that the run is still going at the reload.
-  await openLab(page, { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 60 });
+  await openLab(page, { ...tinyRunFields, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 60 });
   await page.getByRole('button', { name: 'Start' }).click();
   // Checkpoints are taken at epoch ends: 64 images / batch 16 = 4 steps per epoch. Past a few of
   // them, so at least one has been written to IndexedDB before the reload cuts the run off.

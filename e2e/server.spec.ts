@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+import { freePort } from '../src/node/freePort';
+import { tempDir } from '../src/testing/tempDir';
+import { openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 /**
  * Issue 4: the lab sends a run to a real GPU server process (wasm in Node here) and draws the
@@ -12,20 +10,8 @@ import { openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
  */
 const token = 'e2e-server-token';
 let server: ChildProcess | null = null;
-let storeDir = '';
+let store: ReturnType<typeof tempDir> | null = null;
 let baseUrl = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForHealth(timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -47,7 +33,7 @@ async function waitForHealth(timeoutMs: number): Promise<void> {
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   const port = await freePort();
-  storeDir = mkdtempSync(join(tmpdir(), 'simclr-e2e-server-'));
+  store = tempDir('simclr-e2e-server-');
   baseUrl = `http://127.0.0.1:${port}`;
   server = spawn(
     'npx',
@@ -59,7 +45,7 @@ test.beforeAll(async () => {
       '--host',
       '127.0.0.1',
       '--store',
-      storeDir,
+      store.path,
       '--token',
       token,
       '--origin',
@@ -83,11 +69,11 @@ test.afterAll(() => {
     }
   }
   server = null;
-  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+  store?.remove();
 });
 
 test('the lab runs a tiny config on the server and charts its streamed curves', async ({ page }) => {
-  await openLab(page, { ...tinyRun, 'model.projectionLayers': 1 });
+  await openLab(page, { ...tinyRunFields, 'model.projectionLayers': 1 });
 
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   await page.locator('[name="server.url"]').fill(baseUrl);
@@ -115,7 +101,7 @@ test('the lab runs a tiny config on the server and charts its streamed curves', 
 
 test('Stop during a server run cancels it on the server and the lab settles as stopped', async ({ page }) => {
   // Long enough (many epochs) that Stop lands while it trains.
-  await openLab(page, { ...tinyRun, 'model.projectionLayers': 1, 'pretrain.epochs': 60 });
+  await openLab(page, { ...tinyRunFields, 'model.projectionLayers': 1, 'pretrain.epochs': 60 });
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   await page.locator('[name="server.url"]').fill(baseUrl);
   await page.locator('[name="server.token"]').fill(token);
@@ -134,7 +120,7 @@ test('Stop during a server run cancels it on the server and the lab settles as s
 });
 
 test('a reload during a server run reattaches to its event stream and keeps charting', async ({ page }) => {
-  await openLab(page, { ...tinyRun, 'model.projectionLayers': 1, 'pretrain.epochs': 40 });
+  await openLab(page, { ...tinyRunFields, 'model.projectionLayers': 1, 'pretrain.epochs': 40 });
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   await page.locator('[name="server.url"]').fill(baseUrl);
   await page.locator('[name="server.token"]').fill(token);

@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { type Page, expect, test } from '@playwright/test';
 import { parseRunConfig } from '../src/core/config';
-import { openLab, tinyRun } from './helpers';
+import { openLab, tinyRunFields } from './helpers';
 
 /**
  * Issue 12: the Sweeps tab end to end on tiny shapes. Two settings are marked "sweep this", the
@@ -10,7 +10,7 @@ import { openLab, tinyRun } from './helpers';
  * back into the settings, the #sweep= link shows the same sweep in a fresh browser without
  * training, and a reload mid-sweep continues it.
  */
-const pretrainOnly = { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false };
+const pretrainOnly = { ...tinyRunFields, 'finetune.enabled': false, 'distill.enabled': false };
 
 interface AxisPosition {
   key: string;

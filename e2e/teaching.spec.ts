@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { hashOf, openLab, pointsOf, tinyRun, waitForRunEnd } from './helpers';
+import { hashOf, openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 /** Issue 13, items 4 and 5: charts a learner can read; links a teacher can hand out. */
-const pretrainOnly = { ...tinyRun, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 2 };
+const pretrainOnly = { ...tinyRunFields, 'finetune.enabled': false, 'distill.enabled': false, 'pretrain.epochs': 2 };
 
 test('the loss chart marks chance level ln(2N−1) and noisy curves are smoothed over faint raw points', async ({ page }) => {
   await openLab(page, pretrainOnly);

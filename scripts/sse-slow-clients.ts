@@ -9,7 +9,7 @@
  * for `--seconds` samples the server's resident memory (/proc/<pid>/status) and the latency of
  * `GET /api/health`. Prints the baseline and peak RSS and the health latency percentiles.
  *
- * Uses only what every version of the server has (RunStore.createRun, the events table, the CLI), so
+ * Uses only what every version of the server has (SqliteRunStore.createRun, the events table, the CLI), so
  * the same script measures the code before and after a change.
  */
 import Database from 'better-sqlite3';
@@ -19,7 +19,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunConfig } from '../src/core/config';
-import { RunStore } from '../src/server/store/runStore';
+import { SqliteRunStore } from '../src/server/store/runStore';
 
 interface Options {
   events: number;
@@ -48,7 +48,7 @@ function parseOptions(argv: string[]): Options {
 
 /** One finished run with `count` events: metric events of a realistic size, status events around them. */
 function buildStore(dir: string, count: number): string {
-  const store = new RunStore(dir);
+  const store = new SqliteRunStore(dir);
   const run = store.createRun(parseRunConfig({ seed: 1 }));
   store.close();
   const db = new Database(join(dir, 'runs.sqlite'));

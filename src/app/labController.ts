@@ -366,18 +366,18 @@ export async function showRun(runId: string): Promise<void> {
 export async function exportRun(runId: string): Promise<void> {
   const run = await store.getRun(runId);
   if (!run) return;
-  const checkpoint = await store.getCheckpoint(runId);
+  const checkpoint = await store.getCheckpointBytes(runId);
   downloadBytes(exportRunFile(run, checkpoint), `${runId}.simclr-run.json.gz`, 'application/gzip');
 }
 
 export async function downloadWeights(runId: string): Promise<void> {
   const run = await store.getRun(runId);
-  const checkpoint = await store.getCheckpoint(runId);
+  const checkpoint = await store.getCheckpointBytes(runId);
   if (!run || !checkpoint) {
     lab().addNotice('warn', 'This run has no stored weights yet.');
     return;
   }
-  downloadBytes(exportWeightsFile(run, checkpoint), `${runId}.weights.json`, 'application/json');
+  downloadBytes(exportWeightsFile(run, checkpoint), `${runId}.weights.ckpt`, 'application/octet-stream');
 }
 
 export async function importRun(file: File): Promise<void> {

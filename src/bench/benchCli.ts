@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { CommandLineError, parseChoiceFlag, parseCommandLine, parseIntegerFlag, parseNumberFlag, runCommand } from '../node/commandLine';
 import { availableNodeBackends, selectNodeBackend } from '../node/nodeBackends';
 import type { BrowserBenchResult } from './benchWorker';
 import type { BrowserBenchOptions } from './browserBench';
@@ -120,65 +120,56 @@ export interface BenchReport {
 
 const browserBackendDefault = ['webgpu', 'wasm', 'webgl', 'cpu'];
 
-export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean } {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      backends: { type: 'string' },
-      width: { type: 'string', default: '0.25' },
-      n: { type: 'string', default: '64' },
-      'cpu-n': { type: 'string', default: '4' },
-      steps: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '3' },
-      model: { type: 'string', default: 'simclr' },
-      'torch-threads': { type: 'string' },
-      'no-torch': { type: 'boolean', default: false },
-      'no-loader': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      browser: { type: 'boolean', default: false },
-      'browser-only': { type: 'boolean', default: false },
-      'browser-backends': { type: 'string' },
-      'browser-wasm-threads': { type: 'string' },
-      'browser-timeout': { type: 'string', default: '1200' },
-      kernels: { type: 'string', default: 'project' },
-      'kernel-layers': { type: 'boolean', default: false },
-      'kernel-layers-only': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
+export function parseBenchArgs(argv: readonly string[]): BenchOptions & { help: boolean } {
+  const values = parseCommandLine(argv, {
+    backends: { type: 'string' },
+    width: { type: 'string', default: '0.25' },
+    n: { type: 'string', default: '64' },
+    'cpu-n': { type: 'string', default: '4' },
+    steps: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    model: { type: 'string', default: 'simclr' },
+    'torch-threads': { type: 'string' },
+    'no-torch': { type: 'boolean' },
+    'no-loader': { type: 'boolean' },
+    json: { type: 'boolean' },
+    browser: { type: 'boolean' },
+    'browser-only': { type: 'boolean' },
+    'browser-backends': { type: 'string' },
+    'browser-wasm-threads': { type: 'string' },
+    'browser-timeout': { type: 'string', default: '1200' },
+    kernels: { type: 'string', default: 'project' },
+    'kernel-layers': { type: 'boolean' },
+    'kernel-layers-only': { type: 'boolean' },
   });
-  const number = (name: string, value: string | undefined, min: number, integer: boolean): number => {
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < min || (integer && !Number.isInteger(parsed))) {
-      throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`);
-    }
-    return parsed;
-  };
-  const kernels = values.kernels;
-  if (kernels !== 'project' && kernels !== 'stock') throw new Error(`--kernels must be project or stock, got '${kernels}'`);
-  const model = values.model;
-  if (model !== 'simclr' && model !== 'torch-like') throw new Error(`--model must be simclr or torch-like, got '${model}'`);
+  const kernels = parseChoiceFlag('--kernels', values.kernels, ['project', 'stock']);
+  const model = parseChoiceFlag('--model', values.model, ['simclr', 'torch-like']);
   const cores = os.cpus().length;
   const torchThreads = (values['torch-threads'] ?? [...new Set([1, cores])].join(','))
     .split(',')
-    .map((t) => number('torch-threads', t.trim(), 1, true));
-  const n = number('n', values.n, 1, true);
-  const cpuN = number('cpu-n', values['cpu-n'], 0, true);
+    .map((t) => parseIntegerFlag('--torch-threads', t.trim(), { min: 1 }));
+  const n = parseIntegerFlag('--n', values.n, { min: 1 });
+  const cpuN = parseIntegerFlag('--cpu-n', values['cpu-n'], { min: 0 });
   const browserBackends = (values['browser-backends'] ?? browserBackendDefault.join(','))
     .split(',')
     .map((b) => b.trim())
     .filter((b) => b);
   const unknownBrowser = browserBackends.filter((b) => !browserBackendDefault.includes(b));
   if (unknownBrowser.length > 0 || browserBackends.length === 0) {
-    throw new Error(`--browser-backends must list some of ${browserBackendDefault.join(', ')}, got '${values['browser-backends']}'`);
+    throw new CommandLineError(
+      `--browser-backends must list some of ${browserBackendDefault.join(', ')}, got '${values['browser-backends']}'`,
+    );
   }
   const threadsFlag = values['browser-wasm-threads'];
   const browserWasmThreads =
-    threadsFlag === undefined ? null : threadsFlag === 'tfjs' ? 'tfjs' : number('browser-wasm-threads', threadsFlag, 1, true);
+    threadsFlag === undefined
+      ? null
+      : threadsFlag === 'tfjs'
+        ? 'tfjs'
+        : parseIntegerFlag('--browser-wasm-threads', threadsFlag, { min: 1 });
   const browserFlag = (['browser-backends', 'browser-wasm-threads'] as const).find((flag) => values[flag] !== undefined);
   if (!values.browser && !values['browser-only'] && browserFlag !== undefined) {
-    throw new Error(`--${browserFlag} needs --browser or --browser-only`);
+    throw new CommandLineError(`--${browserFlag} needs --browser or --browser-only`);
   }
   return {
     backends: values.backends
@@ -187,23 +178,23 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { help: boolean }
           .map((b) => b.trim())
           .filter((b) => b)
       : null,
-    width: number('width', values.width, 0.001, false),
+    width: parseNumberFlag('--width', values.width, { min: 0.001 }),
     n,
     cpuN: cpuN === 0 ? n : cpuN,
-    steps: number('steps', values.steps, 1, true),
-    warmup: number('warmup', values.warmup, 0, true),
+    steps: parseIntegerFlag('--steps', values.steps, { min: 1 }),
+    warmup: parseIntegerFlag('--warmup', values.warmup, { min: 0 }),
     model,
     torchThreads,
     torch: !values['no-torch'],
     loader: !values['no-loader'],
-    json: values.json ?? false,
+    json: values.json,
     browser: values['browser-only'] ? 'only' : values.browser ? 'also' : 'no',
     browserBackends,
     browserWasmThreads,
-    browserTimeout: number('browser-timeout', values['browser-timeout'], 1, false),
+    browserTimeout: parseNumberFlag('--browser-timeout', values['browser-timeout'], { min: 1 }),
     kernels,
-    kernelLayers: values['kernel-layers-only'] ? 'only' : (values['kernel-layers'] ?? false),
-    help: values.help ?? false,
+    kernelLayers: values['kernel-layers-only'] ? 'only' : values['kernel-layers'],
+    help: values.help,
   };
 }
 
@@ -553,13 +544,12 @@ export async function runBench(argv: string[]): Promise<BenchReport | null> {
 
 const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
-  runBench(process.argv.slice(2)).then(
-    (report) => {
-      process.exitCode = report?.results.some((r) => r.error !== null) ? 1 : 0;
+  // A backend that failed is in the report (exit 1); a bad flag is exit 2 with the usage.
+  runCommand(
+    async () => {
+      const report = await runBench(process.argv.slice(2));
+      return report?.results.some((r) => r.error !== null) ? 1 : 0;
     },
-    (error: unknown) => {
-      log(`bench: ${(error as Error).message}`);
-      process.exitCode = 2;
-    },
+    { usage: BENCH_USAGE },
   );
 }

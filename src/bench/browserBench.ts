@@ -6,10 +6,10 @@
  */
 import { chromium, type Browser } from '@playwright/test';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
+import { freePort } from '../node/freePort';
 import type { StepBenchSettings } from './measureSteps';
 import type { BenchPageState } from './main';
 import type { BrowserBenchResult } from './benchWorker';
@@ -66,18 +66,6 @@ export function benchPageQuery(options: BrowserBenchOptions): string {
   if (options.kernels === 'stock') query.set('kernels', 'stock');
   if (options.kernelLayers) query.set('layers', options.kernelLayers === 'only' ? 'only' : '1');
   return query.toString();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 export async function runBrowserBench(options: BrowserBenchOptions, log: (message: string) => void): Promise<BrowserBenchRun> {

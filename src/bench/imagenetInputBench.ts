@@ -2,6 +2,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { permutation, Rng } from '../core/random';
+import { parseChoiceFlag, parseCommandLine, parseIntegerFlag, printUsage, runCommand } from '../node/commandLine';
 import { loadImageFolderDataset } from '../node/imagenetFolder';
 import { buildTinyImageNet } from '../node/tinyImageNet';
 
@@ -110,31 +111,42 @@ export async function benchImageLoader(partial: Partial<LoaderBenchOptions> = {}
   }
 }
 
-function parseArgs(argv: string[]): Partial<LoaderBenchOptions> {
-  const out: Partial<LoaderBenchOptions> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === '--root') out.root = value;
-    else if (flag === '--size') out.imageSize = Number(value);
-    else if (flag === '--batch') out.batchSize = Number(value);
-    else if (flag === '--batches') out.batches = Number(value);
-    else if (flag === '--workers') out.workers = Number(value);
-    else if (flag === '--read') {
-      if (value !== 'pretrain' && value !== 'finetune' && value !== 'eval')
-        throw new Error(`--read must be pretrain, finetune or eval, got ${value}`);
-      out.read = value;
-    } else if (flag === '--images') out.syntheticImages = Number(value);
-    else throw new Error(`unknown option ${flag}`);
-  }
-  return out;
+const LOADER_BENCH_USAGE = `Usage: npx tsx src/bench/imagenetInputBench.ts [--root DIR] [--size 224] [--batch 64] [--batches 8]
+                          [--workers N] [--read pretrain|finetune|eval] [--images 256]`;
+
+function parseLoaderBenchArgs(argv: readonly string[]): Partial<LoaderBenchOptions> & { help: boolean } {
+  const flags = parseCommandLine(argv, {
+    root: { type: 'string' },
+    size: { type: 'string' },
+    batch: { type: 'string' },
+    batches: { type: 'string' },
+    workers: { type: 'string' },
+    read: { type: 'string' },
+    images: { type: 'string' },
+  });
+  // Absent flags stay absent, so benchImageLoader's defaults apply.
+  const integer = (flag: string, text: string | undefined) => (text === undefined ? undefined : parseIntegerFlag(flag, text, { min: 1 }));
+  const options: Partial<LoaderBenchOptions> = {
+    root: flags.root,
+    imageSize: integer('--size', flags.size),
+    batchSize: integer('--batch', flags.batch),
+    batches: integer('--batches', flags.batches),
+    workers: integer('--workers', flags.workers),
+    read: flags.read === undefined ? undefined : parseChoiceFlag('--read', flags.read, ['pretrain', 'finetune', 'eval']),
+    syntheticImages: integer('--images', flags.images),
+  };
+  const given = Object.entries(options).filter(([, value]) => value !== undefined);
+  return { ...Object.fromEntries(given), help: flags.help };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  benchImageLoader(parseArgs(process.argv.slice(2)))
-    .then((result) => console.log(JSON.stringify(result, null, 2)))
-    .catch((error: unknown) => {
-      console.error(error instanceof Error ? error.message : String(error));
-      process.exit(1);
-    });
+  runCommand(
+    async () => {
+      const { help, ...options } = parseLoaderBenchArgs(process.argv.slice(2));
+      if (help) return printUsage(LOADER_BENCH_USAGE);
+      console.log(JSON.stringify(await benchImageLoader(options), null, 2));
+      return 0;
+    },
+    { usage: LOADER_BENCH_USAGE },
+  );
 }

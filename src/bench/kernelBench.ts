@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { stageChannels } from '../core/model/index';
 import { stockKernel } from '../kernels';
 import { relativeMaxDifference } from '../kernels/compare';
 import { median } from './stats';
@@ -20,15 +21,16 @@ export interface ConvLayerShape {
 }
 
 export function resnet18ConvLayers(widthMultiplier: number): ConvLayerShape[] {
-  const c = (base: number) => Math.max(1, Math.round(base * widthMultiplier));
+  // The model's own widths, so the timed shapes are the ones a run at this width trains.
+  const [c1, c2, c3, c4] = stageChannels(widthMultiplier);
   return [
-    { name: 'stem 3x3', size: 32, inChannels: 3, outChannels: c(64), stride: 1, filter: 3 },
-    { name: 'stage1 3x3', size: 32, inChannels: c(64), outChannels: c(64), stride: 1, filter: 3 },
-    { name: 'stage2 3x3 s2', size: 32, inChannels: c(64), outChannels: c(128), stride: 2, filter: 3 },
-    { name: 'stage2 shortcut 1x1 s2', size: 32, inChannels: c(64), outChannels: c(128), stride: 2, filter: 1 },
-    { name: 'stage2 3x3', size: 16, inChannels: c(128), outChannels: c(128), stride: 1, filter: 3 },
-    { name: 'stage3 3x3', size: 8, inChannels: c(256), outChannels: c(256), stride: 1, filter: 3 },
-    { name: 'stage4 3x3', size: 4, inChannels: c(512), outChannels: c(512), stride: 1, filter: 3 },
+    { name: 'stem 3x3', size: 32, inChannels: 3, outChannels: c1, stride: 1, filter: 3 },
+    { name: 'stage1 3x3', size: 32, inChannels: c1, outChannels: c1, stride: 1, filter: 3 },
+    { name: 'stage2 3x3 s2', size: 32, inChannels: c1, outChannels: c2, stride: 2, filter: 3 },
+    { name: 'stage2 shortcut 1x1 s2', size: 32, inChannels: c1, outChannels: c2, stride: 2, filter: 1 },
+    { name: 'stage2 3x3', size: 16, inChannels: c2, outChannels: c2, stride: 1, filter: 3 },
+    { name: 'stage3 3x3', size: 8, inChannels: c3, outChannels: c3, stride: 1, filter: 3 },
+    { name: 'stage4 3x3', size: 4, inChannels: c4, outChannels: c4, stride: 1, filter: 3 },
   ];
 }
 

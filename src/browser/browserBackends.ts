@@ -5,7 +5,7 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerTrainingKernels } from '../kernels';
-import type { BackendInfo, BackendName, BackendPreference } from '../protocol/labWorkerApi';
+import type { BrowserBackendInfo, BackendName, BackendPreference } from '../protocol/labWorkerApi';
 import { isSoftwareAdapter } from './backendRanking';
 
 // The wasm binaries are bundled by vite; tell tfjs where they ended up.
@@ -103,9 +103,9 @@ export async function tryBackend(name: BackendName): Promise<{ ok: true } | { ok
  * Starts a backend: the asked-for one if it works, otherwise the next of webgpu → webgl → wasm →
  * cpu, and says plainly when it fell back and why. ('auto' without a measurement: that order.)
  */
-export async function selectBackend(preference: BackendPreference): Promise<BackendInfo> {
+export async function selectBrowserBackend(preference: BackendPreference): Promise<BrowserBackendInfo> {
   const order: BackendName[] = preference === 'auto' ? fallbackOrder : [preference, ...fallbackOrder.filter((n) => n !== preference)];
-  const tried: BackendInfo['tried'] = [];
+  const tried: BrowserBackendInfo['tried'] = [];
   for (const name of order) {
     const result = await tryBackend(name);
     tried.push(result.ok ? { name, ok: true } : { name, ok: false, reason: result.reason });

@@ -1,3 +1,7 @@
+import type { RunConfig } from '../core/config';
+import { type DatasetHosts, datasetKey } from '../core/data';
+import type { SkippedImage } from '../core/data/imageFolder';
+import { fetchDataSource } from '../core/data/source';
 import type { FolderFile, FolderLoadReport } from '../protocol/labWorkerApi';
 
 const imageExtensions = /\.(png|jpe?g|gif|webp|bmp|avif)$/i;
@@ -14,7 +18,7 @@ export function classOfPath(path: string): string | null {
  */
 export class BlobImageFolder {
   private readonly byPath = new Map<string, Blob>();
-  readonly skipped: { path: string; reason: string }[] = [];
+  readonly skipped: SkippedImage[] = [];
 
   constructor(files: FolderFile[]) {
     for (const { path, file } of files) {
@@ -75,4 +79,37 @@ export class BlobImageFolder {
     }
     return { classNames: [...classes].sort(), images, unreadable };
   }
+}
+
+export interface BrowserDatasetOptions {
+  /** URL of the datasets folder the app serves (public/datasets). */
+  datasetsUrl: string;
+  /** The person's picked folder, for dataset "folder". */
+  folder?: FolderFile[];
+  progress?: (message: string) => void;
+}
+
+/**
+ * What the browser injects into core's `loadDatasetReport`: files fetched from the app's datasets
+ * folder and the picked folder decoded with createImageBitmap. Everything else (caps, shapes'
+ * default size, the folder split) is core's, so the lab loads what the CLI and the server load.
+ */
+export function browserDatasetHosts({ datasetsUrl, folder, progress }: BrowserDatasetOptions): DatasetHosts {
+  return {
+    source: fetchDataSource(datasetsUrl),
+    // No folder picked: core's own message asks for one.
+    folder: folder?.length ? new BlobImageFolder(folder) : undefined,
+    progress,
+  };
+}
+
+/**
+ * Cache key of a lab dataset: core's `datasetKey` plus, for "folder", which files were picked
+ * (the config does not name them). Files arrive as fresh copies on every worker call, so they are
+ * told apart by their count, first and last path and total size rather than by identity.
+ */
+export function browserDatasetKey(config: RunConfig, folder?: FolderFile[]): string {
+  if (config.dataset.name !== 'folder' || !folder?.length) return datasetKey(config);
+  const bytes = folder.reduce((sum, { file }) => sum + file.size, 0);
+  return JSON.stringify([datasetKey(config), folder.length, folder[0].path, folder[folder.length - 1].path, bytes]);
 }

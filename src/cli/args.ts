@@ -1,5 +1,5 @@
-/** Minimal flag parsing shared by the CLI entry points (node:util's parseArgs underneath). */
-import { parseArgs } from 'node:util';
+/** The flags of `npm run train` (parsed by the shared node/commandLine). */
+import { parseCommandLine } from '../node/commandLine';
 
 export interface TrainArgs {
   config?: string;
@@ -13,31 +13,25 @@ export interface TrainArgs {
   help: boolean;
 }
 
-export function parseTrainArgs(argv: string[]): TrainArgs {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      set: { type: 'string', multiple: true, short: 's' },
-      out: { type: 'string', short: 'o' },
-      backend: { type: 'string', short: 'b' },
-      'init-from': { type: 'string' },
-      resume: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', short: 'q', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
+export function parseTrainArgs(argv: readonly string[]): TrainArgs {
+  const flags = parseCommandLine(argv, {
+    config: { type: 'string', short: 'c' },
+    set: { type: 'string', multiple: true, short: 's' },
+    out: { type: 'string', short: 'o' },
+    backend: { type: 'string', short: 'b' },
+    'init-from': { type: 'string' },
+    resume: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
   });
   return {
-    config: values.config,
-    set: values.set ?? [],
-    out: values.out ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-')}`,
-    backend: values.backend,
-    initFrom: values['init-from'],
-    resume: values.resume ?? false,
-    quiet: values.quiet ?? false,
-    help: values.help ?? false,
+    config: flags.config,
+    set: flags.set,
+    out: flags.out ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    backend: flags.backend,
+    initFrom: flags['init-from'],
+    resume: flags.resume,
+    quiet: flags.quiet,
+    help: flags.help,
   };
 }
 

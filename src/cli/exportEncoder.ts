@@ -8,34 +8,33 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { parseRunConfig } from '../core/config';
 import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
 import { SimclrModel, modelSpecFromConfig } from '../core/model';
 import { architectureOf, describeArchitecture, encoderCheckpoint, encoderFromCheckpoint, referenceImages } from '../core/pretrained';
 import type { RunSummary } from '../core/types';
+import { CommandLineError, parseCommandLine, printUsage, runCommand } from '../node/commandLine';
 import { selectNodeBackend } from '../node/nodeBackends';
 
 /** Images the card's `check` features are computed on. */
 const CHECK_IMAGES = 2;
 
+const EXPORT_USAGE = 'usage: exportEncoder --run DIR --name NAME [--machine TEXT] [--commit HASH] [--dest DIR] [--log-dir DIR]';
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      run: { type: 'string' },
-      name: { type: 'string' },
-      machine: { type: 'string', default: 'unspecified' },
-      commit: { type: 'string', default: 'unspecified' },
-      dest: { type: 'string', default: 'public/pretrained' },
-      'log-dir': { type: 'string', default: 'docs/encoder' },
-    },
-    strict: true,
+  const flags = parseCommandLine(process.argv.slice(2), {
+    run: { type: 'string' },
+    name: { type: 'string' },
+    machine: { type: 'string', default: 'unspecified' },
+    commit: { type: 'string', default: 'unspecified' },
+    dest: { type: 'string', default: 'public/pretrained' },
+    'log-dir': { type: 'string', default: 'docs/encoder' },
   });
-  if (!values.run || !values.name) {
-    process.stderr.write('usage: exportEncoder --run DIR --name NAME [--machine TEXT] [--commit HASH] [--dest DIR] [--log-dir DIR]\n');
-    return 2;
-  }
+  if (flags.help) return printUsage(EXPORT_USAGE);
+  if (!flags.run || !flags.name) throw new CommandLineError('--run and --name are required');
+  // Both checked above: the rest reads them as plain strings.
+  const values = { ...flags, run: flags.run, name: flags.name };
   const run = values.run;
   const config = parseRunConfig(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')));
   const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as RunSummary;
@@ -108,10 +107,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main, { usage: EXPORT_USAGE });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { RunConfig } from '../core/config';
 import { serializeCheckpoint } from '../core/checkpoint';
 import { loadDataset } from '../core/data';
-import type { Dataset, RunEvent, RunSummary } from '../core/types';
+import type { Checkpoint, Dataset, RunEvent, RunSummary } from '../core/types';
 import { nodeDataSource } from '../node/nodeDataSource';
 import { nodeImageFolder } from '../node/nodeImageFolder';
 
@@ -39,19 +39,28 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** The dataset a config asks for, with the Node data sources. */
-export function loadNodeDataset(config: RunConfig): Promise<Dataset> {
+/**
+ * The dataset a config asks for, through core's one loader with the Node data sources; folder files
+ * that are left out are reported through `onLog` (by default a notice on stderr, as the backend's).
+ */
+export function loadNodeDataset(
+  config: RunConfig,
+  onLog: (message: string) => void = (message) => process.stderr.write(`notice: ${message}\n`),
+): Promise<Dataset> {
   return loadDataset(config, {
     source: nodeDataSource(),
     ...(config.dataset.name === 'folder' && config.dataset.path ? { folder: nodeImageFolder(config.dataset.path) } : {}),
+    onLog,
   });
 }
 
 export interface RunFolder {
   readonly dir: string;
   readonly checkpointPath: string;
-  /** Records a run event: metric lines and checkpoints. */
+  /** Records a run event: metric events become lines of metrics.jsonl. */
   record(event: RunEvent): void;
+  /** Replaces checkpoint.bin (pass as the engine's onCheckpoint). */
+  saveCheckpoint(checkpoint: Checkpoint): void;
   writeSummary(summary: RunSummary): void;
 }
 
@@ -69,9 +78,10 @@ export function openRunFolder(dir: string, config: RunConfig, options: { append?
       if (event.type === 'metric') {
         const { type: _type, ...fields } = event;
         appendFileSync(metricsPath, `${JSON.stringify(fields)}\n`);
-      } else if (event.type === 'checkpoint') {
-        writeFileAtomic(checkpointPath, serializeCheckpoint(event.checkpoint));
       }
+    },
+    saveCheckpoint(checkpoint) {
+      writeFileAtomic(checkpointPath, serializeCheckpoint(checkpoint));
     },
     writeSummary(summary) {
       writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

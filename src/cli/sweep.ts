@@ -8,7 +8,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, parseFieldValue, setAtPath, type ConfigIssue, type RunConfig } from '../core/config';
 import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
 import { checkpointAfterPretraining } from '../sweep/reuse';
@@ -16,8 +15,10 @@ import { runSweep, sweepProgress, type RunTrial, type SweepEvent, type SweepStat
 import { objectiveMetrics, parseSweepSpec, type SweepSpec } from '../sweep/spec';
 import { runExperiment } from '../core/train/run';
 import type { Checkpoint, Dataset, RunEvent } from '../core/types';
+import { CommandLineError, parseCommandLine, printUsage, runCommand } from '../node/commandLine';
 import { selectNodeBackend } from '../node/nodeBackends';
 import { createProgressReporter } from './progress';
+import { configFieldHelp } from './fieldHelp';
 import { UsageError, loadNodeDataset, openRunFolder, readJsonObject, writeFileAtomic } from './runFolder';
 
 export const SWEEP_USAGE = `Usage: npm run sweep -- --spec FILE.json [--set base.path=value ...] [--out DIR] [--backend NAME] [--quiet]
@@ -40,27 +41,21 @@ interface SweepArgs {
   help: boolean;
 }
 
-function parseSweepArgs(argv: string[]): SweepArgs {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      spec: { type: 'string' },
-      set: { type: 'string', multiple: true, short: 's' },
-      out: { type: 'string', short: 'o' },
-      backend: { type: 'string', short: 'b' },
-      quiet: { type: 'boolean', short: 'q', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
+function parseSweepArgs(argv: readonly string[]): SweepArgs {
+  const flags = parseCommandLine(argv, {
+    spec: { type: 'string' },
+    set: { type: 'string', multiple: true, short: 's' },
+    out: { type: 'string', short: 'o' },
+    backend: { type: 'string', short: 'b' },
+    quiet: { type: 'boolean', short: 'q' },
   });
   return {
-    spec: values.spec,
-    set: values.set ?? [],
-    out: values.out ?? `sweeps/${new Date().toISOString().replace(/[:.]/g, '-')}`,
-    backend: values.backend,
-    quiet: values.quiet ?? false,
-    help: values.help ?? false,
+    spec: flags.spec,
+    set: flags.set,
+    out: flags.out ?? `sweeps/${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    backend: flags.backend,
+    quiet: flags.quiet,
+    help: flags.help,
   };
 }
 
@@ -77,7 +72,7 @@ function applyBaseOverrides(input: Record<string, unknown>, overrides: string[])
     else {
       const field = path.slice('base.'.length);
       const parsed = parseFieldValue(field, override.slice(eq + 1));
-      if (parsed.ok) setAtPath(base, field, parsed.value);
+      if (parsed.ok) setAtPath(base, parsed.path, parsed.value);
       else issues.push({ path: `base.${parsed.issue.path}`, message: parsed.issue.message });
     }
   }
@@ -120,21 +115,9 @@ function readPrevious(path: string, spec: SweepSpec): TrialRecord[] {
 }
 
 async function main(): Promise<number> {
-  let args: SweepArgs;
-  try {
-    args = parseSweepArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${SWEEP_USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${SWEEP_USAGE}\n`);
-    return 0;
-  }
-  if (!args.spec) {
-    process.stderr.write(`--spec FILE.json is required\n\n${SWEEP_USAGE}\n`);
-    return 2;
-  }
+  const args = parseSweepArgs(process.argv.slice(2));
+  if (args.help) return printUsage(`${SWEEP_USAGE}\n\n${configFieldHelp('Config fields (spec parameter keys; --set base.path=value):')}`);
+  if (!args.spec) throw new CommandLineError('--spec FILE.json is required');
 
   const out = resolve(args.out);
   const sweepPath = join(out, 'sweep.json');
@@ -198,7 +181,6 @@ async function main(): Promise<number> {
       progress(event);
       folder.record(event);
       if (event.type === 'metric') onMetric(event);
-      else if (event.type === 'checkpoint' && event.stage === 'pretrain') pretrained = event.checkpoint.models.pretrain;
       else if (
         event.type === 'stage-end' &&
         event.stage === 'pretrain' &&
@@ -216,6 +198,11 @@ async function main(): Promise<number> {
       dataset,
       backend: backend.name,
       onEvent,
+      onCheckpoint: (checkpoint) => {
+        folder.saveCheckpoint(checkpoint);
+        // The last pretraining checkpoint holds the weights a shared pretraining is saved from.
+        if (checkpoint.stage === 'pretrain') pretrained = checkpoint.models.pretrain;
+      },
       resumeFrom,
       control: {
         // Training steps chain promises without returning to the event loop; yield once per step so
@@ -290,10 +277,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main, { usage: SWEEP_USAGE });

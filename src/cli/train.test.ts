@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deserializeCheckpoint } from '../core/checkpoint';
+import { setFlags, tinyRunWith } from '../testing/tinyRun';
 
 const repo = resolve(__dirname, '../..');
 const tsx = join(repo, 'node_modules', '.bin', 'tsx');
@@ -19,38 +20,15 @@ function train(args: string[], env: Record<string, string> = {}) {
 }
 
 const tiny = [
-  '--set',
-  'dataset.name=shapes',
-  '--set',
-  'dataset.trainSize=64',
-  '--set',
-  'dataset.testSize=32',
-  '--set',
-  'dataset.imageSize=16',
-  '--set',
-  'model.widthMultiplier=0.0625',
-  '--set',
-  'model.projectionLayers=1',
-  '--set',
-  'model.projectionDim=16',
-  '--set',
-  'pretrain.epochs=1',
-  '--set',
-  'pretrain.batchSize=32',
-  '--set',
-  'pretrain.knnK=5',
-  '--set',
-  'finetune.epochs=1',
-  '--set',
-  'finetune.batchSize=8',
-  '--set',
-  'finetune.labelFraction=0.25',
-  '--set',
-  'distill.epochs=1',
-  '--set',
-  'distill.batchSize=32',
-  '--set',
-  'distill.studentWidthMultiplier=0.0625',
+  ...setFlags(
+    tinyRunWith({
+      model: { projectionLayers: 1 },
+      // warmupEpochs: the config's default, as this test has always run.
+      pretrain: { batchSize: 32, knnK: 5, warmupEpochs: undefined },
+      finetune: { batchSize: 8, labelFraction: 0.25 },
+      distill: { batchSize: 32 },
+    }),
+  ),
   '--backend',
   'wasm',
   '--quiet',

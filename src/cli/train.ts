@@ -10,8 +10,10 @@ import { deserializeCheckpoint } from '../core/checkpoint';
 import { runExperiment } from '../core/train/run';
 import type { Checkpoint, RunEvent } from '../core/types';
 import { parseTrainArgs, TRAIN_USAGE } from './args';
+import { printUsage, runCommand } from '../node/commandLine';
 import { selectNodeBackend } from '../node/nodeBackends';
 import { createProgressReporter } from './progress';
+import { configFieldHelp } from './fieldHelp';
 import { UsageError, loadNodeDataset, openRunFolder, readJsonObject } from './runFolder';
 import { initialEncoderFor } from '../node/pretrainedFile';
 import { checkEncoderFits, type PretrainedEncoder } from '../core/pretrained';
@@ -27,17 +29,8 @@ export function resolveConfig(configPath: string | undefined, overrides: string[
 }
 
 async function main(): Promise<number> {
-  let args: ReturnType<typeof parseTrainArgs>;
-  try {
-    args = parseTrainArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${TRAIN_USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${TRAIN_USAGE}\n`);
-    return 0;
-  }
+  const args = parseTrainArgs(process.argv.slice(2));
+  if (args.help) return printUsage(`${TRAIN_USAGE}\n\n${configFieldHelp()}`);
   let config: RunConfig;
   try {
     config = resolveConfig(args.config, args.set);
@@ -103,6 +96,7 @@ async function main(): Promise<number> {
     dataset,
     backend: backend.name,
     onEvent,
+    onCheckpoint: (checkpoint) => folder.saveCheckpoint(checkpoint),
     resumeFrom,
     initialEncoder,
     control: {
@@ -123,10 +117,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main, { usage: TRAIN_USAGE });

@@ -1,10 +1,18 @@
 import type { Checkpoint, TensorRecord } from './types';
 
 /**
- * Binary checkpoint format, the same in the browser (IndexedDB, downloads), the CLI and the server:
+ * The checkpoint encoding: the one byte format every host writes and reads a Checkpoint in —
+ * the CLI's `checkpoint.bin` and shared pretrainings, the server's checkpoint files (and what
+ * `GET /api/runs/:id/checkpoint` serves), shipped encoders (`public/pretrained/*.ckpt`), the lab's
+ * IndexedDB store, its weights download and the checkpoint inside an exported run file.
+ *
  *   "SIMCLRCK" (8 bytes) | header length (uint32 LE) | header JSON (UTF-8) | float32 data (LE)
- * The header is the checkpoint without tensor data plus, for every tensor, its byte offset in the
- * data section. Float data is 4-byte aligned so it can be viewed without copying.
+ *
+ * The header is the checkpoint without tensor data plus, for every tensor, its shape and byte
+ * offset in the data section (`dataBytes` long). Float data is 4-byte aligned so it can be viewed
+ * without copying. Outside this project (Python: numpy) a file reads as
+ *   n = int.from_bytes(b[8:12], 'little'); h = json.loads(b[12:12 + n])
+ *   data = np.frombuffer(b, '<f4', offset=12 + n); tensor = data[off // 4 : off // 4 + prod(shape)]
  */
 const MAGIC = 'SIMCLRCK';
 

@@ -1,5 +1,6 @@
 // Public API of the engine. Hosts (browser worker, CLI, server) import from here.
 export * from './config';
+export * from './configFields';
 export * from './types';
 export * from './random';
 export * from './data';

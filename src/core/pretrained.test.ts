@@ -98,7 +98,10 @@ describe('pretrained encoders', () => {
       config,
       dataset: shapes(),
       backend: 'wasm',
-      onEvent: (e) => e.type === 'checkpoint' && (last = e.checkpoint),
+      onEvent: () => undefined,
+      onCheckpoint: (saved) => {
+        last = saved;
+      },
     });
     expect(first.status).toBe('completed');
     const stored = deserializeCheckpoint(serializeCheckpoint(last!));
@@ -158,8 +161,10 @@ describe('pretrained encoders', () => {
       backend: 'wasm',
       initialEncoder,
       onEvent: (e) => {
-        if (e.type === 'checkpoint') checkpoint = e.checkpoint;
         if (e.type === 'metric' && e.loss !== undefined) steps = e.step;
+      },
+      onCheckpoint: (saved) => {
+        checkpoint = saved;
       },
       control: { beforeStep: async () => (steps >= 1 ? 'stop' : 'continue') },
     });

@@ -1,4 +1,4 @@
-import type { RunConfig } from './config';
+import type { ConfigFieldPath, RunConfig } from './config';
 import type { Checkpoint, EncoderArchitecture, TensorRecord } from './types';
 
 /**
@@ -18,6 +18,21 @@ export interface PretrainedEncoder {
 }
 
 const KEPT_PREFIXES = ['encoder/', 'head/'];
+
+/** The config field each architecture field is read from (`architectureOf`), for messages and for matching a run to an encoder. */
+export const ARCHITECTURE_CONFIG_PATHS: Readonly<Record<keyof EncoderArchitecture, ConfigFieldPath>> = {
+  depth: 'model.depth',
+  widthMultiplier: 'model.widthMultiplier',
+  skRatio: 'model.skRatio',
+  projectionLayers: 'model.projectionLayers',
+  projectionDim: 'model.projectionDim',
+  imageSize: 'dataset.imageSize',
+};
+
+/** The architecture fields whose values differ between `a` and `b`, in ARCHITECTURE_CONFIG_PATHS order. */
+export function architectureDifferences(a: EncoderArchitecture, b: EncoderArchitecture): (keyof EncoderArchitecture)[] {
+  return (Object.keys(ARCHITECTURE_CONFIG_PATHS) as (keyof EncoderArchitecture)[]).filter((key) => a[key] !== b[key]);
+}
 
 export function architectureOf(config: RunConfig): EncoderArchitecture {
   const { depth, widthMultiplier, skRatio, projectionLayers, projectionDim } = config.model;
@@ -51,17 +66,9 @@ export function checkEncoderFits(encoder: PretrainedEncoder, config: RunConfig):
   const saved = encoder.architecture;
   if (!saved) return;
   const wanted = architectureOf(config);
-  const paths: Record<keyof EncoderArchitecture, string> = {
-    depth: 'model.depth',
-    widthMultiplier: 'model.widthMultiplier',
-    skRatio: 'model.skRatio',
-    projectionLayers: 'model.projectionLayers',
-    projectionDim: 'model.projectionDim',
-    imageSize: 'dataset.imageSize',
-  };
-  const differences = (Object.keys(paths) as (keyof EncoderArchitecture)[])
-    .filter((key) => saved[key] !== wanted[key])
-    .map((key) => `${paths[key]} is ${wanted[key]} here but ${saved[key]} in the encoder`);
+  const differences = architectureDifferences(saved, wanted).map(
+    (key) => `${ARCHITECTURE_CONFIG_PATHS[key]} is ${wanted[key]} here but ${saved[key]} in the encoder`,
+  );
   if (differences.length > 0) {
     throw new Error(
       `The pretrained encoder from ${encoder.source} (${describeArchitecture(saved)}) does not fit this run's model ` +

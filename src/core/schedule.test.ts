@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRateAt, scaledLearningRate, scheduleSteps } from './schedule';
+import { learningRateAt, scaledLearningRate } from './schedule';
 
 describe('scaledLearningRate', () => {
   it('scales linearly by batch/256 or by sqrt(batch)', () => {
@@ -37,10 +37,5 @@ describe('learningRateAt', () => {
     }
     expect(learningRateAt(0, { peak: 1, warmupSteps: 0, totalSteps: 4 })).toBe(1);
     expect(learningRateAt(2, { peak: 1, warmupSteps: 0, totalSteps: 4 })).toBeCloseTo(0.5, 12);
-  });
-
-  it('derives warm-up and total steps from epochs', () => {
-    expect(scheduleSteps(10, 1, 39)).toEqual({ warmupSteps: 39, totalSteps: 390 });
-    expect(scheduleSteps(0.5, 1, 10)).toEqual({ warmupSteps: 5, totalSteps: 5 });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Learning-rate scaling and schedule of SimCLR (official run.py): the applied peak rate is the base rate
- * scaled by the batch size, reached by a linear warm-up from 0 and then cosine-decayed to 0.
+ * scaled by the batch size, reached by a linear warm-up from 0 and then cosine-decayed to 0. How many
+ * steps a stage takes is decided by its batch stream: `stageSteps` in train/batches.ts.
  */
 
 export type LearningRateScaling = 'linear' | 'sqrt';
@@ -31,10 +32,4 @@ export function learningRateAt(step: number, { peak, warmupSteps, totalSteps }: 
   if (decaySteps <= 0) return step < totalSteps ? peak : 0;
   const progress = Math.min(1, (step - warmupSteps) / decaySteps);
   return peak * 0.5 * (1 + Math.cos(Math.PI * progress));
-}
-
-/** Warm-up and total steps of a stage from epochs (fractional epochs allowed) and steps per epoch. */
-export function scheduleSteps(epochs: number, warmupEpochs: number, stepsPerEpoch: number): { warmupSteps: number; totalSteps: number } {
-  const totalSteps = Math.max(1, Math.round(epochs * stepsPerEpoch));
-  return { warmupSteps: Math.min(totalSteps, Math.round(warmupEpochs * stepsPerEpoch)), totalSteps };
 }

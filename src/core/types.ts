@@ -88,11 +88,25 @@ export interface RunSummary {
   error?: string;
 }
 
+/**
+ * A checkpoint was taken at (stage, step). The event never carries weights: they go to the host
+ * through `RunOptions.onCheckpoint` before this event is emitted, so every host can pass the
+ * event stream on (to a page, a log, an SSE client) as is.
+ */
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  time: number;
+  stage: StageName;
+  step: number;
+  epoch: number;
+}
+
+/** What the engine emits while it runs: plain data only, small enough to log or send anywhere. */
 export type RunEvent =
   | { type: 'run-start'; time: number; backend: string; config: RunConfig }
   | { type: 'stage-start'; time: number; stage: StageName; totalSteps: number; stepsPerEpoch: number; startStep: number }
   | ({ type: 'metric'; time: number; stage: StageName; step: number; epoch: number } & MetricFields)
-  | { type: 'checkpoint'; time: number; stage: StageName; step: number; epoch: number; checkpoint: Checkpoint }
+  | CheckpointEvent
   | { type: 'log'; time: number; level: 'info' | 'warn' | 'error'; message: string; stage?: StageName }
   | { type: 'stage-end'; time: number; stage: StageName; summary: StageSummary }
   /** 2N×2N cosine similarities of the current pretraining batch (rows/cols: view 1 of each image, then view 2). */
@@ -148,3 +162,10 @@ export interface RunControl {
 }
 
 export type RunEventListener = (event: RunEvent) => void;
+
+/**
+ * Receives every checkpoint the engine takes, with the event that will announce it. The engine
+ * awaits it before emitting the event and before training on, so a host can make the checkpoint
+ * durable first: nobody then hears of a checkpoint that a crash could still lose.
+ */
+export type CheckpointListener = (checkpoint: Checkpoint, event: CheckpointEvent) => void | Promise<void>;

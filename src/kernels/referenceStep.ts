@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ntXentLoss } from '../core/loss';
 import { SgdMomentum } from '../core/optim';
-import { type ModelSpec, SimclrModel } from '../core/model/index';
+import { type ModelSpec, SimclrModel, stageChannels } from '../core/model/index';
 
 /**
  * The benchmark's reference step (../shared/gpu/README.md): CIFAR ResNet-18 with channels × w, BN +
@@ -122,7 +122,9 @@ function torchLikeNetwork(widthMultiplier: number, seed: number): Network {
     const y = tf.batchNorm4d(x4, mean as tf.Tensor1D, variance as tf.Tensor1D, bn.beta as tf.Tensor1D, bn.gamma as tf.Tensor1D, 1e-5);
     return (x.rank === 4 ? y : tf.reshape(y, x.shape)) as T;
   };
-  const channels = [64, 128, 256, 512].map((c) => Math.max(1, Math.round(c * widthMultiplier)));
+  // The product model's widths at this multiplier; reference_simclr_step.py's max(1, round(c·w))
+  // agrees except at exact .5 ties, which Python rounds to even.
+  const channels = stageChannels(widthMultiplier);
 
   const stem = { kernel: convKernel(3, 3, channels[0]), bn: batchNorm(channels[0]) };
   const blocks: { stride: number; c1: tf.Variable; b1: Bn; c2: tf.Variable; b2: Bn; shortcut: { kernel: tf.Variable; bn: Bn } | null }[] =

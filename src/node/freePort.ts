@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
+    // A listen that fails (no loopback, say) must reject rather than leave the caller waiting.
+    server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));

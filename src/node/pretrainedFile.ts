@@ -11,7 +11,7 @@ import { encoderFromCheckpoint, type PretrainedEncoder } from '../core/pretraine
  */
 
 /** Where the shipped encoders live: the repository's public/pretrained (served to the lab as /pretrained/). */
-export const SHIPPED_ENCODER_DIR = fileURLToPath(new URL('../../public/pretrained', import.meta.url));
+export const SHIPPED_ENCODER_DIR = fileURLToPath(new URL('../../public/pretrained/', import.meta.url));
 
 export function shippedEncoderPath(name: string): string {
   return `${SHIPPED_ENCODER_DIR}${name}.ckpt`;

@@ -4,7 +4,7 @@ export const backendNames = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 export type BackendPreference = BackendName | 'auto';
 
-export interface BackendInfo {
+export interface BrowserBackendInfo {
   name: BackendName;
   /** GPU adapter description (webgpu) or renderer (webgl), when the browser tells. */
   adapter: string | null;
@@ -17,12 +17,11 @@ export interface BackendInfo {
 }
 
 /**
- * What the worker sends to the page: the engine's events, except that checkpoints (which carry all
- * weights) are stored in IndexedDB by the worker and announced without their tensors.
+ * What the worker sends to the page: the engine's events as they are (weights never travel in
+ * them: the worker stores checkpoints in IndexedDB), plus the lab's own.
  */
 export type LabEvent =
-  | Exclude<RunEvent, { type: 'checkpoint' }>
-  | { type: 'checkpoint'; time: number; stage: StageName; step: number; epoch: number }
+  | RunEvent
   | { type: 'status'; time: number; message: string }
   /** `pausing`: paused, but the step under way when Pause came has not ended yet. */
   | { type: 'controller'; time: number; state: ControllerState; pausing?: boolean }
@@ -32,7 +31,16 @@ export type LabEvent =
    * The run started again from its checkpoint at (stage, step) (a server run after a crash): what
    * was recorded after that point is superseded by the events that follow.
    */
-  | { type: 'resumed'; time: number; stage: StageName; step: number; epoch: number };
+  | { type: 'resumed'; time: number; stage: StageName; step: number; epoch: number }
+  /**
+   * The host learnt how a run ended without its run-end event: a server run cancelled while queued
+   * or failed outside the engine, a stream that was lost, a page reload that ended a worker's run.
+   * It never overrides an outcome the run already has.
+   */
+  | { type: 'settled'; time: number; status: RunOutcome; error?: string };
+
+/** How a run in the lab ended; `interrupted` runs can continue from their last checkpoint. */
+export type RunOutcome = 'completed' | 'stopped' | 'failed' | 'interrupted';
 
 export interface StagePlan {
   stage: StageName;
@@ -94,7 +102,7 @@ export interface FolderLoadReport {
 }
 
 export interface LabWorkerApi {
-  initBackend(preference: BackendPreference): Promise<BackendInfo>;
+  initBackend(preference: BackendPreference): Promise<BrowserBackendInfo>;
   /** The page's sink for batched events (a comlink proxy). */
   subscribe(sink: (events: LabEvent[]) => void): void;
   startRun(request: StartRunRequest): Promise<RunSummary>;

@@ -7,10 +7,10 @@ import type { RunEvent, RunSummary } from '../core/types';
  */
 
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
-export type RunStatus = (typeof runStatuses)[number];
-export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+export type ServerRunStatus = (typeof runStatuses)[number];
+export const terminalStatuses: ReadonlySet<ServerRunStatus> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 
-export function isTerminal(status: RunStatus): boolean {
+export function isTerminal(status: ServerRunStatus): boolean {
   return terminalStatuses.has(status);
 }
 
@@ -23,7 +23,7 @@ export interface CheckpointPosition {
 
 export interface RunRecord {
   id: string;
-  status: RunStatus;
+  status: ServerRunStatus;
   config: RunConfig;
   summary: RunSummary | null;
   error: string | null;
@@ -44,11 +44,11 @@ export interface RunRecord {
 }
 
 /**
- * What the event log holds: the engine's RunEvents (checkpoint events without their weights) plus
- * the server's own status changes, so that a replay shows the same history a live client saw.
+ * What the event log holds: the engine's RunEvents (weight-free; the weights are in the run's
+ * checkpoint file) plus the server's own status changes, so that a replay shows the same history a
+ * live client saw.
  */
-export type StoredCheckpointEvent = Omit<Extract<RunEvent, { type: 'checkpoint' }>, 'checkpoint'>;
-export type RunStatusEvent = { type: 'status'; time: number; status: RunStatus; reason?: string; error?: string; worker?: string };
+export type RunStatusEvent = { type: 'status'; time: number; status: ServerRunStatus; reason?: string; error?: string; worker?: string };
 /**
  * A run started again from its checkpoint at (stage, step): the events of earlier attempts in that
  * stage after `step`, and in later stages, are superseded by what follows (see `foldResumed`).
@@ -58,14 +58,14 @@ export type RunResumedEvent = { type: 'resumed'; time: number } & CheckpointPosi
  * `attempt`: which start of the run produced the event (0 before the first start, 1, 2 … after
  * each resume); the server sets it on every stored event.
  */
-export type ServerRunEvent = (Exclude<RunEvent, { type: 'checkpoint' }> | StoredCheckpointEvent | RunStatusEvent | RunResumedEvent) & {
+export type ServerRunEvent = (RunEvent | RunStatusEvent | RunResumedEvent) & {
   attempt?: number;
 };
 
 /** A run as the list shows it (`GET /api/runs`): the full record is `GET /api/runs/:id`. */
 export interface RunListItem {
   id: string;
-  status: RunStatus;
+  status: ServerRunStatus;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -170,4 +170,124 @@ export function runListItemOf(run: RunRecord): RunListItem {
     },
     error: run.error,
   };
+}
+
+/*
+ * Sweeps on the server (`/api/sweeps`). The spec is the sweep spec of src/sweep/spec.ts as validated
+ * there (defaults filled); this layer does not import src/sweep, so it travels as a plain object.
+ */
+
+export type SweepParamValue = string | number | boolean | null;
+
+/** A validated sweep spec (`SweepSpec` of src/sweep/spec.ts) as JSON. */
+export type SweepSpecJson = Record<string, unknown> & { name: string; trials: number; concurrency: number };
+
+export const sweepStatuses = ['running', 'completed', 'cancelled', 'failed'] as const;
+export type SweepStatus = (typeof sweepStatuses)[number];
+
+export function isSweepFinished(status: SweepStatus): boolean {
+  return status !== 'running';
+}
+
+/** Finished trials: as in the CLI's sweep.json. Unfinished: the state of their run. */
+export type SweepTrialStatus = 'completed' | 'stopped' | 'failed' | 'running' | 'queued';
+
+export interface SweepTrial {
+  /** t001, t002… in proposal order. */
+  id: string;
+  index: number;
+  /** The run that carries the trial in the run queue (null only before its run was created). */
+  runId: string | null;
+  params: Record<string, SweepParamValue>;
+  status: SweepTrialStatus;
+  /** The objective's value (null unless completed with it). */
+  objective: number | null;
+  /** Epoch (of the early-stopping metric's stage) at which the trial was stopped. */
+  stoppedAt?: number;
+  /** Why it stopped or failed, in words. */
+  reason?: string;
+  error?: string;
+  seconds?: number;
+  /** Pretraining reuse key (null when the trial does not pretrain). */
+  reuseKey?: string | null;
+  /** The trial's run started from a pretraining another trial of the sweep ran. */
+  reusedPretraining?: boolean;
+  /** (epoch, value) of the early-stopping metric (else the objective when it is per-epoch). */
+  curve?: [number, number][];
+}
+
+export interface SweepBest {
+  id: string;
+  runId: string | null;
+  params: Record<string, SweepParamValue>;
+  objective: number;
+}
+
+export interface SweepCounts {
+  completed: number;
+  stopped: number;
+  failed: number;
+  running: number;
+  queued: number;
+}
+
+export interface SweepRecord {
+  id: string;
+  name: string;
+  spec: SweepSpecJson;
+  status: SweepStatus;
+  /** Why it was cancelled or failed, in words. */
+  reason: string | null;
+  /** Pretraining reuse: "on", or "off: <why>". */
+  reuse: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  /** Trials the sweep runs in all. */
+  planned: number;
+  counts: SweepCounts;
+  /** Trials proposed so far (finished and in progress), in index order. */
+  trials: SweepTrial[];
+  best: SweepBest | null;
+  /** Id of the newest stored sweep event (SSE ids are 1..eventCount). */
+  eventCount: number;
+}
+
+/** `GET /api/sweeps`: what a table row shows, never the trials. */
+export interface SweepListItem {
+  id: string;
+  name: string;
+  status: SweepStatus;
+  method: string;
+  objective: { metric: string; goal: string };
+  createdAt: string;
+  finishedAt: string | null;
+  planned: number;
+  counts: SweepCounts;
+  best: SweepBest | null;
+}
+
+export interface SweepList {
+  sweeps: SweepListItem[];
+}
+
+/**
+ * A sweep's event log (`GET /api/sweeps/:id/events`): trial lifecycle and the early-stopping
+ * metric as it arrives; a final `sweep-status` (completed, cancelled or failed) ends the stream.
+ */
+export type SweepEvent =
+  | { type: 'sweep-status'; time: number; status: SweepStatus; reason?: string }
+  | { type: 'trial-start'; time: number; trial: SweepTrial }
+  | { type: 'trial-status'; time: number; trialId: string; runId: string; status: 'queued' | 'running'; reason?: string }
+  | { type: 'trial-metric'; time: number; trialId: string; epoch: number; value: number }
+  | { type: 'trial-end'; time: number; trial: SweepTrial; best: SweepBest | null };
+
+export interface StoredSweepEvent {
+  /** 1-based, per sweep, gapless: the SSE id. */
+  id: number;
+  event: SweepEvent;
+}
+
+export function isFinalSweepEvent(event: SweepEvent): boolean {
+  return event.type === 'sweep-status' && isSweepFinished(event.status);
 }

@@ -10,12 +10,17 @@ import type {
   RunListItem,
   RunPage,
   RunRecord,
-  RunStatus,
+  ServerRunStatus,
   ServerRunEvent,
   StoredEvent,
+  StoredSweepEvent,
+  SweepList,
+  SweepListItem,
+  SweepRecord,
+  SweepStatus,
   ValidationIssue,
 } from './serverApi';
-import { isTerminal } from './serverApi';
+import { isFinalSweepEvent, isTerminal } from './serverApi';
 
 /**
  * Typed client of the GPU server's HTTP API, for the lab (browser) and for scripts. fetch only, no
@@ -23,7 +28,26 @@ import { isTerminal } from './serverApi';
  * cannot send the Authorization header; reconnection with Last-Event-ID is built in.
  */
 
-export type { HealthResponse, RunListItem, RunPage, RunRecord, RunStatus, StoredEvent, ServerRunEvent, ValidationIssue } from './serverApi';
+export type {
+  HealthResponse,
+  RunListItem,
+  RunPage,
+  RunRecord,
+  ServerRunStatus,
+  StoredEvent,
+  ServerRunEvent,
+  ValidationIssue,
+} from './serverApi';
+export type {
+  StoredSweepEvent,
+  SweepEvent,
+  SweepList,
+  SweepListItem,
+  SweepRecord,
+  SweepStatus,
+  SweepTrial,
+  SweepTrialStatus,
+} from './serverApi';
 
 export class ServerApiError extends Error {
   constructor(
@@ -68,12 +92,12 @@ export class SimclrServerClient {
     return this.json('GET', '/api/health');
   }
 
-  submitRun(config: RunConfigInput): Promise<{ id: string; status: RunStatus }> {
+  submitRun(config: RunConfigInput): Promise<{ id: string; status: ServerRunStatus }> {
     return this.json('POST', '/api/runs', config);
   }
 
   /** One page of the run list (compact summaries, oldest first); pass `nextCursor` back for the next. */
-  listRuns(options: { status?: RunStatus; limit?: number; cursor?: string } = {}): Promise<RunPage> {
+  listRuns(options: { status?: ServerRunStatus; limit?: number; cursor?: string } = {}): Promise<RunPage> {
     const query = new URLSearchParams();
     if (options.status) query.set('status', options.status);
     if (options.limit !== undefined) query.set('limit', String(options.limit));
@@ -83,7 +107,7 @@ export class SimclrServerClient {
   }
 
   /** Every run in the list, following the cursor page by page. */
-  async allRuns(status?: RunStatus): Promise<RunListItem[]> {
+  async allRuns(status?: ServerRunStatus): Promise<RunListItem[]> {
     const runs: RunListItem[] = [];
     let cursor: string | undefined;
     do {
@@ -103,7 +127,7 @@ export class SimclrServerClient {
     return this.json('GET', `/api/runs/${encodeURIComponent(id)}`);
   }
 
-  cancelRun(id: string): Promise<{ id: string; status: RunStatus; cancelRequested: boolean }> {
+  cancelRun(id: string): Promise<{ id: string; status: ServerRunStatus; cancelRequested: boolean }> {
     return this.json('POST', `/api/runs/${encodeURIComponent(id)}/cancel`);
   }
 
@@ -125,7 +149,48 @@ export class SimclrServerClient {
    * event (included). Reconnects with Last-Event-ID after a dropped connection, so nothing is
    * missed or repeated.
    */
-  async *events(id: string, options: StreamEventsOptions = {}): AsyncGenerator<StoredEvent> {
+  events(id: string, options: StreamEventsOptions = {}): AsyncGenerator<StoredEvent> {
+    return this.stream<StoredEvent['event']>(
+      `/api/runs/${encodeURIComponent(id)}/events`,
+      (event) => event.type === 'status' && isTerminal(event.status),
+      options,
+    );
+  }
+
+  /** Starts a sweep (the spec of src/sweep/spec.ts; a 400 names each bad field, e.g. `parameters.model.depth.values.1`). */
+  createSweep(spec: Record<string, unknown>): Promise<{ id: string; status: SweepStatus }> {
+    return this.json('POST', '/api/sweeps', spec);
+  }
+
+  /** Every sweep, oldest first, compact (no trials). */
+  async listSweeps(): Promise<SweepListItem[]> {
+    return (await this.json<SweepList>('GET', '/api/sweeps')).sweeps;
+  }
+
+  /** A sweep with its spec, status, trials (with their run ids) and best trial. */
+  getSweep(id: string): Promise<SweepRecord> {
+    return this.json('GET', `/api/sweeps/${encodeURIComponent(id)}`);
+  }
+
+  /** Cancels a running sweep and its queued and running trial runs (409 once it finished). */
+  cancelSweep(id: string): Promise<{ id: string; status: SweepStatus }> {
+    return this.json('POST', `/api/sweeps/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /**
+   * A sweep's events after `lastEventId` (trial starts, status changes, early-stopping metrics,
+   * trial ends), then live ones, until its final `sweep-status` (included); reconnects like `events`.
+   */
+  sweepEvents(id: string, options: StreamEventsOptions = {}): AsyncGenerator<StoredSweepEvent> {
+    return this.stream<StoredSweepEvent['event']>(`/api/sweeps/${encodeURIComponent(id)}/events`, isFinalSweepEvent, options);
+  }
+
+  /** The SSE reader both event streams share: Last-Event-ID reconnection, the server's `retry:`. */
+  private async *stream<E>(
+    path: string,
+    isLast: (event: E) => boolean,
+    options: StreamEventsOptions,
+  ): AsyncGenerator<{ id: number; event: E }> {
     let lastEventId = options.lastEventId ?? 0;
     let failures = 0;
     // The caller's choice, else what the server asks for (`retry:`), else 2 s.
@@ -135,7 +200,7 @@ export class SimclrServerClient {
       try {
         response = await this.request(
           'GET',
-          `/api/runs/${encodeURIComponent(id)}/events`,
+          path,
           undefined,
           {
             accept: 'text/event-stream',
@@ -148,7 +213,7 @@ export class SimclrServerClient {
         await sleep(retryMs, options.signal);
         continue;
       }
-      // 204: the run is over and every event was delivered already.
+      // 204: the run (sweep) is over and every event was delivered already.
       if (response.status === 204 || !response.body) return;
       const messages: EventSourceMessage[] = [];
       const parser = createParser({
@@ -167,11 +232,11 @@ export class SimclrServerClient {
           for (const message of messages.splice(0)) {
             // Every event of this server carries its id; one without is not ours to count.
             if (message.id === undefined || !/^\d+$/.test(message.id)) continue;
-            const stored: StoredEvent = { id: Number(message.id), event: JSON.parse(message.data) as StoredEvent['event'] };
+            const stored = { id: Number(message.id), event: JSON.parse(message.data) as E };
             if (stored.id <= lastEventId) continue;
             lastEventId = stored.id;
             yield stored;
-            if (stored.event.type === 'status' && isTerminal(stored.event.status)) return;
+            if (isLast(stored.event)) return;
           }
         }
       } catch (error) {

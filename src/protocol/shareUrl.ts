@@ -1,5 +1,6 @@
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import {
+  type ConfigFieldPath,
   type ConfigIssue,
   type RunConfig,
   ConfigError,
@@ -10,6 +11,7 @@ import {
   parseRunConfig,
   setAtPath,
 } from '../core/config';
+import { base64UrlToBytes, bytesToBase64Url } from './base64';
 
 /**
  * The share-link codec. The hash holds the run's non-default config fields as readable
@@ -23,26 +25,12 @@ function formatValue(value: string | number | boolean | null): string {
   return value === null ? 'null' : encodeURIComponent(String(value));
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  const binary = atob(padded);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 export function compressResults(results: unknown): string {
-  return toBase64Url(deflateSync(strToU8(JSON.stringify(results)), { level: 9 }));
+  return bytesToBase64Url(deflateSync(strToU8(JSON.stringify(results)), { level: 9 }));
 }
 
 export function decompressResults(text: string): unknown {
-  return JSON.parse(strFromU8(inflateSync(fromBase64Url(text))));
+  return JSON.parse(strFromU8(inflateSync(base64UrlToBytes(text))));
 }
 
 /** `#`-less hash: non-default fields in schema order, then `results=` if given. */
@@ -66,7 +54,7 @@ export interface DecodedHash {
 export function configFromHash(hash: string): DecodedHash {
   const issues: ConfigIssue[] = [];
   const input: Record<string, unknown> = {};
-  const assigned: string[] = [];
+  const assigned: ConfigFieldPath[] = [];
   let results: unknown;
   const text = hash.replace(/^#/, '').trim();
   for (const part of text ? text.split('&') : []) {
@@ -98,8 +86,8 @@ export function configFromHash(hash: string): DecodedHash {
       issues.push(parsed.issue);
       continue;
     }
-    setAtPath(input, key, parsed.value);
-    assigned.push(key);
+    setAtPath(input, parsed.path, parsed.value);
+    assigned.push(parsed.path);
   }
   // Drop the fields the schema rejects, one round at a time, so every valid field survives.
   for (let round = 0; round <= assigned.length; round++) {
@@ -110,8 +98,9 @@ export function configFromHash(hash: string): DecodedHash {
       let removed = false;
       for (const issue of error.issues) {
         issues.push(issue);
-        if (assigned.includes(issue.path)) {
-          setAtPath(input, issue.path, undefined);
+        const path = assigned.find((p) => p === issue.path);
+        if (path) {
+          setAtPath(input, path, undefined);
           removed = true;
         }
       }

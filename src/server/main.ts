@@ -2,25 +2,20 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { buildApp } from './http/app';
 import { LocalRunQueue } from './queue/localRunQueue';
 import type { RunQueue } from './queue/runQueue';
-import { RunStore } from './store/runStore';
-import { ArgsError, parseServerArgs } from './serverArgs';
+import { SqliteRunStore } from './store/runStore';
+import { type CommandOutcome, printUsage, runCommand } from '../node/commandLine';
+import { parseServerArgs, serverUsage } from './serverArgs';
 import { applyRetention } from './store/retention';
 import { checkStore, StoreCheckError } from './store/storeCheck';
 import { acquireStoreLock, StoreLockedError } from './store/storeLock';
+import { SweepStore } from './store/sweepStore';
+import { SweepHost } from './sweep/sweepHost';
 
 /** `npm run server -- …`: the GPU server (HTTP API + SSE + queue). See README "The GPU server". */
 
-async function main(): Promise<void> {
-  let args: ReturnType<typeof parseServerArgs>;
-  try {
-    args = parseServerArgs(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (error instanceof ArgsError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+async function main(): Promise<CommandOutcome> {
+  const args = parseServerArgs(process.argv.slice(2), process.env);
+  if (args.help) return printUsage(serverUsage);
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   mkdirSync(args.store, { recursive: true });
   let releaseLock: () => void;
@@ -31,11 +26,11 @@ async function main(): Promise<void> {
     // One line, never a stack trace: what is wrong with which file, and what to do.
     if (error instanceof StoreLockedError || error instanceof StoreCheckError) {
       console.error(error.message);
-      process.exit(2);
+      return 2;
     }
     throw error;
   }
-  const store = new RunStore(args.store);
+  const store = new SqliteRunStore(args.store);
   let queue: RunQueue;
   if (args.redisUrl) {
     const { BullRunQueue } = await import('./queue/bullRunQueue');
@@ -50,9 +45,11 @@ async function main(): Promise<void> {
       cancelGraceMs: args.cancelGraceMs,
     });
   }
+  const sweeps = new SweepHost(new SweepStore(store), queue);
   const app = buildApp({
     store,
     queue,
+    sweeps,
     version,
     token: args.token,
     corsOrigins: args.corsOrigins,
@@ -62,6 +59,8 @@ async function main(): Promise<void> {
     sse: { bufferBytes: args.sseBufferBytes, stallSeconds: args.sseStallSeconds },
   });
   await queue.start();
+  // After the queue recovered the runs of the previous process: sweeps left running follow them again.
+  sweeps.start();
   const stopRetention = applyRetention(store, { keepRuns: args.keepRuns, keepDays: args.keepDays }, (message) => console.log(message));
   const address = await app.listen({ port: args.port, host: args.host });
   console.log(`SimCLR Lab server ${version} listening on ${address} (pid ${process.pid})`);
@@ -86,6 +85,7 @@ async function main(): Promise<void> {
     console.log(`${signal}: stopping (running runs resume from their checkpoints at the next start)`);
     stopRetention();
     await app.close();
+    await sweeps.close();
     await queue.close();
     store.close();
     releaseLock();
@@ -93,13 +93,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  return 'serving';
 }
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
-});
+runCommand(main, { usage: serverUsage, stack: true });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appRouteTable, fillRoute, hangingImageNet, rawRequest, type RawResponse } from './http/securityTestSupport';
 import type { RouteEntry } from './http/secureFastify';
-import { spawnServer, tempDir, type SpawnedServer } from './testSupport';
+import { spawnServer, tempDir, tinyServerRun, type SpawnedServer } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 180_000 });
@@ -18,6 +18,14 @@ let routes: RouteEntry[];
 /** A run that stays queued behind a hung one, so that a cancel reaching its handler would show. */
 let queuedId: string;
 let hungId: string;
+/** A sweep whose one trial run waits behind the hung run: a cancel reaching its handler would show too. */
+let sweepId: string;
+let sweepRunId: string;
+
+/** Ids to fill a route's `:id` with: sweeps for sweep routes, runs for the rest. */
+function idsFor(url: string): string[] {
+  return url.startsWith('/api/sweeps/') ? [sweepId] : [queuedId, hungId];
+}
 
 beforeAll(async () => {
   routes = await appRouteTable();
@@ -28,6 +36,21 @@ beforeAll(async () => {
   );
   hungId = (await server.client.submitRun(hang.config)).id;
   queuedId = (await server.client.submitRun(hang.config)).id;
+  sweepId = (
+    await server.client.createSweep({
+      base: tinyServerRun(),
+      parameters: { 'pretrain.temperature': { values: [0.2, 0.5] } },
+      objective: { metric: 'pretrain.knnAccuracy', goal: 'maximize' },
+    })
+  ).id;
+  for (;;) {
+    const runId = (await server.client.getSweep(sweepId)).trials[0]?.runId;
+    if (runId) {
+      sweepRunId = runId;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 });
 
 afterAll(async () => {
@@ -68,6 +91,10 @@ describe('auth on every route', () => {
       'POST /api/runs',
       'POST /api/runs/:id/cancel',
       'GET /api/runs/:id/checkpoint',
+      'POST /api/sweeps',
+      'GET /api/sweeps/:id',
+      'POST /api/sweeps/:id/cancel',
+      'GET /api/sweeps/:id/events',
     ])
       expect(keys).toContain(expected);
   });
@@ -77,7 +104,7 @@ describe('auth on every route', () => {
     const failures: string[] = [];
     let tried = 0;
     for (const route of routes) {
-      for (const id of [queuedId, hungId]) {
+      for (const id of idsFor(route.url)) {
         const path = fillRoute(route.url, id);
         for (const target of spellings(path, host)) {
           for (const authorization of [
@@ -108,15 +135,17 @@ describe('auth on every route', () => {
     expect(tried).toBeGreaterThan(500);
     // Nothing was created and nothing was cancelled.
     const runs = await server.client.allRuns();
-    expect(runs.map((r) => r.id).sort()).toEqual([hungId, queuedId].sort());
+    expect(runs.map((r) => r.id).sort()).toEqual([hungId, queuedId, sweepRunId].sort());
     expect((await server.client.getRun(queuedId)).status).toBe('queued');
+    expect((await server.client.listSweeps()).map((s) => [s.id, s.status])).toEqual([[sweepId, 'running']]);
+    expect((await server.client.getRun(sweepRunId)).status).toBe('queued');
   });
 
   it('serves the same routes with the token (so the refusals above are the guard, not a broken route)', async () => {
     const checked: string[] = [];
     for (const route of routes.filter((r) => r.method === 'GET' && !r.url.includes('checkpoint') && !r.url.includes('events'))) {
       const response = await rawRequest(server.url, {
-        target: fillRoute(route.url, queuedId),
+        target: fillRoute(route.url, idsFor(route.url)[0]),
         headers: { authorization: `Bearer ${token}` },
       });
       // The queued run's 0.25× network has no official-trainer equivalent: that handler answers 422 with the reason.
@@ -124,6 +153,7 @@ describe('auth on every route', () => {
       checked.push(route.url);
     }
     expect(checked).toContain('/api/runs/:id');
+    expect(checked).toContain('/api/sweeps/:id');
     // The percent-encoded spelling is the same route: it works with the token, and only with it.
     expect((await rawRequest(server.url, { target: '/%61pi/runs', headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });

@@ -8,7 +8,7 @@ import {
   spawnProcess,
   spawnServer,
   tempDir,
-  tinyRun,
+  tinyServerRun,
   waitFor,
   type SpawnedProcess,
   type SpawnedServer,
@@ -74,7 +74,7 @@ it('spreads a sweep over two workers and stores every run’s events on the serv
   const temperatures = [0.2, 0.5, 1.0];
   const submitted = await Promise.all(
     temperatures.map((temperature, k) => {
-      const config = tinyRun({ pretrainEpochs: 2, seed: 10 + k });
+      const config = tinyServerRun({ pretrainEpochs: 2, seed: 10 + k });
       return server.client.submitRun({ ...config, pretrain: { ...config.pretrain, temperature } });
     }),
   );
@@ -95,7 +95,7 @@ it('spreads a sweep over two workers and stores every run’s events on the serv
 });
 
 it('cancels a run that a worker is running', async () => {
-  const { id } = await server.client.submitRun(tinyRun({ pretrainEpochs: 200, seed: 42 }));
+  const { id } = await server.client.submitRun(tinyServerRun({ pretrainEpochs: 200, seed: 42 }));
   for await (const stored of server.client.events(id, { retryMs: 200 })) if (stored.event.type === 'metric') break;
   expect((await server.client.cancelRun(id)).cancelRequested).toBe(true);
   const events = await collectEvents(server.client, id);
@@ -104,7 +104,7 @@ it('cancels a run that a worker is running', async () => {
 });
 
 it('resumes a run from its checkpoint on the other worker when its worker is killed', async () => {
-  const { id } = await server.client.submitRun(tinyRun({ pretrainEpochs: 6, seed: 77 }));
+  const { id } = await server.client.submitRun(tinyServerRun({ pretrainEpochs: 6, seed: 77 }));
   const seen: StoredEvent[] = [];
   for await (const stored of server.client.events(id, { retryMs: 200 })) {
     seen.push(stored);
@@ -125,4 +125,32 @@ it('resumes a run from its checkpoint on the other worker when its worker is kil
   const starts = events.flatMap((e) => (e.event.type === 'stage-start' ? [e.event.startStep] : []));
   expect(starts[0]).toBe(0);
   expect(starts[starts.length - 1]).toBeGreaterThan(0);
+});
+
+it("runs a server sweep's trials on the workers, shared pretrainings included", async () => {
+  const base = tinyServerRun({ pretrainEpochs: 1, finetune: true, seed: 21 });
+  const { id } = await server.client.createSweep({
+    name: 'bullmq sweep',
+    base,
+    // Two pretrainings (temperatures), each fine-tuned at two rates: the second of each pair reuses it.
+    parameters: { 'pretrain.temperature': { values: [0.2, 0.5] }, 'finetune.learningRate': { values: [0.05, 0.2] } },
+    objective: { metric: 'finetune.testAccuracy', goal: 'maximize' },
+    concurrency: 2,
+  });
+  for await (const _ of server.client.sweepEvents(id, { retryMs: 200 })) {
+    // Drained to the final status.
+  }
+  const sweep = await server.client.getSweep(id);
+  expect(sweep.status).toBe('completed');
+  expect(sweep.trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+  expect(sweep.trials.map((t) => t.reusedPretraining ?? false)).toEqual([false, true, false, true]);
+  for (const trial of sweep.trials) {
+    const run = await server.client.getRun(trial.runId!);
+    expect(['gpu-a', 'gpu-b']).toContain(run.worker);
+    const stages = (await collectEvents(server.client, run.id)).flatMap((e) => (e.event.type === 'stage-start' ? [e.event.stage] : []));
+    // A reusing trial's worker started it from the shared checkpoint the server put on Redis.
+    expect(stages).toEqual(trial.reusedPretraining ? ['finetune'] : ['pretrain', 'finetune']);
+    expect(trial.objective).toBe(run.summary?.stages.finetune?.testAccuracy);
+  }
+  expect(sweep.best?.objective).toBe(Math.max(...sweep.trials.map((t) => t.objective!)));
 });

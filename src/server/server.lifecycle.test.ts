@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deserializeCheckpoint } from '../core/checkpoint';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { StoredEvent } from '../protocol/serverApi';
-import { buildTinyImageNet, collectEvents, spawnServer, tempDir, tinyRun, type SpawnedServer, type TinyImageNet } from './testSupport';
+import {
+  buildTinyImageNet,
+  collectEvents,
+  spawnServer,
+  tempDir,
+  tinyServerRun,
+  type SpawnedServer,
+  type TinyImageNet,
+} from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 180_000 });
@@ -59,7 +67,7 @@ describe('a run on the server', () => {
   let live: StoredEvent[];
 
   it('runs a submitted config to success, streaming its events live', async () => {
-    const submitted = await server.client.submitRun(tinyRun({ pretrainEpochs: 2, finetune: true }));
+    const submitted = await server.client.submitRun(tinyServerRun({ pretrainEpochs: 2, finetune: true }));
     expect(['queued', 'running']).toContain(submitted.status);
     id = submitted.id;
     live = await collectEvents(server.client, id);
@@ -119,8 +127,8 @@ describe('a run on the server', () => {
 
 describe('cancel', () => {
   it('stops a running run (it ends cancelled with a final checkpoint) and cancels a queued one at once', async () => {
-    const running = await server.client.submitRun(tinyRun({ pretrainEpochs: 200 }));
-    const queued = await server.client.submitRun(tinyRun({ pretrainEpochs: 200, seed: 2 }));
+    const running = await server.client.submitRun(tinyServerRun({ pretrainEpochs: 200 }));
+    const queued = await server.client.submitRun(tinyServerRun({ pretrainEpochs: 200, seed: 2 }));
     expect(queued.status).toBe('queued');
     const seen: StoredEvent[] = [];
     for await (const stored of server.client.events(running.id, { retryMs: 200 })) {
@@ -149,7 +157,7 @@ describe('cancel', () => {
 
 describe('ImageNet layout', () => {
   it('trains on an ImageFolder under a data root, fine-tuning on the official 1% list', async () => {
-    const config = tinyRun({ pretrainEpochs: 1, finetune: true, trainSize: 16 });
+    const config = tinyServerRun({ pretrainEpochs: 1, finetune: true, trainSize: 16 });
     const submitted = await server.client.submitRun({
       ...config,
       dataset: { name: 'imagenet', path: 'imagenet', trainSize: null, testSize: null, imageSize: 16 },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rawRequest } from './http/securityTestSupport';
-import { spawnServer, tempDir, tinyRun, type SpawnedServer } from './testSupport';
+import { spawnServer, tempDir, tinyServerRun, type SpawnedServer } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 180_000 });
@@ -57,7 +57,7 @@ describe('loopback mode', () => {
       method: 'POST',
       target: '/api/runs',
       headers: { host: `evil.example:${port}`, ...json },
-      body: JSON.stringify(tinyRun()),
+      body: JSON.stringify(tinyServerRun()),
     });
     expect(start.status).toBe(403);
     expect(await server.client.allRuns()).toEqual([]);
@@ -67,7 +67,7 @@ describe('loopback mode', () => {
     const origin = { origin: 'http://evil.example' };
     const attempts: { headers: Record<string, string>; body?: string }[] = [
       { headers: origin },
-      { headers: { ...origin, 'content-type': 'text/plain' }, body: JSON.stringify(tinyRun()) },
+      { headers: { ...origin, 'content-type': 'text/plain' }, body: JSON.stringify(tinyServerRun()) },
       { headers: { ...origin, 'content-type': 'application/x-www-form-urlencoded' }, body: 'seed=1' },
       { headers: { ...origin, 'content-type': 'multipart/form-data; boundary=x' }, body: '--x--' },
       { headers: { ...origin, 'content-type': 'text/plain; application/json' }, body: '{}' },

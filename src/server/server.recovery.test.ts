@@ -1,6 +1,6 @@
 import { afterAll, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../protocol/serverApi';
-import { collectEvents, freePort, spawnServer, tempDir, tinyRun, type SpawnedServer } from './testSupport';
+import { collectEvents, freePort, spawnServer, tempDir, tinyServerRun, type SpawnedServer } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 180_000 });
@@ -22,8 +22,8 @@ it('survives kill -9 mid-run without losing anything it acknowledged', async () 
   const start = () => spawnServer(['--port', String(port), '--store', store.path, '--token', token], {}, token);
   server = await start();
   const first = server;
-  const running = await first.client.submitRun(tinyRun({ pretrainEpochs: 8 }));
-  const queued = await first.client.submitRun(tinyRun({ pretrainEpochs: 1, seed: 5 }));
+  const running = await first.client.submitRun(tinyServerRun({ pretrainEpochs: 8 }));
+  const queued = await first.client.submitRun(tinyServerRun({ pretrainEpochs: 1, seed: 5 }));
 
   // One client streams the whole time, across the crash (it reconnects with Last-Event-ID).
   const streamed: StoredEvent[] = [];

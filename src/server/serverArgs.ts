@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import type { DataRoots } from './dataRoots';
-import { parseDataRoot } from './dataRoots';
+import { CommandLineError, parseCommandLine, parseIntegerFlag, parseNumberFlag } from '../node/commandLine';
+import { parseDataRoot, type DataRoots } from './dataRoots';
 
 export interface ServerArgs {
   port: number;
@@ -35,108 +35,72 @@ export const serverUsage = `Usage: npm run server -- [--port 8787] [--host 127.0
                          [--keep-runs N] [--keep-days D] [--sse-buffer-bytes 1048576] [--sse-stall-seconds 30]
 Environment: SIMCLR_SERVER_TOKEN (instead of --token), REDIS_URL (BullMQ mode: runs go to \`npm run worker\` processes).`;
 
-export class ArgsError extends Error {}
-
-export function parseServerArgs(argv: string[], env: Record<string, string | undefined>): ServerArgs {
-  const defaultSubsets = resolve('../shared/imagenet_subsets');
-  const args: ServerArgs = {
-    port: 8787,
-    host: '',
-    dataRoots: {},
-    store: resolve('server-data'),
-    token: env.SIMCLR_SERVER_TOKEN || null,
-    corsOrigins: [],
-    subsetsDir: existsSync(defaultSubsets) ? defaultSubsets : null,
-    backend: null,
-    concurrency: 1,
-    maxAttempts: 3,
-    bodyLimit: 1_000_000,
-    redisUrl: env.REDIS_URL || null,
-    cancelGraceMs: 10_000,
-    keepRuns: null,
-    keepDays: null,
-    sseBufferBytes: 1 << 20,
-    sseStallSeconds: 30,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new ArgsError(`${flag} needs a value`);
-      return v;
-    };
-    const int = (min: number, max: number) => {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < min || v > max) throw new ArgsError(`${flag} must be an integer in [${min}, ${max}]`);
-      return v;
-    };
-    switch (flag) {
-      case '--port':
-        args.port = int(0, 65535);
-        break;
-      case '--host':
-        args.host = value();
-        break;
-      case '--data': {
-        const [name, path] = parseDataRoot(value());
-        args.dataRoots[name] = path;
-        break;
-      }
-      case '--store':
-        args.store = resolve(value());
-        break;
-      case '--token':
-        args.token = value();
-        break;
-      case '--origin':
-        args.corsOrigins.push(value());
-        break;
-      case '--subsets':
-        args.subsetsDir = resolve(value());
-        break;
-      case '--backend':
-        args.backend = value();
-        break;
-      case '--concurrency':
-        args.concurrency = int(1, 64);
-        break;
-      case '--max-attempts':
-        args.maxAttempts = int(1, 100);
-        break;
-      case '--body-limit':
-        args.bodyLimit = int(1024, 1 << 30);
-        break;
-      case '--cancel-grace-ms':
-        args.cancelGraceMs = int(0, 3_600_000);
-        break;
-      case '--keep-runs':
-        args.keepRuns = int(1, 1_000_000_000);
-        break;
-      case '--keep-days': {
-        const days = Number(value());
-        if (!Number.isFinite(days) || days <= 0 || days > 100_000) throw new ArgsError(`${flag} must be a number of days greater than 0`);
-        args.keepDays = days;
-        break;
-      }
-      case '--sse-buffer-bytes':
-        args.sseBufferBytes = int(16 * 1024, 1 << 30);
-        break;
-      case '--sse-stall-seconds':
-        args.sseStallSeconds = int(1, 3600);
-        break;
-      case '--help':
-      case '-h':
-        throw new ArgsError(serverUsage);
-      default:
-        throw new ArgsError(`unknown option ${flag}\n${serverUsage}`);
+/** The roots of repeated `--data NAME=/path` flags (shared by the server and `npm run worker`). */
+export function dataRootsFromFlags(specs: readonly string[]): DataRoots {
+  const roots: DataRoots = {};
+  for (const spec of specs) {
+    try {
+      const [name, path] = parseDataRoot(spec);
+      roots[name] = path;
+    } catch (error) {
+      throw new CommandLineError((error as Error).message);
     }
   }
-  if (args.token !== null && args.token.length < 8) throw new ArgsError('--token must be at least 8 characters');
-  if (!args.host) args.host = '127.0.0.1';
-  else if (args.token === null && !isLoopback(args.host)) {
-    throw new ArgsError(`refusing to listen on ${args.host} without --token: anyone who can reach it could run jobs on this machine`);
+  return roots;
+}
+
+/** `--subsets DIR`, or the official lists beside the repository when they are there. */
+export function subsetsDirFromFlag(value: string | undefined): string | null {
+  if (value !== undefined) return resolve(value);
+  const defaultSubsets = resolve('../shared/imagenet_subsets');
+  return existsSync(defaultSubsets) ? defaultSubsets : null;
+}
+
+export function parseServerArgs(argv: readonly string[], env: Record<string, string | undefined>): ServerArgs & { help: boolean } {
+  const flags = parseCommandLine(argv, {
+    port: { type: 'string', default: '8787' },
+    host: { type: 'string' },
+    data: { type: 'string', multiple: true },
+    store: { type: 'string', default: 'server-data' },
+    token: { type: 'string' },
+    origin: { type: 'string', multiple: true },
+    subsets: { type: 'string' },
+    backend: { type: 'string' },
+    concurrency: { type: 'string', default: '1' },
+    'max-attempts': { type: 'string', default: '3' },
+    'body-limit': { type: 'string', default: '1000000' },
+    'cancel-grace-ms': { type: 'string', default: '10000' },
+    'keep-runs': { type: 'string' },
+    'keep-days': { type: 'string' },
+    'sse-buffer-bytes': { type: 'string', default: String(1 << 20) },
+    'sse-stall-seconds': { type: 'string', default: '30' },
+  });
+  const token = flags.token ?? (env.SIMCLR_SERVER_TOKEN || null);
+  const host = flags.host || '127.0.0.1';
+  if (token !== null && token.length < 8) throw new CommandLineError('--token must be at least 8 characters');
+  if (flags.host && token === null && !isLoopback(host)) {
+    throw new CommandLineError(`refusing to listen on ${host} without --token: anyone who can reach it could run jobs on this machine`);
   }
-  return args;
+  return {
+    port: parseIntegerFlag('--port', flags.port, { min: 0, max: 65535 }),
+    host,
+    dataRoots: dataRootsFromFlags(flags.data),
+    store: resolve(flags.store),
+    token,
+    corsOrigins: flags.origin,
+    subsetsDir: subsetsDirFromFlag(flags.subsets),
+    backend: flags.backend ?? null,
+    concurrency: parseIntegerFlag('--concurrency', flags.concurrency, { min: 1, max: 64 }),
+    maxAttempts: parseIntegerFlag('--max-attempts', flags['max-attempts'], { min: 1, max: 100 }),
+    bodyLimit: parseIntegerFlag('--body-limit', flags['body-limit'], { min: 1024, max: 1 << 30 }),
+    redisUrl: env.REDIS_URL || null,
+    cancelGraceMs: parseIntegerFlag('--cancel-grace-ms', flags['cancel-grace-ms'], { min: 0, max: 3_600_000 }),
+    keepRuns: flags['keep-runs'] === undefined ? null : parseIntegerFlag('--keep-runs', flags['keep-runs'], { min: 1, max: 1_000_000_000 }),
+    keepDays: flags['keep-days'] === undefined ? null : parseNumberFlag('--keep-days', flags['keep-days'], { above: 0, max: 100_000 }),
+    sseBufferBytes: parseIntegerFlag('--sse-buffer-bytes', flags['sse-buffer-bytes'], { min: 16 * 1024, max: 1 << 30 }),
+    sseStallSeconds: parseIntegerFlag('--sse-stall-seconds', flags['sse-stall-seconds'], { min: 1, max: 3600 }),
+    help: flags.help,
+  };
 }
 
 export function isLoopback(host: string): boolean {

@@ -5,11 +5,12 @@ import type { RunConfigInput } from '../core/config';
 import { parseRunConfig } from '../core/config';
 import { SimclrServerClient } from '../protocol/serverClient';
 import type { RunQueue } from './queue/runQueue';
-import { RunStore } from './store/runStore';
+import { SqliteRunStore } from './store/runStore';
 import type { StoredEvent } from '../protocol/serverApi';
 
 export { buildTinyImageNet, type TinyImageNet } from '../node/tinyImageNet';
 export { tempDir } from '../testing/tempDir';
+import { tinyRunWith } from '../testing/tinyRun';
 export { freePort } from '../node/freePort';
 
 /** Helpers for the server's tests: real processes on 127.0.0.1, temp stores, tiny runs. */
@@ -85,25 +86,23 @@ export async function waitFor(child: SpawnedProcess, pattern: RegExp, timeoutMs:
   }
 }
 
-/** A run small enough for a CPU-only test machine: shapes, 16 px, the narrowest ResNet-18. */
-export function tinyRun(
+/** The tests' tiny run as the server's tests submit it: half the images, smaller batches, pretraining alone by default. */
+export function tinyServerRun(
   overrides: { pretrainEpochs?: number; finetune?: boolean; seed?: number; trainSize?: number } = {},
 ): RunConfigInput {
-  return {
+  return tinyRunWith({
     seed: overrides.seed ?? 1,
-    dataset: { name: 'shapes', trainSize: overrides.trainSize ?? 32, testSize: 16, imageSize: 16 },
-    model: { depth: 18, widthMultiplier: 0.0625, projectionLayers: 1, projectionDim: 16 },
-    pretrain: { epochs: overrides.pretrainEpochs ?? 1, batchSize: 8, knnK: 5, warmupEpochs: 0 },
+    dataset: { trainSize: overrides.trainSize ?? 32, testSize: 16 },
+    model: { depth: 18, projectionLayers: 1 },
+    pretrain: { epochs: overrides.pretrainEpochs ?? 1, batchSize: 8, knnK: 5 },
     finetune: {
       enabled: overrides.finetune ?? false,
-      epochs: 1,
       batchSize: 8,
-      labelFraction: 0.5,
       fromProjectionLayer: 1,
       baseline: false,
     },
     distill: { enabled: false },
-  };
+  });
 }
 
 /** Collects a run's events until its terminal status. */
@@ -119,7 +118,7 @@ export async function collectEvents(client: SimclrServerClient, id: string, last
  * would commit (and fsync) each. Returns the run's id.
  */
 export function storeWithLongRun(dir: string, count: number, status: 'succeeded' | 'running' = 'succeeded'): string {
-  const store = new RunStore(dir);
+  const store = new SqliteRunStore(dir);
   const run = store.createRun(parseRunConfig({ seed: 1 }));
   store.close();
   const db = new Database(join(dir, 'runs.sqlite'));

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { ConfigError, configFieldPaths, parseRunConfig, setAtPath, type ConfigIssue, type RunConfig, type StageName } from '../core/config';
+import {
+  ConfigError,
+  type ConfigFieldPath,
+  isConfigFieldPath,
+  parseRunConfig,
+  setAtPath,
+  type ConfigIssue,
+  type RunConfig,
+  type StageName,
+} from '../core/config';
 
 /**
  * The sweep spec: one schema for every host (CLI, server, lab). Parameters are keyed by RunConfig
@@ -140,7 +149,7 @@ function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
 }
 
 /** What the RunConfig schema says about `value` at `path` on top of `base` (only that field's issues). */
-function fieldIssue(base: Record<string, unknown>, path: string, value: unknown): string | null {
+function fieldIssue(base: Record<string, unknown>, path: ConfigFieldPath, value: unknown): string | null {
   const input = structuredClone(base);
   setAtPath(input, path, value);
   try {
@@ -161,9 +170,9 @@ function describe(value: unknown): string {
 function parameterIssues(key: string, parameter: SweepParameter, base: Record<string, unknown>, method: string): ConfigIssue[] {
   const at = `parameters.${key}`;
   const issues: ConfigIssue[] = [];
-  const known = new Set(configFieldPaths);
   if (isRange(parameter)) {
-    if (!known.has(key)) return [{ path: at, message: 'unknown field (parameter keys are RunConfig paths such as pretrain.temperature)' }];
+    if (!isConfigFieldPath(key))
+      return [{ path: at, message: 'unknown field (parameter keys are RunConfig paths such as pretrain.temperature)' }];
     const { min, max, scale, type } = parameter;
     if (!(min < max)) issues.push({ path: at, message: `min (${min}) must be below max (${max})` });
     if (scale === 'log' && min <= 0) issues.push({ path: at, message: `a log-scale range needs min > 0 (got ${min})` });
@@ -196,7 +205,8 @@ function parameterIssues(key: string, parameter: SweepParameter, base: Record<st
   if (objects > 0 && objects < values.length)
     return [{ path: at, message: 'values must be all plain values or all objects (a tied group), not a mix' }];
   if (objects === 0) {
-    if (!known.has(key)) return [{ path: at, message: 'unknown field (parameter keys are RunConfig paths such as pretrain.temperature)' }];
+    if (!isConfigFieldPath(key))
+      return [{ path: at, message: 'unknown field (parameter keys are RunConfig paths such as pretrain.temperature)' }];
     for (const [i, value] of values.entries()) {
       const problem = fieldIssue(base, key, value);
       if (problem) issues.push({ path: `${at}.values.${i}`, message: `${describe(value)}: ${problem}` });
@@ -206,7 +216,7 @@ function parameterIssues(key: string, parameter: SweepParameter, base: Record<st
   for (const [i, group] of (values as TiedValue[]).entries()) {
     if (Object.keys(group).length === 0) issues.push({ path: `${at}.values.${i}`, message: 'a tied group sets at least one field' });
     for (const [path, value] of Object.entries(group)) {
-      if (!known.has(path)) {
+      if (!isConfigFieldPath(path)) {
         issues.push({ path: `${at}.values.${i}.${path}`, message: 'unknown field' });
         continue;
       }
@@ -295,6 +305,10 @@ export function safeParseSweepSpec(input: unknown): { ok: true; spec: SweepSpec 
 /** The RunConfig of one trial: base, then the trial's `{path: value}` params. Throws ConfigError. */
 export function trialConfig(spec: Pick<SweepSpec, 'base'>, params: Record<string, ParamValue>): RunConfig {
   const input = structuredClone(spec.base);
-  for (const [path, value] of Object.entries(params)) setAtPath(input, path, value);
+  for (const [path, value] of Object.entries(params)) {
+    // Param keys come from JSON (a spec, a resumed sweep.json): checked again here, not trusted.
+    if (!isConfigFieldPath(path)) throw new ConfigError([{ path, message: 'unknown field' }]);
+    setAtPath(input, path, value);
+  }
   return parseRunConfig(input);
 }

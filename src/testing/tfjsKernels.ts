@@ -6,7 +6,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
  * .wasm files are read from disk) and run single kernels outside the engine's tape.
  */
 export async function startWasmBackendForTests(): Promise<void> {
-  const dist = new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist', import.meta.url);
+  const dist = new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url);
   setWasmPaths(decodeURIComponent(dist.pathname));
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to start');
 }

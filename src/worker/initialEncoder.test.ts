@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { strToU8 } from 'fflate';
 import { type Checkpoint, parseRunConfig, serializeCheckpoint } from '../core';
+import { bytesToBase64 } from '../protocol/base64';
 import { exportRunFile, exportWeightsFile } from '../browser/runs/runFile';
 import { createRun } from '../browser/runs/runRecord';
 import { encoderFromBytes } from './initialEncoder';
@@ -13,20 +15,27 @@ const weights = {
 const checkpoint: Checkpoint = { version: 1, stage: 'finetune', step: 4, completed: {}, models: { pretrain: weights }, optimizer: {} };
 
 describe('encoderFromBytes', () => {
-  it('reads the encoder of a checkpoint, a weights download and an exported run alike', () => {
+  it('reads the encoder of a checkpoint, a weights download, an exported run and an old JSON weights file alike', () => {
     const run = createRun('r1', config);
+    const encoded = serializeCheckpoint(checkpoint);
+    const jsonTensors = Object.fromEntries(
+      Object.entries(weights).map(([path, t]) => [path, { shape: t.shape, data: bytesToBase64(new Uint8Array(t.data.buffer)) }]),
+    );
+    const oldWeights = strToU8(JSON.stringify({ format: 'simclr-lab-weights', version: 1, config, models: { pretrain: jsonTensors } }));
     for (const [name, bytes] of [
-      ['a.ckpt', serializeCheckpoint(checkpoint)],
-      ['w.json', exportWeightsFile(run, checkpoint)],
-      ['r.simclr-run.json.gz', exportRunFile(run, checkpoint)],
+      ['a.ckpt', encoded],
+      ['w.ckpt', exportWeightsFile(run, encoded)],
+      ['r.simclr-run.json.gz', exportRunFile(run, encoded)],
+      ['old.weights.json', oldWeights],
     ] as const) {
       const encoder = encoderFromBytes(bytes, name);
       expect(encoder.source).toBe(name);
       expect(Object.keys(encoder.weights).sort()).toEqual(['encoder/stem/conv/kernel', 'head/dense1/kernel']);
       expect(Array.from(encoder.weights['encoder/stem/conv/kernel'].data)).toEqual([1, 2]);
     }
-    // The weights download carries its run's config, hence the architecture.
-    expect(encoderFromBytes(exportWeightsFile(run, checkpoint), 'w.json').architecture?.widthMultiplier).toBe(0.125);
+    // A weights download records its run's architecture.
+    expect(encoderFromBytes(exportWeightsFile(run, encoded), 'w.ckpt').architecture?.widthMultiplier).toBe(0.125);
+    expect(encoderFromBytes(oldWeights, 'old.weights.json').architecture?.widthMultiplier).toBe(0.125);
   });
 
   it('names the file when it is none of them, or a run without a checkpoint', () => {

@@ -1,12 +1,12 @@
 import { deserializeCheckpoint, encoderFromCheckpoint, type PretrainedEncoder } from '../core';
-import { importRunFile, importWeightsFile } from '../browser/runs/runFile';
-import type { RunStore } from '../browser/runs/runsDb';
+import { importLegacyWeightsFile, importRunFile } from '../browser/runs/runFile';
+import { type LabRunStore, readCheckpoint } from '../browser/runs/runsDb';
 import type { StartRunRequest } from '../protocol/labWorkerApi';
 
 /**
  * The worker's side of "start from pretrained": the shipped encoder that `pretrain.init` names
  * (fetched from the site's /pretrained/ folder), a stored run's checkpoint, or a file the user chose
- * (a checkpoint, a weights download or an exported run).
+ * (a checkpoint or weights download, an exported run, or a JSON weights download of earlier versions).
  */
 
 const SIGNATURE = 'SIMCLRCK';
@@ -17,7 +17,7 @@ export function encoderFromBytes(bytes: Uint8Array, name: string): PretrainedEnc
     return encoderFromCheckpoint(deserializeCheckpoint(bytes), name);
   }
   try {
-    return encoderFromCheckpoint(importWeightsFile(bytes), name);
+    return encoderFromCheckpoint(importLegacyWeightsFile(bytes), name);
   } catch (weightsError) {
     let run: ReturnType<typeof importRunFile>;
     try {
@@ -26,7 +26,7 @@ export function encoderFromBytes(bytes: Uint8Array, name: string): PretrainedEnc
       throw new Error(`${name} is not a SimCLR Lab checkpoint, weights or run file (${(weightsError as Error).message})`);
     }
     if (!run.checkpoint) throw new Error(`${name} is a run file without a checkpoint: export a run that has one`);
-    return encoderFromCheckpoint(run.checkpoint, name);
+    return encoderFromCheckpoint(deserializeCheckpoint(run.checkpoint), name);
   }
 }
 
@@ -47,11 +47,11 @@ async function fetchShipped(name: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-export async function resolveInitialEncoder(request: StartRunRequest, store: RunStore): Promise<PretrainedEncoder | undefined> {
+export async function resolveInitialEncoder(request: StartRunRequest, store: LabRunStore): Promise<PretrainedEncoder | undefined> {
   const start = request.initialEncoder;
   if (start?.kind === 'file') return encoderFromBytes(start.bytes, start.name);
   if (start?.kind === 'run') {
-    const checkpoint = await store.getCheckpoint(start.runId);
+    const checkpoint = await readCheckpoint(store, start.runId);
     if (!checkpoint) throw new Error(`Run "${start.label}" has no stored checkpoint to start from.`);
     return encoderFromCheckpoint(checkpoint, `run "${start.label}"`);
   }

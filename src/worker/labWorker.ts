@@ -7,11 +7,11 @@ import { stageSteps } from '../core/train/batches';
 import type { Dataset, RunConfig } from '../core';
 import { createBatcher } from '../browser/batcher';
 import { createRun, trimToCheckpoint } from '../browser/runs/runRecord';
-import { indexedDbRunStore } from '../browser/runs/runsDb';
+import { indexedDbRunStore, readCheckpoint } from '../browser/runs/runsDb';
 import type {
   AugmentationRequest,
   AugmentationSample,
-  BackendInfo,
+  BrowserBackendInfo,
   BackendPreference,
   FolderFile,
   FolderLoadReport,
@@ -21,14 +21,14 @@ import type {
   StartRunRequest,
 } from '../protocol/labWorkerApi';
 import { augmentTwoViews } from './augmentation';
-import { selectBackend } from '../browser/browserBackends';
-import { BlobImageFolder } from '../browser/browserSources';
-import { type LoadedDataset, datasetKey, loadBrowserDataset } from './datasetLoader';
+import { selectBrowserBackend } from '../browser/browserBackends';
+import { BlobImageFolder, browserDatasetHosts, browserDatasetKey } from '../browser/browserSources';
+import { type LoadedDataset, loadDatasetReport } from '../core/data';
 import { RunController, nextMacrotask } from './runController';
 import { RunRecorder } from './runRecorder';
 import { resolveInitialEncoder } from './initialEncoder';
 
-let backend: BackendInfo | null = null;
+let backend: BrowserBackendInfo | null = null;
 let sink: ((events: LabEvent[]) => void) | null = null;
 let controller: RunController | null = null;
 let cached: { key: string; loading: Promise<LoadedDataset> } | null = null;
@@ -56,9 +56,14 @@ function loadingProgress(name: string): (message: string) => void {
 }
 
 function dataset(request: { config: StartRunRequest['config']; folder?: FolderFile[] }): Promise<LoadedDataset> {
-  const key = datasetKey(request.config, request.folder);
+  const key = browserDatasetKey(request.config, request.folder);
   if (cached?.key !== key) {
-    const loading = loadBrowserDataset(request.config, request.folder, loadingProgress(request.config.dataset.name));
+    const hosts = browserDatasetHosts({
+      datasetsUrl: `${self.location.origin}${import.meta.env.BASE_URL}datasets`,
+      folder: request.folder,
+      progress: loadingProgress(request.config.dataset.name),
+    });
+    const loading = loadDatasetReport(request.config, hosts);
     cached = { key, loading };
     // A failed load must not stick in the cache.
     loading.catch(() => {
@@ -71,9 +76,9 @@ function dataset(request: { config: StartRunRequest['config']; folder?: FolderFi
 // Backend requests run one after another, so a later choice always lands last.
 let backendQueue: Promise<unknown> = Promise.resolve();
 
-async function ensureBackend(): Promise<BackendInfo> {
+async function ensureBackend(): Promise<BrowserBackendInfo> {
   await backendQueue.catch(() => undefined);
-  backend ??= await selectBackend('auto');
+  backend ??= await selectBrowserBackend('auto');
   return backend;
 }
 
@@ -94,7 +99,7 @@ export function planOf(config: RunConfig, data: Dataset): StagePlan[] {
   return stages;
 }
 
-function backendLabel(info: BackendInfo): string {
+function backendLabel(info: BrowserBackendInfo): string {
   return info.adapter ? `${info.name} (${info.adapter})` : info.name;
 }
 
@@ -104,7 +109,7 @@ const api: LabWorkerApi = {
       .catch(() => undefined)
       .then(async () => {
         if (controller) throw new Error('Stop the running training before switching backends.');
-        backend = await selectBackend(preference);
+        backend = await selectBrowserBackend(preference);
         return backend;
       });
     backendQueue = next;
@@ -140,7 +145,7 @@ const api: LabWorkerApi = {
         publish({ type: 'log', time: Date.now(), level: 'warn', message: `Skipped ${skipped.path}: ${skipped.reason}` });
       }
       const existing = request.resume ? await store.getRun(request.runId) : undefined;
-      const checkpoint = request.resume ? await store.getCheckpoint(request.runId) : undefined;
+      const checkpoint = request.resume ? await readCheckpoint(store, request.runId) : undefined;
       if (request.resume && !existing) throw new Error(`Run ${request.runId} is not stored, so it cannot be resumed.`);
       const record = existing
         ? trimToCheckpoint(existing)
@@ -158,6 +163,7 @@ const api: LabWorkerApi = {
         dataset: loaded.dataset,
         backend: backendLabel(info),
         onEvent: (event: RunEvent) => void activeRecorder.onEvent(event),
+        onCheckpoint: (saved, event) => activeRecorder.onCheckpoint(saved, event),
         control: run,
         resumeFrom: checkpoint,
         initialEncoder,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Checkpoint, defaultRunConfig } from '../core';
+import { type Checkpoint, defaultRunConfig, deserializeCheckpoint } from '../core';
 import { createRun } from '../browser/runs/runRecord';
-import { memoryRunStore } from '../browser/runs/runsDb';
+import { memoryRunStore, readCheckpoint } from '../browser/runs/runsDb';
 import type { LabEvent } from '../protocol/labWorkerApi';
 import { RunRecorder } from './runRecorder';
 
@@ -15,7 +15,7 @@ const checkpoint: Checkpoint = {
 };
 
 describe('RunRecorder', () => {
-  it('stores checkpoints in the store, strips weights from published events and throttles saves', async () => {
+  it('stores checkpoints in the store, announces them after, and throttles saves', async () => {
     const store = memoryRunStore();
     const published: LabEvent[] = [];
     let clock = 1000;
@@ -36,13 +36,17 @@ describe('RunRecorder', () => {
     // Throttled: the saved record lags behind until the next save point.
     expect((await store.getRun('r1'))?.metrics).toHaveLength(0);
 
-    await recorder.onEvent({ type: 'checkpoint', time: clock, stage: 'pretrain', step: 4, epoch: 1, checkpoint });
+    const at4 = { type: 'checkpoint', time: clock, stage: 'pretrain', step: 4, epoch: 1 } as const;
+    await recorder.onCheckpoint(checkpoint, at4);
     const saved = await store.getRun('r1');
     expect(saved?.metrics.map((m) => m.loss)).toEqual([4, 3, 2]);
     expect(saved?.checkpoint).toEqual({ stage: 'pretrain', step: 4, epoch: 1 });
-    expect((await store.getCheckpoint('r1'))?.models.pretrain['conv/kernel'].data).toEqual(new Float32Array([1, 2]));
-    const announced = published.find((e) => e.type === 'checkpoint');
-    expect(announced && 'checkpoint' in announced).toBe(false);
+    expect((await readCheckpoint(store, 'r1'))?.models.pretrain['conv/kernel'].data).toEqual(new Float32Array([1, 2]));
+    // Stored before it is announced: the page hears of it only when the engine emits the event.
+    expect(published.some((e) => e.type === 'checkpoint')).toBe(false);
+    await recorder.onEvent(at4);
+    expect(published.filter((e) => e.type === 'checkpoint')).toEqual([at4]);
+    expect(recorder.run.checkpoint).toEqual({ stage: 'pretrain', step: 4, epoch: 1 });
 
     clock += 5000;
     await recorder.onEvent({ type: 'metric', time: clock, stage: 'pretrain', step: 5, epoch: 1.25, loss: 1 });
@@ -58,8 +62,8 @@ describe('RunRecorder', () => {
         writes.push(`run@${run.metrics.at(-1)?.step ?? 0}`);
         await memory.putRun(run);
       },
-      putCheckpoint: async (run: Parameters<typeof memory.putRun>[0], saved: Checkpoint) => {
-        writes.push(`checkpoint@${saved.step}+run@${run.metrics.at(-1)?.step ?? 0}`);
+      putCheckpoint: async (run: Parameters<typeof memory.putRun>[0], saved: Uint8Array) => {
+        writes.push(`checkpoint@${deserializeCheckpoint(saved).step}+run@${run.metrics.at(-1)?.step ?? 0}`);
         await memory.putCheckpoint(run, saved);
       },
     };
@@ -75,7 +79,9 @@ describe('RunRecorder', () => {
       clock += 1;
       await recorder.onEvent({ type: 'metric', time: clock, stage: 'pretrain', step, epoch: step / 4, loss: 1 });
     }
-    await recorder.onEvent({ type: 'checkpoint', time: clock, stage: 'pretrain', step: 4, epoch: 1, checkpoint });
+    const at4 = { type: 'checkpoint', time: clock, stage: 'pretrain', step: 4, epoch: 1 } as const;
+    await recorder.onCheckpoint(checkpoint, at4);
+    await recorder.onEvent(at4);
     // One write carries both: no moment exists where the checkpoint is stored and the record is not.
     expect(writes).toEqual(['checkpoint@4+run@4']);
     expect((await memory.getRun('r2'))?.checkpoint?.step).toBe(4);

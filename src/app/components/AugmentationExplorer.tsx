@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AugmentationSample } from '../../protocol/labWorkerApi';
-import { metaOf } from '../config/fieldMeta';
+import { fieldLabel } from '../config/fieldControls';
 import { sampleAugmentations } from '../labController';
 import { useLab } from '../store/labStore';
 
@@ -97,12 +97,12 @@ export function AugmentationExplorer() {
           return (
             <label key={path} className="slider">
               <span>
-                {metaOf(path).label}: <output>{value}</output>
+                {fieldLabel(path)}: <output>{value}</output>
               </span>
               <input
                 type="range"
                 data-config-path={path}
-                aria-label={metaOf(path).label}
+                aria-label={fieldLabel(path)}
                 min={min}
                 max={max}
                 step={step}

@@ -1,84 +1,40 @@
 import { useEffect, useId, useState } from 'react';
-import { flattenConfig } from '../../core';
-import { metaOf } from '../config/fieldMeta';
+import { type ConfigFieldPath, type ConfigLeaf, configValue } from '../../core';
+import { type FieldControl, fieldControl } from '../config/fieldControls';
 import { isFieldHidden } from '../share/teacherLink';
 import { useLab } from '../store/labStore';
 import { SweepToggle } from '../sweeps/SweepToggle';
 
-type Leaf = string | number | boolean | null;
-
-function valueAt(config: unknown, path: string): Leaf {
-  return flattenConfig(config)[path] ?? null;
-}
-
-/** One config field as a form control named by its dotted path (the UI contract). */
-export function ConfigField({ path, disabled = false }: { path: string; disabled?: boolean }) {
-  const meta = metaOf(path);
-  const value = useLab((s) => valueAt(s.config, path));
+/**
+ * One config field as a form control named by its dotted path (the UI contract). Everything it shows
+ * (label, help, choices, bounds, step) comes from the field table via `fieldControl`. `compact`
+ * keeps the help for screen readers only, for tight spots such as a stage's on/off switch.
+ */
+export function ConfigField({ path, disabled = false, compact = false }: { path: ConfigFieldPath; disabled?: boolean; compact?: boolean }) {
+  const spec = fieldControl(path);
+  const { field } = spec;
+  const value = useLab((s) => configValue(s.config, path));
   const error = useLab((s) => s.fieldErrors[path]);
   const setField = useLab((s) => s.setField);
   const hidden = useLab((s) => isFieldHidden(s.teacher, path));
   const id = useId();
   const helpId = `${id}-help`;
-  const described = [meta.help ? helpId : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
-
-  let control: React.ReactNode;
-  if (typeof value === 'boolean') {
-    control = (
-      <input
-        id={id}
-        type="checkbox"
-        name={path}
-        checked={value}
-        disabled={disabled}
-        aria-describedby={described}
-        onChange={(e) => setField(path, e.target.checked)}
-      />
-    );
-  } else if (meta.options) {
-    control = (
-      <select
-        id={id}
-        name={path}
-        value={String(value)}
-        disabled={disabled}
-        aria-describedby={described}
-        onChange={(e) => setField(path, typeof meta.options![0] === 'number' ? Number(e.target.value) : e.target.value)}
-      >
-        {meta.options.map((option) => (
-          <option key={option} value={String(option)}>
-            {option}
-          </option>
-        ))}
-      </select>
-    );
-  } else {
-    control = (
-      <NumberInput
-        id={id}
-        path={path}
-        value={value as number | null}
-        disabled={disabled}
-        described={described}
-        onValue={(v) => setField(path, v)}
-      />
-    );
-  }
+  const errorId = `${id}-error`;
+  const described = [helpId, error ? errorId : null].filter(Boolean).join(' ');
 
   // Hidden by a teacher's link: the value still applies, the control is not offered.
   if (hidden) return null;
+  const checkbox = spec.control === 'checkbox';
   return (
-    <div className={`field ${typeof value === 'boolean' ? 'field-check' : ''} ${error ? 'field-invalid' : ''}`}>
-      <label htmlFor={id}>{meta.label}</label>
-      {control}
+    <div className={`field ${checkbox ? 'field-check' : ''} ${error ? 'field-invalid' : ''}`}>
+      <label htmlFor={id}>{field.label}</label>
+      <FieldInput id={id} spec={spec} value={value} disabled={disabled} described={described} onValue={(v) => setField(path, v)} />
       <SweepToggle path={path} />
-      {meta.help && (
-        <p className="field-help" id={helpId}>
-          {meta.help}
-        </p>
-      )}
+      <p className={compact ? 'visually-hidden' : 'field-help'} id={helpId}>
+        {field.help}
+      </p>
       {error && (
-        <p className="field-error" id={`${id}-error`} role="alert">
+        <p className="field-error" id={errorId} role="alert">
           {error}
         </p>
       )}
@@ -86,16 +42,75 @@ export function ConfigField({ path, disabled = false }: { path: string; disabled
   );
 }
 
-/** Keeps the typed text (so "0." can be typed) and commits numbers as they become valid. */
-function NumberInput(props: {
+interface InputProps {
   id: string;
-  path: string;
-  value: number | null;
+  spec: FieldControl;
+  value: ConfigLeaf;
   disabled: boolean;
-  described?: string;
-  onValue(value: number | null): void;
-}) {
-  const meta = metaOf(props.path);
+  described: string;
+  onValue(value: ConfigLeaf): void;
+}
+
+/** The bare control for a field, by its kind in the field table. */
+export function FieldInput(props: InputProps) {
+  const { id, spec, value, disabled, described, onValue } = props;
+  const path = spec.field.path;
+  switch (spec.control) {
+    case 'checkbox':
+      return (
+        <input
+          id={id}
+          type="checkbox"
+          name={path}
+          checked={value === true}
+          disabled={disabled}
+          aria-describedby={described}
+          onChange={(e) => onValue(e.target.checked)}
+        />
+      );
+    case 'select': {
+      // A value the browser cannot run (imagenet from a link) is still shown rather than misreported.
+      const options =
+        value !== null && typeof value !== 'boolean' && !spec.options.includes(value) ? [...spec.options, value] : spec.options;
+      const numeric = typeof options[0] === 'number';
+      return (
+        <select
+          id={id}
+          name={path}
+          value={String(value)}
+          disabled={disabled}
+          aria-describedby={described}
+          onChange={(e) => onValue(numeric ? Number(e.target.value) : e.target.value)}
+        >
+          {options.map((option) => (
+            <option key={option} value={String(option)}>
+              {option}
+            </option>
+          ))}
+        </select>
+      );
+    }
+    case 'number':
+      return <NumberInput {...props} value={typeof value === 'number' ? value : null} />;
+    case 'text':
+      return (
+        <input
+          id={id}
+          type="text"
+          name={path}
+          value={typeof value === 'string' ? value : ''}
+          placeholder={spec.placeholder}
+          disabled={disabled}
+          aria-describedby={described}
+          onChange={(e) => onValue(e.target.value === '' && spec.field.nullable ? null : e.target.value)}
+        />
+      );
+  }
+}
+
+/** Keeps the typed text (so "0." can be typed) and commits numbers as they become valid. */
+function NumberInput(props: InputProps & { value: number | null }) {
+  const { spec } = props;
   const [text, setText] = useState(props.value === null ? '' : String(props.value));
   useEffect(() => {
     setText((current) => (Number(current) === props.value && current !== '' ? current : props.value === null ? '' : String(props.value)));
@@ -104,20 +119,20 @@ function NumberInput(props: {
     <input
       id={props.id}
       type="number"
-      name={props.path}
+      name={spec.field.path}
       inputMode="decimal"
       value={text}
-      min={meta.min}
-      max={meta.max}
-      step={meta.step ?? 'any'}
-      placeholder={meta.emptyMeans}
+      min={spec.min}
+      max={spec.max}
+      step={spec.step}
+      placeholder={spec.placeholder}
       disabled={props.disabled}
       aria-describedby={props.described}
       onChange={(e) => {
         const next = e.target.value;
         setText(next);
         if (next.trim() === '') {
-          if (meta.emptyMeans) props.onValue(null);
+          if (spec.field.nullable) props.onValue(null);
           return;
         }
         const number = Number(next);

@@ -1,7 +1,14 @@
 import { useEffect, useState } from 'react';
-import { configFieldPaths } from '../../core';
-import { metaOf } from '../config/fieldMeta';
-import { type TabName, type TeacherView, emptyTeacherView, maxNoteLength, maxTitleLength, tabNames } from '../share/teacherLink';
+import { type ConfigSection, configField, configFieldPaths } from '../../core';
+import {
+  type TabName,
+  type TeacherView,
+  emptyTeacherView,
+  isHideableField,
+  maxNoteLength,
+  maxTitleLength,
+  tabNames,
+} from '../share/teacherLink';
 import { backendNames, type BackendPreference } from '../../protocol/labWorkerApi';
 import { formatRate } from '../../browser/backendRanking';
 import { estimateRemaining, formatDuration } from '../store/eta';
@@ -208,7 +215,7 @@ function BackendMenu() {
   );
 }
 
-const sectionLabels: Record<string, string> = {
+const sectionLabels: Record<ConfigSection, string> = {
   dataset: 'Dataset',
   model: 'Model',
   pretrain: 'Pretrain',
@@ -231,7 +238,7 @@ function ShareBox() {
   }, [open, withResults, draft]);
   const toggleTab = (tab: TabName, hide: boolean) =>
     setDraft({ ...draft, hiddenTabs: hide ? [...draft.hiddenTabs, tab] : draft.hiddenTabs.filter((t) => t !== tab) });
-  const sections = Object.keys(sectionLabels);
+  const sections = Object.keys(sectionLabels) as ConfigSection[];
   return (
     <div className="share-box">
       <button
@@ -282,7 +289,9 @@ function ShareBox() {
                 multiple
                 size={7}
                 value={draft.hiddenFields}
-                onChange={(e) => setDraft({ ...draft, hiddenFields: Array.from(e.target.selectedOptions, (o) => o.value) })}
+                onChange={(e) =>
+                  setDraft({ ...draft, hiddenFields: Array.from(e.target.selectedOptions, (o) => o.value).filter(isHideableField) })
+                }
               >
                 {sections.map((section) => (
                   <optgroup key={section} label={sectionLabels[section]}>
@@ -291,7 +300,7 @@ function ShareBox() {
                       .filter((path) => path.startsWith(`${section}.`))
                       .map((path) => (
                         <option key={path} value={path}>
-                          {metaOf(path).label} ({path})
+                          {configField(path).label} ({path})
                         </option>
                       ))}
                   </optgroup>

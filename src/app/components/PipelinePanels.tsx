@@ -1,3 +1,4 @@
+import type { ConfigFieldPath } from '../../core';
 import { useLab } from '../store/labStore';
 import { ConfigField } from './ConfigField';
 import { FolderPicker } from './FolderPicker';
@@ -5,10 +6,10 @@ import { PretrainedStart } from './PretrainedStart';
 
 interface StageText {
   title: string;
-  enabledPath?: string;
+  enabledPath?: ConfigFieldPath;
   explanation: string;
-  fields: string[];
-  advanced: string[];
+  fields: ConfigFieldPath[];
+  advanced: ConfigFieldPath[];
 }
 
 const panels: StageText[] = [
@@ -90,7 +91,7 @@ export function PipelinePanels() {
           <section key={panel.title} className={`stage-panel ${enabled ? '' : 'stage-off'}`} aria-labelledby={`panel-${panel.title}`}>
             <header className="stage-header">
               <h2 id={`panel-${panel.title}`}>{panel.title}</h2>
-              {panel.enabledPath && <ConfigField path={panel.enabledPath} disabled={locked} />}
+              {panel.enabledPath && <ConfigField path={panel.enabledPath} disabled={locked} compact />}
             </header>
             <p className="stage-explanation">{panel.explanation}</p>
             {stageKey === 'pretrain' && <PretrainedStart disabled={locked} />}

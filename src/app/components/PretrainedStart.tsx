@@ -1,5 +1,12 @@
 import { useEffect, useState } from 'react';
-import { type EncoderArchitecture, architectureOf, describeArchitecture } from '../../core';
+import {
+  ARCHITECTURE_CONFIG_PATHS,
+  type ConfigFieldPath,
+  type EncoderArchitecture,
+  architectureDifferences,
+  architectureOf,
+  describeArchitecture,
+} from '../../core';
 import { useLab } from '../store/labStore';
 import { describeStart, useStartPoint } from '../store/startPoint';
 
@@ -176,20 +183,12 @@ export function PretrainedStart({ disabled }: { disabled: boolean }) {
   );
 }
 
-const FIELD_PATHS: Record<keyof EncoderArchitecture, string> = {
-  depth: 'model.depth',
-  widthMultiplier: 'model.widthMultiplier',
-  skRatio: 'model.skRatio',
-  projectionLayers: 'model.projectionLayers',
-  projectionDim: 'model.projectionDim',
-  imageSize: 'dataset.imageSize',
-};
-
 function describeMismatch(wanted: EncoderArchitecture, current: EncoderArchitecture): string | null {
-  const keys = (Object.keys(FIELD_PATHS) as (keyof EncoderArchitecture)[]).filter((key) => wanted[key] !== current[key]);
-  return keys.length ? keys.map((key) => `${FIELD_PATHS[key]} ${current[key]} ≠ ${wanted[key]}`).join(', ') : null;
+  const keys = architectureDifferences(wanted, current);
+  return keys.length ? keys.map((key) => `${ARCHITECTURE_CONFIG_PATHS[key]} ${current[key]} ≠ ${wanted[key]}`).join(', ') : null;
 }
 
-function matchModel(wanted: EncoderArchitecture, setField: (path: string, value: unknown) => void): void {
-  for (const key of Object.keys(FIELD_PATHS) as (keyof EncoderArchitecture)[]) setField(FIELD_PATHS[key], wanted[key]);
+function matchModel(wanted: EncoderArchitecture, setField: (path: ConfigFieldPath, value: unknown) => void): void {
+  for (const key of Object.keys(ARCHITECTURE_CONFIG_PATHS) as (keyof EncoderArchitecture)[])
+    setField(ARCHITECTURE_CONFIG_PATHS[key], wanted[key]);
 }

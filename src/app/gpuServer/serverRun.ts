@@ -1,9 +1,9 @@
-import type { RunConfig } from '../../core';
-import { type RunStatus as ServerRunStatus, SimclrServerClient, labEventsOf } from '../../protocol/serverClient';
-import type { LabEvent } from '../../protocol/labWorkerApi';
+import { type RunConfig, deserializeCheckpoint } from '../../core';
+import { type ServerRunStatus, SimclrServerClient, labEventsOf } from '../../protocol/serverClient';
+import type { LabEvent, RunOutcome } from '../../protocol/labWorkerApi';
 import { isRunning, refreshRuns } from '../labController';
 import { createBatcher } from '../../browser/batcher';
-import { type RunStatus, type StoredRun, createRun, recordEvent } from '../../browser/runs/runRecord';
+import { type StoredRun, createRun, markInterrupted, recordEvent } from '../../browser/runs/runRecord';
 import { indexedDbRunStore } from '../../browser/runs/runsDb';
 import { useLab } from '../store/labStore';
 import { runViewOfStored } from '../store/liveRun';
@@ -19,7 +19,7 @@ const server = () => useServer.getState();
 const store = indexedDbRunStore;
 
 /** How a finished server run reads in the lab's own status words. */
-export function labStatusOfServer(status: ServerRunStatus): RunStatus | null {
+export function labStatusOfServer(status: ServerRunStatus): RunOutcome | null {
   switch (status) {
     case 'succeeded':
       return 'completed';
@@ -166,11 +166,11 @@ export async function reattachServerRuns(): Promise<void> {
     return;
   }
   const { reattach, others } = runsToReattach(runs);
-  for (const run of others) await saveRun({ ...run, status: 'interrupted' });
+  for (const run of others) await saveRun(markInterrupted(run));
   if (!reattach) return;
   const { url, runId } = reattach.server!;
   if (isRunning() || serverRunActive()) {
-    await saveRun({ ...reattach, status: 'interrupted' });
+    await saveRun(markInterrupted(reattach));
     await refreshRuns();
     return;
   }
@@ -185,17 +185,20 @@ export async function reattachServerRuns(): Promise<void> {
 }
 
 async function finish(record: StoredRun, client: SimclrServerClient, finalStatus: ServerRunStatus | null): Promise<void> {
-  const status = finalStatus ? labStatusOfServer(finalStatus) : null;
-  // A run cancelled while queued, or one whose stream broke, never sent run-end: settle it here.
-  record.status = status ?? (record.status === 'running' || record.status === 'paused' ? 'interrupted' : record.status);
-  const live = lab().live;
-  if (live.runId === record.id && (live.status !== record.status || live.controller !== 'idle')) {
-    useLab.setState({ live: { ...live, status: record.status, controller: 'idle', progress: null } });
-  }
+  // A run cancelled while queued, or one whose stream broke, never sent run-end: settle it here,
+  // through the same fold as every event (an outcome from run-end is kept).
+  const settled: LabEvent = { type: 'settled', time: Date.now(), status: (finalStatus && labStatusOfServer(finalStatus)) ?? 'interrupted' };
+  recordEvent(record, settled);
+  if (lab().live.runId === record.id) lab().applyEvents([settled]);
   if (finalStatus === 'succeeded' || finalStatus === 'cancelled') {
     try {
       const active = server().active;
-      if (active) await store.putCheckpoint(record, await client.checkpoint(active.id));
+      if (active) {
+        // Stored as served (the server's checkpoint files are in the lab's encoding), once it decodes.
+        const bytes = await client.checkpointBytes(active.id);
+        deserializeCheckpoint(bytes);
+        await store.putCheckpoint(record, bytes);
+      }
     } catch {
       // No checkpoint on the server (e.g. cancelled before the first epoch): curves are kept anyway.
     }

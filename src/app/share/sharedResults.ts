@@ -1,4 +1,4 @@
-import type { RunSummary, StageName, StageSummary } from '../../core';
+import { type RunSummary, type StageName, type StageSummary, stageNames } from '../../core';
 import type { MetricPoint } from '../../browser/runs/runRecord';
 
 /** What a share link carries besides the config: curves (thinned) and the stage summaries. */
@@ -9,8 +9,6 @@ export interface SharedResults {
   metrics: MetricPoint[];
   stages: Partial<Record<StageName, StageSummary>>;
 }
-
-const stageNames: StageName[] = ['pretrain', 'finetune', 'baseline', 'distill'];
 
 /** Keeps every evaluation point and at most `perStage` training points per stage, with 4 significant digits. */
 export function thinMetrics(metrics: MetricPoint[], perStage = 120): MetricPoint[] {

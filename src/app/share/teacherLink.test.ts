@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configFromHash, configToHash } from '../../protocol/shareUrl';
 import { parseRunConfig } from '../../core';
-import { isFieldHidden, joinHash, splitTeacherHash, teacherViewToHash } from './teacherLink';
+import { type TeacherView, isFieldHidden, joinHash, splitTeacherHash, teacherViewToHash } from './teacherLink';
 
 describe('teacher links', () => {
   it('reads hidden controls, tabs, title and note, and leaves the config pairs to the config codec', () => {
@@ -43,9 +43,9 @@ describe('teacher links', () => {
   });
 
   it('round-trips through a readable hash, with results kept last and unknown config keys still reported', () => {
-    const view = {
+    const view: TeacherView = {
       hiddenFields: ['pretrain.temperature'],
-      hiddenTabs: ['similarity' as const],
+      hiddenTabs: ['similarity'],
       title: 'Exercise 1: τ',
       note: 'Lower τ; watch the loss & the bands.',
     };

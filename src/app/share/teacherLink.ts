@@ -1,4 +1,4 @@
-import { type ConfigIssue, configFieldPaths } from '../../core';
+import { type ConfigFieldPath, type ConfigIssue, type ConfigSection, configFieldPaths } from '../../core';
 
 /**
  * A teacher's link: besides the run's settings (src/protocol/shareUrl.ts) the hash can hide controls and
@@ -14,9 +14,12 @@ import { type ConfigIssue, configFieldPaths } from '../../core';
 export const tabNames = ['live', 'augmentations', 'similarity', 'embeddings', 'runs', 'sweeps', 'about'] as const;
 export type TabName = (typeof tabNames)[number];
 
+/** What `hide=` can name besides tabs: one field, or a whole section (`model`). */
+export type HideableField = ConfigFieldPath | ConfigSection;
+
 export interface TeacherView {
   /** Config paths or section prefixes whose controls are hidden. */
-  hiddenFields: string[];
+  hiddenFields: HideableField[];
   hiddenTabs: TabName[];
   title: string | null;
   note: string | null;
@@ -36,12 +39,12 @@ export function isTeacherViewEmpty(view: TeacherView): boolean {
 }
 
 /** True for a field path or a section that has fields (`pretrain` covers `pretrain.*`). */
-function isHideableField(entry: string): boolean {
+export function isHideableField(entry: string): entry is HideableField {
   return configFieldPaths.some((path) => path === entry || path.startsWith(`${entry}.`));
 }
 
 /** Whether `path`'s control is hidden by the view (directly or through its section). */
-export function isFieldHidden(view: TeacherView | null, path: string): boolean {
+export function isFieldHidden(view: TeacherView | null, path: ConfigFieldPath): boolean {
   return !!view && view.hiddenFields.some((entry) => path === entry || path.startsWith(`${entry}.`));
 }
 

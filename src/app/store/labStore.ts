@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import { type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
+import { type ConfigFieldPath, type ConfigIssue, type RunConfig, defaultRunConfig, safeParseRunConfig, setAtPath } from '../../core';
 import { configFromHash } from '../../protocol/shareUrl';
-import type { BackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../protocol/labWorkerApi';
+import type { BrowserBackendInfo, BackendPreference, FolderFile, FolderLoadReport, LabEvent } from '../../protocol/labWorkerApi';
 import type { BackendReport } from '../../browser/backendRanking';
 import { type StoredRun, trimToCheckpoint } from '../../browser/runs/runRecord';
 import { type SharedResults, parseSharedResults } from '../share/sharedResults';
@@ -24,7 +24,7 @@ export interface LabState {
   config: RunConfig;
   /** Field path → why the last value typed there was rejected (the config keeps its old value). */
   fieldErrors: Record<string, string>;
-  backend: BackendInfo | null;
+  backend: BrowserBackendInfo | null;
   backendPreference: BackendPreference;
   backendBusy: boolean;
   /** What auto measured (or remembered) for the current model, and why it chose its backend. */
@@ -47,7 +47,7 @@ export interface LabState {
   /** A teacher's link: hidden controls and tabs, title and note (null: nothing hidden). */
   teacher: TeacherView | null;
 
-  setField(path: string, value: unknown): void;
+  setField(path: ConfigFieldPath, value: unknown): void;
   setConfig(config: RunConfig): void;
   resetConfig(): void;
   addNotice(level: Notice['level'], text: string): void;
@@ -63,7 +63,7 @@ export interface LabState {
   setRuns(runs: StoredRun[]): void;
   toggleCompare(id: string): void;
   setTab(tab: TabName): void;
-  setBackend(info: BackendInfo | null, busy?: boolean): void;
+  setBackend(info: BrowserBackendInfo | null, busy?: boolean): void;
   setBackendPreference(preference: BackendPreference): void;
   setBackendReport(report: BackendReport | null): void;
   setBackendProgress(message: string | null): void;

@@ -1,13 +1,6 @@
 import type { RunConfig, RunSummary, StageName, StageSummary } from '../../core';
 import type { ControllerState, LabEvent, StagePlan } from '../../protocol/labWorkerApi';
-import {
-  type CheckpointInfo,
-  type MetricPoint,
-  type RunStatus,
-  type StoredRun,
-  keptAtCheckpoint,
-  metricPointOf,
-} from '../../browser/runs/runRecord';
+import { type CheckpointInfo, type MetricPoint, type LabRunStatus, type StoredRun, foldRunEvents } from '../../browser/runs/runRecord';
 
 export interface SimilaritySnapshot {
   stage: StageName;
@@ -34,7 +27,7 @@ export interface LogLine {
 export interface RunView {
   runId: string | null;
   config: RunConfig | null;
-  status: RunStatus | 'idle' | 'starting';
+  status: LabRunStatus | 'idle' | 'starting';
   controller: ControllerState;
   /** Pause was pressed but the step under way has not ended yet. */
   pausing: boolean;
@@ -74,36 +67,29 @@ export const emptyRunView: RunView = {
 const maxLogLines = 100;
 
 /**
- * Folds a batch of worker events into the view. Returns a new object when anything changed (so
- * React re-renders once per batch), with arrays copied only when they grow.
+ * Folds a batch of worker events into the view. What the stored record also holds (status,
+ * metrics, stages, summary, checkpoint) comes from the one reducer, foldRunEvents, so the live and
+ * stored status never disagree; this adds only what the views alone show. Returns a new object when
+ * anything changed (so React re-renders once per batch), with arrays copied only when they grow.
  */
 export function applyLabEvents(view: RunView, events: LabEvent[]): RunView {
   if (events.length === 0) return view;
-  const next: RunView = { ...view };
-  let metrics: MetricPoint[] | null = null;
+  const { error: _error, ...shared } = foldRunEvents(view, events);
+  const next: RunView = { ...view, ...shared };
   let logs: LogLine[] | null = null;
   for (const event of events) {
     switch (event.type) {
       case 'run-start':
-        next.backend = event.backend;
         next.config = event.config;
-        next.status = 'running';
         break;
       case 'stage-start':
         next.progress = { stage: event.stage, step: event.startStep, totalSteps: event.totalSteps };
         break;
       case 'metric':
-        (metrics ??= [...next.metrics]).push(metricPointOf(event));
         if (next.progress?.stage === event.stage) next.progress = { ...next.progress, step: event.step };
-        break;
-      case 'checkpoint':
-        next.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
         break;
       case 'log':
         (logs ??= [...next.logs]).push({ time: event.time, level: event.level, message: event.message });
-        break;
-      case 'stage-end':
-        next.stages = { ...next.stages, [event.stage]: event.summary };
         break;
       case 'similarity':
         next.similarity = {
@@ -118,40 +104,34 @@ export function applyLabEvents(view: RunView, events: LabEvent[]): RunView {
         next.embedding = { stage: event.stage, step: event.step, points: event.points, labels: event.labels };
         break;
       case 'run-end':
-        next.summary = event.summary;
-        next.status = event.summary.status;
-        next.controller = 'idle';
-        next.pausing = false;
-        next.progress = null;
+        endControls(next);
         next.statusMessage = event.summary.error ? `Failed: ${event.summary.error}` : `Run ${event.summary.status}`;
+        break;
+      case 'settled':
+        endControls(next);
+        if (event.error) next.statusMessage = `Failed: ${event.error}`;
         break;
       case 'status':
         next.statusMessage = event.message;
         break;
-      case 'resumed': {
-        // A server run restarted from its checkpoint: drop what it is about to produce again.
-        const kept = keptAtCheckpoint({ metrics: metrics ?? next.metrics, stages: next.stages }, event);
-        metrics = kept.metrics;
-        next.stages = kept.stages;
-        next.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
-        break;
-      }
       case 'plan':
         next.plan = event.stages;
         break;
       case 'controller':
         next.controller = event.state;
         next.pausing = event.pausing === true;
-        if (next.status !== 'completed' && next.status !== 'stopped' && next.status !== 'failed') {
-          if (event.state === 'paused') next.status = 'paused';
-          else if (event.state === 'running') next.status = 'running';
-        }
         break;
     }
   }
-  if (metrics) next.metrics = metrics;
   if (logs) next.logs = logs.slice(-maxLogLines);
   return next;
+}
+
+/** A run that ended has no controls left to show. */
+function endControls(view: RunView): void {
+  view.controller = 'idle';
+  view.pausing = false;
+  view.progress = null;
 }
 
 /** A stored run shown in the live views (reopened from the Runs list or after a reload). */

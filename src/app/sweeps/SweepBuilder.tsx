@@ -2,10 +2,9 @@ import { useMemo } from 'react';
 import { flattenConfig } from '../../core';
 import { formatRate } from '../../browser/backendRanking';
 import { earlyStoppingMetrics, metricGoal, objectiveMetrics, sweepMethods, type ObjectiveMetric, type StageMetric } from '../../sweep/spec';
-import { metaOf } from '../config/fieldMeta';
 import { formatDuration } from '../store/eta';
 import { useLab } from '../store/labStore';
-import { hasNumericChoices } from './fieldKind';
+import { hasNumericChoices, labelOf } from './fieldKind';
 import { startSweep } from './sweepController';
 import { type ParameterMark, validateDraft } from './sweepDraft';
 import { estimateSweep } from './sweepEta';
@@ -225,7 +224,7 @@ function MarkEditor({ mark, current, errors }: { mark: ParameterMark; current: u
   const update = useSweeps((s) => s.updateMark);
   const remove = useSweeps((s) => s.toggleMark);
   const method = useSweeps((s) => s.draft.method);
-  const label = metaOf(mark.path).label;
+  const label = labelOf(mark.path);
   const id = `mark-${mark.path.replace(/\./g, '-')}`;
   const described = errors?.length ? `${id}-error` : undefined;
   return (

@@ -1,4 +1,4 @@
-import { ConfigError, flattenConfig } from '../../core';
+import { ConfigError } from '../../core';
 import { indexedDbSweepStore } from '../../browser/runs/runsDb';
 import { newRunId } from '../../browser/runs/runRecord';
 import type { LabEvent } from '../../protocol/labWorkerApi';
@@ -258,7 +258,7 @@ function bestOf(trials: ShownSweep['trials'], goal: 'maximize' | 'minimize'): Sh
 export async function rerunShown(): Promise<void> {
   const shown = sweeps().shown;
   if (!shown) return;
-  sweeps().setDraft(draftOfSpec(shown.spec, (path) => sweepableKind(path, flattenConfig(shown.spec.base)[path]) === 'numeric'));
+  sweeps().setDraft(draftOfSpec(shown.spec, (path) => sweepableKind(path) === 'numeric'));
   await startSweep(shown.spec);
 }
 

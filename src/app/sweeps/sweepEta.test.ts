@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunConfig } from '../../core';
+import { SHAPES_DEFAULT_TRAIN_SIZE, parseRunConfig } from '../../core';
 import { parseSweepSpec } from '../../sweep/spec';
 import { estimateSweep, runImages, trainImageCount } from './sweepEta';
 
@@ -15,7 +15,7 @@ describe('runImages', () => {
     // pretrain: 4 steps × 16 × 2 views = 128; fine-tune: 32 labelled → 2 steps × 16 = 32.
     expect(runImages(parseRunConfig(base))).toBe(160);
     expect(runImages(parseRunConfig({ ...base, finetune: { ...base.finetune, baseline: true } }))).toBe(192);
-    expect(trainImageCount(parseRunConfig({ dataset: { name: 'shapes', trainSize: null } }))).toBe(2000);
+    expect(trainImageCount(parseRunConfig({ dataset: { name: 'shapes', trainSize: null } }))).toBe(SHAPES_DEFAULT_TRAIN_SIZE);
     expect(runImages(parseRunConfig({ dataset: { name: 'folder', trainSize: null } }))).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { ConfigError, type RunConfig } from '../../core';
+import { ConfigError, type RunConfig, SHAPES_DEFAULT_TRAIN_SIZE } from '../../core';
 import { pointToParams, proposePoint } from '../../sweep/samplers';
 import { type SweepSpec, trialConfig } from '../../sweep/spec';
 
@@ -11,7 +11,13 @@ import { type SweepSpec, trialConfig } from '../../sweep/spec';
  */
 
 /** Training images of each dataset when `trainSize` does not cap it (folder: unknown until read). */
-const fullTrainSize: Record<string, number | null> = { cifar10: 50_000, mnist: 60_000, shapes: 2_000, imagenet: 1_281_167, folder: null };
+const fullTrainSize: Record<string, number | null> = {
+  cifar10: 50_000,
+  mnist: 60_000,
+  shapes: SHAPES_DEFAULT_TRAIN_SIZE,
+  imagenet: 1_281_167,
+  folder: null,
+};
 
 export function trainImageCount(config: RunConfig): number | null {
   const full = fullTrainSize[config.dataset.name] ?? null;

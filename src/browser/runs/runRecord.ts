@@ -1,7 +1,7 @@
-import type { MetricFields, RunConfig, RunSummary, StageName, StageSummary } from '../../core';
-import type { LabEvent } from '../../protocol/labWorkerApi';
+import { type MetricFields, type RunConfig, type RunSummary, type StageName, type StageSummary, stageNames } from '../../core';
+import type { LabEvent, RunOutcome } from '../../protocol/labWorkerApi';
 
-export type RunStatus = 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+export type LabRunStatus = 'running' | 'paused' | RunOutcome;
 
 /** One metric sample as stored and charted: where it happened plus whichever fields were measured. */
 export type MetricPoint = { stage: StageName; step: number; epoch: number } & MetricFields;
@@ -18,7 +18,7 @@ export interface StoredRun {
   name: string;
   createdAt: number;
   updatedAt: number;
-  status: RunStatus;
+  status: LabRunStatus;
   config: RunConfig;
   backend: string | null;
   metrics: MetricPoint[];
@@ -58,12 +58,18 @@ export function metricPointOf(event: Extract<LabEvent, { type: 'metric' }>): Met
 }
 
 export function newRunId(now = Date.now(), random = Math.random): string {
-  return `run-${now.toString(36)}-${Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+  return `run-${now.toString(36)}-${Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0')}`;
 }
 
 /** A short human name: dataset, model and the stages that run. */
 export function describeConfig(config: RunConfig): string {
-  const stages = [config.pretrain.enabled && 'pretrain', config.finetune.enabled && `ft ${formatPercent(config.finetune.labelFraction)}`, config.distill.enabled && 'distill']
+  const stages = [
+    config.pretrain.enabled && 'pretrain',
+    config.finetune.enabled && `ft ${formatPercent(config.finetune.labelFraction)}`,
+    config.distill.enabled && 'distill',
+  ]
     .filter(Boolean)
     .join(' → ');
   return `${config.dataset.name} · R${config.model.depth}×${config.model.widthMultiplier} · ${stages || 'no stages'}`;
@@ -90,46 +96,93 @@ export function createRun(id: string, config: RunConfig, now = Date.now()): Stor
   };
 }
 
-/** Folds one event into the stored record (mutates and returns it: the worker batches writes). */
-export function recordEvent(run: StoredRun, event: LabEvent): StoredRun {
-  run.updatedAt = event.time;
-  switch (event.type) {
-    case 'run-start':
-      run.backend = event.backend;
-      run.status = 'running';
-      break;
-    case 'metric':
-      run.metrics.push(metricPointOf(event));
-      break;
-    case 'checkpoint':
-      run.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
-      break;
-    case 'stage-end':
-      run.stages[event.stage] = event.summary;
-      break;
-    case 'controller':
-      if (event.state === 'paused') run.status = 'paused';
-      else if (event.state === 'running') run.status = 'running';
-      break;
-    case 'run-end':
-      run.summary = event.summary;
-      run.status = event.summary.status;
-      if (event.summary.error) run.error = event.summary.error;
-      break;
-    case 'resumed': {
-      const kept = keptAtCheckpoint(run, event);
-      run.metrics = kept.metrics;
-      run.stages = kept.stages;
-      run.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
-      break;
-    }
-    default:
-      break;
-  }
-  return run;
+/**
+ * What the stored record and the live view both know about a run, and fold from the same events
+ * with the same rules (`foldRunEvents`). `S` is the status type of the holder: the live view also
+ * has 'idle' and 'starting' before a run's first event.
+ */
+export interface RunFold<S extends string = LabRunStatus> {
+  status: S;
+  backend: string | null;
+  metrics: MetricPoint[];
+  stages: Partial<Record<StageName, StageSummary>>;
+  summary: RunSummary | null;
+  checkpoint: CheckpointInfo | null;
+  error?: string;
 }
 
-const stageOrder: StageName[] = ['pretrain', 'finetune', 'baseline', 'distill'];
+/** Statuses a run ends in. Only a new attempt (run-start) or the engine's run-end changes them. */
+const outcomes: readonly string[] = ['completed', 'stopped', 'failed', 'interrupted'] satisfies RunOutcome[];
+
+export function hasOutcome(status: string): boolean {
+  return outcomes.includes(status);
+}
+
+/**
+ * The one reducer of a run's event stream, shared by the stored record (recordEvent) and the live
+ * view (applyLabEvents). Pure: returns a new fold (the input is not changed), copying the metrics
+ * array at most once per call, so a batch of events costs one copy. Status rules:
+ * run-start → running (a new attempt clears the last outcome); controller paused/running → paused/
+ * running unless the run has an outcome; run-end → the summary's status; settled → its status
+ * unless the run has an outcome; resumed → drops what the resumed attempt produces again.
+ */
+export function foldRunEvents<S extends string>(state: RunFold<S>, events: readonly LabEvent[]): RunFold<S | LabRunStatus> {
+  const next: RunFold<S | LabRunStatus> = { ...state };
+  let metrics: MetricPoint[] | null = null;
+  for (const event of events) {
+    switch (event.type) {
+      case 'run-start':
+        next.backend = event.backend;
+        next.status = 'running';
+        next.summary = null;
+        delete next.error;
+        break;
+      case 'metric':
+        (metrics ??= [...next.metrics]).push(metricPointOf(event));
+        break;
+      case 'checkpoint':
+        next.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
+        break;
+      case 'stage-end':
+        next.stages = { ...next.stages, [event.stage]: event.summary };
+        break;
+      case 'controller':
+        if (hasOutcome(next.status)) break;
+        if (event.state === 'paused') next.status = 'paused';
+        else if (event.state === 'running') next.status = 'running';
+        break;
+      case 'run-end':
+        next.summary = event.summary;
+        next.status = event.summary.status;
+        if (event.summary.error) next.error = event.summary.error;
+        else delete next.error;
+        break;
+      case 'settled':
+        if (hasOutcome(next.status)) break;
+        next.status = event.status;
+        if (event.error) next.error = event.error;
+        break;
+      case 'resumed': {
+        const kept = keptAtCheckpoint({ metrics: metrics ?? next.metrics, stages: next.stages }, event);
+        metrics = kept.metrics;
+        next.stages = kept.stages;
+        next.checkpoint = { stage: event.stage, step: event.step, epoch: event.epoch };
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (metrics) next.metrics = metrics;
+  return next;
+}
+
+/** Folds one event into the stored record (mutates and returns it: the worker batches writes). */
+export function recordEvent(run: StoredRun, event: LabEvent): StoredRun {
+  const folded = foldRunEvents(run, [event]);
+  if (!('error' in folded)) delete run.error;
+  return Object.assign(run, folded, { updatedAt: event.time });
+}
 
 /**
  * Before resuming from a checkpoint: forget the metrics recorded after it (they will be produced
@@ -149,21 +202,25 @@ export function keptAtCheckpoint(
   run: Pick<StoredRun, 'metrics' | 'stages'>,
   checkpoint: { stage: StageName; step: number },
 ): Pick<StoredRun, 'metrics' | 'stages'> {
-  const at = stageOrder.indexOf(checkpoint.stage);
+  const at = stageNames.indexOf(checkpoint.stage);
   const metrics = run.metrics.filter((point) => {
-    const order = stageOrder.indexOf(point.stage);
+    const order = stageNames.indexOf(point.stage);
     return order < at || (order === at && point.step <= checkpoint.step);
   });
   const stages: StoredRun['stages'] = {};
   for (const [stage, summary] of Object.entries(run.stages) as [StageName, StageSummary][]) {
-    if (stageOrder.indexOf(stage) < at) stages[stage] = summary;
+    if (stageNames.indexOf(stage) < at) stages[stage] = summary;
   }
   return { metrics, stages };
 }
 
-/** After a reload no worker is running: runs that were live are interrupted (resumable if checkpointed). */
+/**
+ * After a reload no worker is running: runs that were live are interrupted (resumable if
+ * checkpointed). Returns `run` itself when it already had an outcome.
+ */
 export function markInterrupted(run: StoredRun): StoredRun {
-  return run.status === 'running' || run.status === 'paused' ? { ...run, status: 'interrupted' } : run;
+  const folded = foldRunEvents(run, [{ type: 'settled', time: run.updatedAt, status: 'interrupted' }]);
+  return folded.status === run.status ? run : { ...run, ...folded };
 }
 
 /** Test accuracy of a stage, from its summary or its last test-accuracy metric. */

@@ -1,19 +1,39 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { Checkpoint } from '../../core';
+import { type Checkpoint, deserializeCheckpoint, serializeCheckpoint } from '../../core';
 import type { StoredRun } from './runRecord';
 
-/** Where runs and their latest checkpoints live; IndexedDB in the browser, a Map in tests. */
-export interface RunStore {
+/**
+ * Where runs and their latest checkpoints live; IndexedDB in the browser, a Map in tests.
+ * Checkpoints are kept encoded (core/checkpoint.ts), the bytes the CLI and the server write: an
+ * export or a weights download is then these bytes (no second format), and IndexedDB clones one
+ * buffer instead of an object of hundreds of typed arrays. `readCheckpoint` decodes.
+ */
+export interface LabRunStore {
   listRuns(): Promise<StoredRun[]>;
   getRun(id: string): Promise<StoredRun | undefined>;
   putRun(run: StoredRun): Promise<void>;
   deleteRun(id: string): Promise<void>;
-  getCheckpoint(id: string): Promise<Checkpoint | undefined>;
+  /** The run's latest checkpoint, encoded. */
+  getCheckpointBytes(id: string): Promise<Uint8Array | undefined>;
   /**
-   * Writes a checkpoint and the run record that describes it in one transaction: a reload can then
-   * never find a checkpoint ahead of the record's curves (which a resume would leave with a gap).
+   * Writes an encoded checkpoint and the run record that describes it in one transaction: a reload
+   * can then never find a checkpoint ahead of the record's curves (which a resume would leave with
+   * a gap).
    */
-  putCheckpoint(run: StoredRun, checkpoint: Checkpoint): Promise<void>;
+  putCheckpoint(run: StoredRun, encoded: Uint8Array): Promise<void>;
+}
+
+/** The run's latest checkpoint, decoded (undefined: the run has none). */
+export async function readCheckpoint(store: LabRunStore, id: string): Promise<Checkpoint | undefined> {
+  const bytes = await store.getCheckpointBytes(id);
+  return bytes && deserializeCheckpoint(bytes);
+}
+
+/** Checkpoints stored before they were kept encoded are Checkpoint objects; they still read. */
+export type StoredCheckpoint = Uint8Array | Checkpoint;
+
+export function encodedCheckpoint(stored: StoredCheckpoint | undefined): Uint8Array | undefined {
+  return stored === undefined || stored instanceof Uint8Array ? stored : serializeCheckpoint(stored);
 }
 
 /**
@@ -39,7 +59,7 @@ export interface SweepStore<T extends StoredSweepBase> {
 
 interface LabDb extends DBSchema {
   runs: { key: string; value: StoredRun };
-  checkpoints: { key: string; value: Checkpoint };
+  checkpoints: { key: string; value: StoredCheckpoint };
   sweeps: { key: string; value: StoredSweepBase };
 }
 
@@ -67,7 +87,7 @@ function database(): Promise<IDBPDatabase<LabDb>> {
 }
 
 /** The browser's store (works in the page and in the worker: both share the origin's IndexedDB). */
-export const indexedDbRunStore: RunStore = {
+export const indexedDbRunStore: LabRunStore = {
   async listRuns() {
     const runs = await (await database()).getAll('runs');
     return runs.sort((a, b) => b.createdAt - a.createdAt);
@@ -83,13 +103,13 @@ export const indexedDbRunStore: RunStore = {
     const tx = db.transaction(['runs', 'checkpoints'], 'readwrite');
     await Promise.all([tx.objectStore('runs').delete(id), tx.objectStore('checkpoints').delete(id), tx.done]);
   },
-  async getCheckpoint(id) {
-    return (await database()).get('checkpoints', id);
+  async getCheckpointBytes(id) {
+    return encodedCheckpoint(await (await database()).get('checkpoints', id));
   },
-  async putCheckpoint(run, checkpoint) {
+  async putCheckpoint(run, encoded) {
     const db = await database();
     const tx = db.transaction(['runs', 'checkpoints'], 'readwrite');
-    await Promise.all([tx.objectStore('checkpoints').put(checkpoint, run.id), tx.objectStore('runs').put(run), tx.done]);
+    await Promise.all([tx.objectStore('checkpoints').put(encoded, run.id), tx.objectStore('runs').put(run), tx.done]);
   },
 };
 
@@ -134,9 +154,9 @@ export function memorySweepStore<T extends StoredSweepBase>(): SweepStore<T> {
   };
 }
 
-export function memoryRunStore(): RunStore {
+export function memoryRunStore(): LabRunStore {
   const runs = new Map<string, StoredRun>();
-  const checkpoints = new Map<string, Checkpoint>();
+  const checkpoints = new Map<string, Uint8Array>();
   return {
     async listRuns() {
       return [...runs.values()].map((r) => structuredClone(r)).sort((a, b) => b.createdAt - a.createdAt);
@@ -152,11 +172,11 @@ export function memoryRunStore(): RunStore {
       runs.delete(id);
       checkpoints.delete(id);
     },
-    async getCheckpoint(id) {
+    async getCheckpointBytes(id) {
       return checkpoints.get(id);
     },
-    async putCheckpoint(run, checkpoint) {
-      checkpoints.set(run.id, checkpoint);
+    async putCheckpoint(run, encoded) {
+      checkpoints.set(run.id, encoded);
       runs.set(run.id, structuredClone(run));
     },
   };

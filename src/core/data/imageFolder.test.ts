@@ -64,6 +64,19 @@ describe('loadImageFolder', () => {
     expect(folder.decoded).toHaveLength(8);
   });
 
+  it('lists the files the source passed over before those that failed to decode', async () => {
+    const passedOver = [{ path: 'cats/notes.txt', reason: 'not an image file' }];
+    const folder = { ...fakeFolder({ cats: 3, dogs: 3 }, new Set(['cats/img1.png'])), skipped: passedOver };
+    const { dataset, skipped } = await loadImageFolder(folder, { imageSize: 4, trainSize: null, testSize: null, seed: 2 });
+    expect(skipped).toEqual([...passedOver, { path: 'cats/img1.png', reason: 'unsupported image format' }]);
+    expect(dataset.train.count + dataset.test.count).toBe(5);
+    // Passed-over files are not counted as failed decodes.
+    const unreadable = { ...fakeFolder({ a: 1 }, new Set(['a/img0.png'])), skipped: passedOver };
+    await expect(loadImageFolder(unreadable, { imageSize: 4, trainSize: null, testSize: null, seed: 0 })).rejects.toThrow(
+      'all 1 decoded file(s) failed',
+    );
+  });
+
   it('fails clearly when nothing can be read', async () => {
     await expect(loadImageFolder(fakeFolder({}), { imageSize: 4, trainSize: null, testSize: null, seed: 0 })).rejects.toThrow(
       'the image folder has no images',

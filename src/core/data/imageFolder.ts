@@ -12,6 +12,11 @@ import { capIndices } from './subsets';
 export interface ImageFolderSource {
   listEntries(): Promise<{ path: string; className: string }[]>;
   decodeImage(path: string): Promise<RawImage>;
+  /**
+   * Files the source passed over before listing (not an image, outside a class sub-folder), so
+   * that the load reports them with the ones that failed to decode. Read after `listEntries`.
+   */
+  readonly skipped?: readonly SkippedImage[];
 }
 
 export interface ImageFolderOptions {
@@ -31,7 +36,7 @@ export interface SkippedImage {
 
 export interface ImageFolderResult {
   dataset: Dataset;
-  /** Files that could not be decoded; they are left out, never fatal. */
+  /** Files the source passed over, then files that could not be decoded; they are left out, never fatal. */
   skipped: SkippedImage[];
 }
 
@@ -40,7 +45,8 @@ export interface ImageFolderResult {
  * shuffled with the seed) are split: round(testFraction × n) to test — at least one when the class
  * has two or more images and testFraction > 0 — the rest to train. Caps are applied per split as a
  * seeded class-balanced sample before decoding, so only chosen files are decoded; files that fail to
- * decode are listed in `skipped`, which can leave a split slightly below its cap.
+ * decode are listed in `skipped` (after those the source passed over), which can leave a split
+ * slightly below its cap.
  */
 export async function loadImageFolder(source: ImageFolderSource, options: ImageFolderOptions): Promise<ImageFolderResult> {
   const testFraction = options.testFraction ?? 0.2;
@@ -74,7 +80,7 @@ export async function loadImageFolder(source: ImageFolderSource, options: ImageF
     });
   });
 
-  const skipped: SkippedImage[] = [];
+  const failed: SkippedImage[] = [];
   const decodeSplit = async (paths: string[], labels: number[], cap: number | null, seed: number) => {
     const chosen = capIndices(labels, cap, seed);
     const imageBytes = options.imageSize * options.imageSize * 3;
@@ -86,7 +92,7 @@ export async function loadImageFolder(source: ImageFolderSource, options: ImageF
         images.set(pixels, kept.length * imageBytes);
         kept.push(labels[index]);
       } catch (error) {
-        skipped.push({ path: paths[index], reason: error instanceof Error ? error.message : String(error) });
+        failed.push({ path: paths[index], reason: error instanceof Error ? error.message : String(error) });
       }
     }
     return new InMemorySplit(images.slice(0, kept.length * imageBytes), Int32Array.from(kept), options.imageSize);
@@ -95,11 +101,11 @@ export async function loadImageFolder(source: ImageFolderSource, options: ImageF
   const test = await decodeSplit(testPaths, testLabels, options.testSize, rng.seed());
 
   if (train.count + test.count === 0) {
-    const first = skipped[0];
+    const first = failed[0];
     throw new Error(
-      `no readable images in the folder: all ${skipped.length} decoded file(s) failed` +
+      `no readable images in the folder: all ${failed.length} decoded file(s) failed` +
         (first ? ` (e.g. ${first.path}: ${first.reason})` : ''),
     );
   }
-  return { dataset: { name: 'folder', classNames, train, test }, skipped };
+  return { dataset: { name: 'folder', classNames, train, test }, skipped: [...(source.skipped ?? []), ...failed] };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunConfig } from '../config';
-import { loadDataset } from './index';
+import { type RunConfigInput, parseRunConfig } from '../config';
+import { type ImageNetLoadRequest, datasetKey, loadDataset, loadDatasetReport } from './index';
 import type { ImageFolderSource } from './imageFolder';
 import { mapDataSource } from './source';
 
@@ -46,5 +46,53 @@ describe('loadDataset', () => {
 
   it('refuses imagenet with a pointer to the server loader', async () => {
     await expect(loadDataset(parseRunConfig({ dataset: { name: 'imagenet' } }), {})).rejects.toThrow(/server's ImageNet loader/);
+  });
+
+  it('hands imagenet to the injected loader with the config caps', async () => {
+    const requests: ImageNetLoadRequest[] = [];
+    const stand = await loadDataset(parseRunConfig({ seed: 3, dataset: { name: 'shapes', trainSize: 4, testSize: 2, imageSize: 8 } }), {});
+    const config = parseRunConfig({ seed: 9, dataset: { name: 'imagenet', trainSize: 100, testSize: null, imageSize: 64 } });
+    const dataset = await loadDataset(config, {
+      imagenet: async (request) => {
+        requests.push(request);
+        return stand;
+      },
+    });
+    expect(dataset).toBe(stand);
+    expect(requests).toEqual([{ imageSize: 64, trainSize: 100, testSize: null, seed: 9 }]);
+  });
+
+  it('reports the folder files left out, one by one', async () => {
+    const folder: ImageFolderSource = {
+      listEntries: async () => [
+        { path: 'a/1.png', className: 'a' },
+        { path: 'b/1.png', className: 'b' },
+      ],
+      decodeImage: async () => ({ width: 2, height: 2, data: new Uint8Array(12) }),
+      skipped: [{ path: 'a/readme.md', reason: 'not an image file' }],
+    };
+    const config = parseRunConfig({ dataset: { name: 'folder', trainSize: null, testSize: null, imageSize: 8 } });
+    const { skipped } = await loadDatasetReport(config, { folder });
+    expect(skipped).toEqual([{ path: 'a/readme.md', reason: 'not an image file' }]);
+  });
+});
+
+describe('datasetKey', () => {
+  const key = (input: RunConfigInput) => datasetKey(parseRunConfig(input));
+
+  it('changes with every field that picks other images, and only with those', () => {
+    const base = { seed: 1, dataset: { name: 'shapes', trainSize: 50, testSize: 10, imageSize: 16 } } as const;
+    expect(key(base)).toBe(key({ ...base, pretrain: { temperature: 0.3 } }));
+    const changes: RunConfigInput[] = [
+      { ...base, seed: 2 },
+      { ...base, dataset: { ...base.dataset, trainSize: null } },
+      { ...base, dataset: { ...base.dataset, testSize: 11 } },
+      { ...base, dataset: { ...base.dataset, imageSize: 24 } },
+      { ...base, dataset: { ...base.dataset, name: 'mnist' } },
+    ];
+    for (const changed of changes) expect(key(changed)).not.toBe(key(base));
+    // CIFAR-10 comes at 32 px whatever the run's image size.
+    const cifar = { dataset: { name: 'cifar10', imageSize: 32 } } as const;
+    expect(key({ dataset: { ...cifar.dataset, imageSize: 16 } })).toBe(key(cifar));
   });
 });

@@ -36,7 +36,7 @@ import { type EncoderSpec, ResnetEncoder } from './resnet';
  */
 
 export type { EncoderSpec, ResnetDepth } from './resnet';
-export { encoderFeatureDim, usesCifarStem } from './resnet';
+export { encoderFeatureDim, stageChannels, usesCifarStem } from './resnet';
 export type { ProjectionHeadSpec } from './projectionHead';
 export type { Parameter } from './parameters';
 export { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './layers';

@@ -13,6 +13,7 @@ import {
   ResnetEncoder,
   SelectiveKernelConv,
   encoderFeatureDim,
+  stageChannels,
   usesCifarStem,
 } from './resnet';
 
@@ -103,6 +104,23 @@ function featureMapSides(spec: EncoderSpec): { stem: number; stages: number[] } 
     store.dispose();
   }
 }
+
+describe('stageChannels', () => {
+  it('gives the widths the encoder builds: rounded, at least 1', () => {
+    expect(stageChannels(1)).toEqual([64, 128, 256, 512]);
+    expect(stageChannels(0.0625)).toEqual([4, 8, 16, 32]);
+    expect(stageChannels(0.3)).toEqual([19, 38, 77, 154]);
+    expect(stageChannels(0.001)).toEqual([1, 1, 1, 1]);
+    const store = new ParameterStore('widths');
+    try {
+      const encoder = new ResnetEncoder(store, 'encoder', { depth: 18, widthMultiplier: 0.3, skRatio: 0, imageSize: 16 }, new Rng(1));
+      // ResNet-18: two blocks a stage; each stage's first block carries its width.
+      expect([0, 2, 4, 6].map((i) => encoder.blocks[i].outChannels)).toEqual(stageChannels(0.3));
+    } finally {
+      store.dispose();
+    }
+  });
+});
 
 describe('stem (official rule: CIFAR stem iff image_size ≤ 32)', () => {
   it('the threshold is 32 px', () => {

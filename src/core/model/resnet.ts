@@ -61,6 +61,16 @@ export function scaledChannels(channels: number, widthMultiplier: number): numbe
   return Math.max(1, Math.round(channels * widthMultiplier));
 }
 
+/**
+ * Channels of the four stages at `widthMultiplier` (64/128/256/512 × w, rounded, at least 1): the
+ * width of basic blocks and of a bottleneck's 3x3 conv (its output is 4× that). The stem has stage
+ * 1's width. Whatever sizes a ResNet outside this file (benchmarks) takes its widths from here.
+ */
+export function stageChannels(widthMultiplier: number): [number, number, number, number] {
+  const [c1, c2, c3, c4] = STAGE_CHANNELS.map((c) => scaledChannels(c, widthMultiplier));
+  return [c1, c2, c3, c4];
+}
+
 /** The official rule (tf2/model.py: `cifar_stem=FLAGS.image_size <= 32`). */
 export const CIFAR_STEM_MAX_IMAGE_SIZE = 32;
 
@@ -72,7 +82,7 @@ export function usesCifarStem(imageSize: number): boolean {
 export function encoderFeatureDim(spec: EncoderSpec): number {
   const arch = ARCHITECTURES[spec.depth];
   if (!arch) throw new Error(`Unsupported ResNet depth ${spec.depth} (expected 18, 34, 50, 101 or 152)`);
-  const last = scaledChannels(STAGE_CHANNELS[3], spec.widthMultiplier);
+  const last = stageChannels(spec.widthMultiplier)[3];
   return arch.bottleneck ? last * BOTTLENECK_EXPANSION : last;
 }
 
@@ -264,7 +274,7 @@ export class Stem {
   private readonly maxPool: boolean;
 
   constructor(store: ParameterStore, path: string, spec: EncoderSpec, resnetD: boolean, rng: Rng) {
-    const channels = scaledChannels(64, spec.widthMultiplier);
+    const channels = stageChannels(spec.widthMultiplier)[0];
     this.outChannels = channels;
     if (usesCifarStem(spec.imageSize)) {
       this.layers = [new ConvBn(store, `${path}/conv`, `${path}/bn`, 3, 3, channels, 1, rng, true)];
@@ -308,8 +318,9 @@ export class ResnetEncoder {
     if (!(spec.skRatio >= 0)) throw new Error(`skRatio must be ≥ 0, got ${spec.skRatio}`);
     this.stem = new Stem(store, `${path}/stem`, spec, spec.skRatio > 0, rng);
     let inChannels = this.stem.outChannels;
+    const widths = stageChannels(spec.widthMultiplier);
     arch.blocks.forEach((count, stage) => {
-      const channels = scaledChannels(STAGE_CHANNELS[stage], spec.widthMultiplier);
+      const channels = widths[stage];
       for (let i = 0; i < count; i++) {
         const blockPath = `${path}/block${stage + 1}_${i + 1}`;
         const blockSpec: BlockSpec = {

@@ -12,7 +12,6 @@ import { supervisedHeadL2 } from '../optim';
 import { trainingViews } from './views';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
 import { recomputeBatchNormStatistics } from './preciseBatchNorm';
-import { setLearningRate } from './pretrain';
 import { runStageLoop, summarizeStage } from './stageLoop';
 
 /** Top-1 accuracy of `classifier` (eval mode) on the images `indices` of `split`. */
@@ -104,7 +103,7 @@ export async function classifierStage(
     prefetch: (next) => viewSource.prefetch(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: f.learningRate, warmupSteps: 0, totalSteps: steps });
-      setLearningRate(optimizer, learningRate);
+      optimizer.learningRate = learningRate;
       const [views] = await viewSource.read(batch, stepRng(config.seed, stage === 'finetune' ? STREAM.finetune : STREAM.baseline, step));
       const labels = batchLabels(dataset.train, batch);
       // Frozen features are computed outside the tape: nothing of the encoder is recorded or moved.

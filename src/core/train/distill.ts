@@ -11,7 +11,6 @@ import type { StageContext, StageResume } from './context';
 import { range } from './features';
 import { trainingViews } from './views';
 import { createStageOptimizer, restoreOptimizer } from './optimizerState';
-import { setLearningRate } from './pretrain';
 import { runStageLoop, summarizeStage } from './stageLoop';
 
 /**
@@ -54,7 +53,7 @@ export async function distillStage(
     prefetch: (next) => viewSource.prefetch(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak: d.learningRate, warmupSteps: 0, totalSteps: steps });
-      setLearningRate(optimizer, learningRate);
+      optimizer.learningRate = learningRate;
       const rng = stepRng(config.seed, STREAM.distill, step);
       const [views] = await viewSource.read(batch, rng);
       const teacherLogits = tf.tidy(() => teacher.logits(views, false));

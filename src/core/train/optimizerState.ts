@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerName } from '../config';
-import { createOptimizer, weightDecayExclusions } from '../optim';
+import { type SlotOptimizer, createOptimizer, weightDecayExclusions } from '../optim';
 import type { TensorRecord } from '../types';
 
 /** What the optimiser state helpers need of a model: its variables and their readable paths. */
@@ -9,11 +9,14 @@ export interface NamedModel {
   pathOf(variable: tf.Variable): string;
 }
 
-/** A stage's optimiser with the official exclusions for its kind (see `weightDecayExclusions`). */
+/**
+ * A stage's optimiser with the official exclusions for its kind (see `weightDecayExclusions`). Its
+ * `learningRate` is a plain field the stage sets before every step from the schedule.
+ */
 export function createStageOptimizer(
   name: OptimizerName,
   options: { learningRate: number; momentum: number; weightDecay: number },
-): tf.Optimizer {
+): SlotOptimizer {
   return createOptimizer(name, { ...options, ...weightDecayExclusions(name) });
 }
 

@@ -110,7 +110,7 @@ export async function pretrainStage(
     prefetch: (next) => viewSource.prefetch(next),
     trainStep: async (step, batch) => {
       const learningRate = learningRateAt(step, { peak, warmupSteps, totalSteps: steps });
-      setLearningRate(optimizer, learningRate);
+      optimizer.learningRate = learningRate;
       const views = await viewSource.read(batch, stepRng(config.seed, STREAM.pretrain, step));
       const kept: { loss?: tf.Scalar; accuracy?: tf.Scalar } = {};
       const objective = optimizer.minimize(
@@ -154,8 +154,4 @@ export async function pretrainStage(
   if (lastViews) tf.dispose(lastViews);
   optimizer.dispose();
   return summarizeStage('pretrain', result, plan.stepsPerEpoch, ctx.backend, result.lastMetrics.knnAccuracy);
-}
-
-export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
-  (optimizer as tf.Optimizer & { learningRate: number }).learningRate = learningRate;
 }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectNodeBackend } from '../../node/nodeBackends';
 import { parseRunConfig, type RunConfigInput } from '../config';
 import { createShapesDataset } from '../data/shapes';
-import type { Checkpoint, RunEvent } from '../types';
+import type { Checkpoint, CheckpointEvent, RunEvent } from '../types';
 import { runExperiment } from './run';
 
 const tiny: RunConfigInput = {
@@ -63,6 +63,37 @@ describe('runExperiment', () => {
     expect(events.filter((e) => e.type === 'checkpoint').length).toBeGreaterThanOrEqual(4);
   });
 
+  it('hands checkpoints to onCheckpoint, waits for it, then announces them by a weight-free event', async () => {
+    const config = parseRunConfig({
+      ...tiny,
+      pretrain: { ...tiny.pretrain, epochs: 1 },
+      finetune: { enabled: false },
+      distill: { enabled: false },
+    });
+    const stored: CheckpointEvent[] = [];
+    const announced: { event: RunEvent; storedBefore: number }[] = [];
+    const summary = await runExperiment({
+      config,
+      dataset: dataset(config),
+      backend: 'wasm',
+      onEvent: (e) => e.type === 'checkpoint' && announced.push({ event: e, storedBefore: stored.length }),
+      onCheckpoint: async (checkpoint, event) => {
+        expect(checkpoint).toMatchObject({ stage: event.stage, step: event.step });
+        expect(Object.keys(checkpoint.models.pretrain).length).toBeGreaterThan(0);
+        // A slow store: the engine must not announce (or train on) before this settles.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        stored.push(event);
+      },
+    });
+    expect(summary.status).toBe('completed');
+    expect(announced.length).toBeGreaterThan(0);
+    announced.forEach(({ event, storedBefore }, i) => {
+      expect(storedBefore).toBe(i + 1);
+      expect(event).toEqual(stored[i]);
+      expect(Object.keys(event).sort()).toEqual(['epoch', 'stage', 'step', 'time', 'type']);
+    });
+  });
+
   it('stops when asked and resumes from the checkpoint to the same result as an uninterrupted run', async () => {
     const config = parseRunConfig(tiny);
     const straight = await runExperiment({ config, dataset: dataset(), backend: 'wasm', onEvent: () => undefined });
@@ -75,8 +106,10 @@ describe('runExperiment', () => {
       dataset: dataset(),
       backend: 'wasm',
       onEvent: (e) => {
-        if (e.type === 'checkpoint') checkpoint = e.checkpoint;
         if (e.type === 'metric' && e.stage === 'finetune' && e.loss !== undefined) finetuneSteps = e.step;
+      },
+      onCheckpoint: (saved) => {
+        checkpoint = saved;
       },
       control: {
         beforeStep: async () => {
@@ -118,7 +151,10 @@ describe('runExperiment', () => {
       config,
       dataset: dataset(config),
       backend: 'wasm',
-      onEvent: (e) => e.type === 'checkpoint' && checkpoints.push(e.checkpoint),
+      onEvent: () => undefined,
+      onCheckpoint: (saved) => {
+        checkpoints.push(saved);
+      },
     });
     expect(summary.status).toBe('completed');
     const pretrained = checkpoints.filter((c) => c.stage === 'pretrain').at(-1)!.models.pretrain;

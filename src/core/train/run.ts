@@ -1,7 +1,16 @@
-import type { RunConfig, StageName } from '../config';
+import { type RunConfig, type StageName, stageNames } from '../config';
 import { labelFractionSubset } from '../data/subsets';
 import { Classifier, SimclrModel, modelSpecFromConfig, studentSpecFromConfig } from '../model';
-import type { Checkpoint, Dataset, RunControl, RunEventListener, RunSummary, StageSummary } from '../types';
+import type {
+  Checkpoint,
+  CheckpointEvent,
+  CheckpointListener,
+  Dataset,
+  RunControl,
+  RunEventListener,
+  RunSummary,
+  StageSummary,
+} from '../types';
 import { classifierStage } from './classify';
 import type { StageContext, StageResume } from './context';
 import { log } from './context';
@@ -17,6 +26,12 @@ export interface RunOptions {
   /** Name of the active tfjs backend (and device), reported in events and summaries. */
   backend: string;
   onEvent: RunEventListener;
+  /**
+   * Receives each checkpoint (all weights and the optimiser state) and is awaited before its
+   * weight-free 'checkpoint' event is emitted. Without it no weights are read back from the
+   * backend: the events still say where checkpoints would have been taken.
+   */
+  onCheckpoint?: CheckpointListener;
   control?: RunControl;
   /** Continue from this checkpoint: completed stages are skipped, the stage in progress resumes. */
   resumeFrom?: Checkpoint;
@@ -30,8 +45,6 @@ export interface RunOptions {
   initialEncoder?: PretrainedEncoder;
 }
 
-const STAGE_ORDER: StageName[] = ['pretrain', 'finetune', 'baseline', 'distill'];
-
 interface Models {
   pretrain?: SimclrModel;
   finetune?: Classifier;
@@ -42,7 +55,7 @@ interface Models {
 /** `fromPretrained`: the run starts from a given encoder (RunOptions.initialEncoder), so it does not pretrain. */
 export function plannedStages(config: RunConfig, options: { fromPretrained?: boolean } = {}): StageName[] {
   const pretrains = config.pretrain.enabled && config.pretrain.init === null && !options.fromPretrained;
-  return STAGE_ORDER.filter((stage) => {
+  return stageNames.filter((stage) => {
     if (stage === 'pretrain') return pretrains;
     if (stage === 'finetune') return config.finetune.enabled;
     if (stage === 'baseline') return config.finetune.enabled && config.finetune.baseline;
@@ -86,23 +99,27 @@ export async function runExperiment(options: RunOptions): Promise<RunSummary> {
     control: options.control,
     visualEverySteps: options.visualEverySteps ?? 0,
     saveCheckpoint: async (stage, step, optimizer, model) => {
-      const checkpoint: Checkpoint = {
-        version: 1,
-        stage,
-        step,
-        completed: { ...completed },
-        models: await modelWeights(models),
-        optimizer: await optimizerToRecord(optimizer, model),
-        architecture: architectureOf(config),
-      };
-      emit({
+      const event: CheckpointEvent = {
         type: 'checkpoint',
         time: Date.now(),
         stage,
         step,
         epoch: stepsPerEpochOf(stage) ? step / stepsPerEpochOf(stage)! : 0,
-        checkpoint,
-      });
+      };
+      if (options.onCheckpoint) {
+        const checkpoint: Checkpoint = {
+          version: 1,
+          stage,
+          step,
+          completed: { ...completed },
+          models: await modelWeights(models),
+          optimizer: await optimizerToRecord(optimizer, model),
+          architecture: architectureOf(config),
+        };
+        // Stored first, announced second: whoever hears of a checkpoint can rely on it being there.
+        await options.onCheckpoint(checkpoint, event);
+      }
+      emit(event);
     },
   };
 

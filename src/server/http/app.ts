@@ -7,13 +7,16 @@ import { secureFastify } from './secureFastify';
 import { officialTrainerExport } from '../officialTrainerExport';
 import { encodeCursor, parseRunListQuery } from './runList';
 import type { RunQueue } from '../queue/runQueue';
-import { TransitionError, type RunStore } from '../store/runStore';
+import { TransitionError, type SqliteRunStore } from '../store/runStore';
 import type { ApiError, HealthResponse, RunPage } from '../../protocol/serverApi';
 import { isTerminal } from '../../protocol/serverApi';
-import { defaultSseOptions, SseHub, type SseOptions } from './sseStream';
+import { defaultSseOptions, runEventSource, serveEventStream, SseHub, sweepEventSource, type SseOptions } from './sseStream';
+import { registerSweepRoutes } from './sweepRoutes';
+import { SweepHost } from '../sweep/sweepHost';
+import { SweepStore } from '../store/sweepStore';
 
 export interface AppOptions {
-  store: RunStore;
+  store: SqliteRunStore;
   queue: RunQueue;
   version: string;
   /** Bearer token every request must carry (null: loopback mode, see http/secureFastify.ts). */
@@ -27,6 +30,11 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Event streams: keep-alive period, per-client buffer bound, stall limit, replay page size. */
   sse?: Partial<SseOptions>;
+  /**
+   * The sweeps host (main.ts starts it after the queue, so sweeps resume). Absent: one over the
+   * same store and queue that is never started (tests of other routes; the route table).
+   */
+  sweeps?: SweepHost;
 }
 
 /** The HTTP API (see README "The GPU server"). Routes only; the queue and store do the work. */
@@ -34,8 +42,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const { store, queue } = options;
   const bodyLimit = options.bodyLimit ?? 1_000_000;
   const app = secureFastify({ token: options.token, corsOrigins: options.corsOrigins, bodyLimit });
-  const sse = new SseHub(store, { ...defaultSseOptions, ...options.sse });
-  app.decorate('sseClients', () => sse.clients());
+  const sseOptions = { ...defaultSseOptions, ...options.sse };
+  const sse = new SseHub(runEventSource(store), sseOptions);
+  const sweeps = options.sweeps ?? new SweepHost(new SweepStore(store), queue);
+  const sweepSse = new SseHub(sweepEventSource(sweeps.sweeps), sseOptions);
+  app.decorate('sseClients', () => [...sse.clients(), ...sweepSse.clients()]);
 
   app.get('/api/health', async (): Promise<HealthResponse> => {
     const state = await queue.state();
@@ -121,27 +132,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const id = (request.params as { id: string }).id;
     const run = store.getRun(id);
     if (!run) return notFound(reply, id);
-    const lastEventId = parseLastEventId(request.headers['last-event-id'] ?? (request.query as { lastEventId?: unknown }).lastEventId);
-    if (lastEventId === null) {
-      return reply.code(400).send({
-        error: 'bad Last-Event-ID',
-        issues: [{ path: 'Last-Event-ID', message: 'must be a non-negative decimal integer' }],
-      } satisfies ApiError);
-    }
-    // Nothing left to send: 204 also tells an EventSource to stop reconnecting.
-    if (isTerminal(run.status) && lastEventId >= run.eventCount) return reply.code(204).send();
-    reply.hijack();
-    sse.stream(id, lastEventId, reply.raw);
+    return serveEventStream(request, reply, sse, { id, finished: isTerminal(run.status), eventCount: run.eventCount });
+  });
+
+  registerSweepRoutes(app, {
+    host: sweeps,
+    hub: sweepSse,
+    dataRoots: options.dataRoots,
+    subsetsDir: options.subsetsDir ?? null,
   });
 
   return app;
-}
-
-/** Absent: 0. Otherwise only a non-negative decimal integer (no sign, exponent, spaces or list). */
-function parseLastEventId(value: unknown): number | null {
-  if (value === undefined) return 0;
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;
-  return Number(value);
 }
 
 /** The export, or 422 naming each field the official trainer cannot run as the same model. */

@@ -5,8 +5,8 @@ import { parseRunConfig } from '../../core/config';
 import { buildApp } from './app';
 import { applyRetention, pruneRuns } from '../store/retention';
 import { decodeCursor, encodeCursor, maxRunPageSize } from './runList';
-import { RunStore } from '../store/runStore';
-import type { RunListItem, RunPage, RunStatus } from '../../protocol/serverApi';
+import { SqliteRunStore } from '../store/runStore';
+import type { RunListItem, RunPage, ServerRunStatus } from '../../protocol/serverApi';
 import { idleRunQueue, tempDir } from '../testSupport';
 
 // The run list in pages, deletion and retention, on an in-process app over a real store.
@@ -16,9 +16,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function setup(): { store: RunStore; app: FastifyInstance } {
+function setup(): { store: SqliteRunStore; app: FastifyInstance } {
   const dir = tempDir('simclr-list-');
-  const store = new RunStore(dir.path);
+  const store = new SqliteRunStore(dir.path);
   const app = buildApp({ store, queue: idleRunQueue, version: 'test', token: null, corsOrigins: [], dataRoots: {} });
   cleanups.push(async () => {
     await app.close();
@@ -29,7 +29,7 @@ function setup(): { store: RunStore; app: FastifyInstance } {
 }
 
 /** Runs through the given statuses (queued → running → the terminal one). */
-function addRun(store: RunStore, status: RunStatus, seed = 1): string {
+function addRun(store: SqliteRunStore, status: ServerRunStatus, seed = 1): string {
   const run = store.createRun(
     parseRunConfig({ seed, dataset: { name: 'shapes', trainSize: 64, imageSize: 16 }, model: { depth: 18, widthMultiplier: 0.5 } }),
   );

@@ -1,5 +1,5 @@
 import type { RunListPosition } from '../store/runStore';
-import type { RunStatus, ValidationIssue } from '../../protocol/serverApi';
+import type { ServerRunStatus, ValidationIssue } from '../../protocol/serverApi';
 import { runStatuses } from '../../protocol/serverApi';
 
 /**
@@ -11,7 +11,7 @@ export const defaultRunPageSize = 50;
 export const maxRunPageSize = 200;
 
 export interface RunListQuery {
-  status?: RunStatus;
+  status?: ServerRunStatus;
   limit: number;
   after?: RunListPosition;
 }
@@ -33,7 +33,7 @@ export function parseRunListQuery(
   };
   const status = single('status');
   if (status !== undefined) {
-    if ((runStatuses as readonly string[]).includes(status)) parsed.status = status as RunStatus;
+    if ((runStatuses as readonly string[]).includes(status)) parsed.status = status as ServerRunStatus;
     else issues.push({ path: 'status', message: `must be one of ${runStatuses.join(', ')}` });
   }
   const limit = single('limit');

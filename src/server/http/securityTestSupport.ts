@@ -4,8 +4,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { RunConfigInput } from '../../core/config';
 import { buildApp } from './app';
-import { RunStore } from '../store/runStore';
-import { idleRunQueue, tempDir, tinyRun } from '../testSupport';
+import { SqliteRunStore } from '../store/runStore';
+import { idleRunQueue, tempDir, tinyServerRun } from '../testSupport';
 import { routeTable, type RouteEntry } from './secureFastify';
 
 /** Helpers for the security tests: raw HTTP (any target, any Host), the route table, a run that hangs. */
@@ -53,7 +53,7 @@ export function rawRequest(
 /** The routes the server registers, read from a real app's route table (no listening socket). */
 export async function appRouteTable(): Promise<RouteEntry[]> {
   const dir = tempDir('simclr-routes-');
-  const store = new RunStore(dir.path);
+  const store = new SqliteRunStore(dir.path);
   const app = buildApp({ store, queue: idleRunQueue, version: '0.0.0', token: 'route-table-token', corsOrigins: [], dataRoots: {} });
   try {
     await app.ready();
@@ -82,7 +82,7 @@ export function hangingImageNet(): { root: string; subsets: string; serverArgs: 
   mkdirSync(join(root, 'train'), { recursive: true });
   mkdirSync(subsets, { recursive: true });
   execFileSync('mkfifo', [join(root, 'hang.txt')]);
-  const tiny = tinyRun();
+  const tiny = tinyServerRun();
   return {
     root,
     subsets,

@@ -4,7 +4,7 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseRunConfig } from '../../core/config';
 import { buildApp } from './app';
-import { RunStore } from '../store/runStore';
+import { SqliteRunStore } from '../store/runStore';
 import type { SseOptions } from './sseStream';
 import { storeWithLongRun, idleRunQueue, tempDir } from '../testSupport';
 
@@ -17,7 +17,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startServer(store: RunStore, sse: Partial<SseOptions>): Promise<{ app: FastifyInstance; port: number }> {
+async function startServer(store: SqliteRunStore, sse: Partial<SseOptions>): Promise<{ app: FastifyInstance; port: number }> {
   const app = buildApp({ store, queue: idleRunQueue, version: 'test', token: null, corsOrigins: [], dataRoots: {}, sse });
   await app.listen({ port: 0, host: '127.0.0.1' });
   cleanups.push(() => app.close());
@@ -26,9 +26,9 @@ async function startServer(store: RunStore, sse: Partial<SseOptions>): Promise<{
   return { app, port: address.port };
 }
 
-function openStore(): { store: RunStore; dir: string } {
+function openStore(): { store: SqliteRunStore; dir: string } {
   const dir = tempDir('simclr-sse-');
-  const store = new RunStore(dir.path);
+  const store = new SqliteRunStore(dir.path);
   cleanups.push(() => {
     store.close();
     dir.remove();
@@ -86,7 +86,7 @@ describe('slow event-stream clients', () => {
     const dir = tempDir('simclr-sse-long-');
     const events = 100_000;
     const runId = storeWithLongRun(dir.path, events);
-    const store = new RunStore(dir.path);
+    const store = new SqliteRunStore(dir.path);
     cleanups.push(() => {
       store.close();
       dir.remove();
@@ -131,7 +131,7 @@ describe('slow event-stream clients', () => {
     const dir = tempDir('simclr-sse-stall-');
     const events = 30_000;
     const runId = storeWithLongRun(dir.path, events);
-    const store = new RunStore(dir.path);
+    const store = new SqliteRunStore(dir.path);
     cleanups.push(() => {
       store.close();
       dir.remove();

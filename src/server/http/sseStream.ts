@@ -1,11 +1,15 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { RunStore } from '../store/runStore';
-import type { StoredEvent } from '../../protocol/serverApi';
-import { isTerminal } from '../../protocol/serverApi';
+import type { SqliteRunStore } from '../store/runStore';
+import type { SweepStore } from '../store/sweepStore';
+import type { ApiError, StoredEvent, StoredSweepEvent } from '../../protocol/serverApi';
+import { isFinalSweepEvent, isSweepFinished, isTerminal } from '../../protocol/serverApi';
 
 /**
- * One client's Server-Sent Events stream of a run: the stored history after `Last-Event-ID`, read
- * from SQLite a page at a time, then live events, until the run's terminal status.
+ * One client's Server-Sent Events stream of a run (or a sweep: the same machinery over another
+ * event log, see `SseSource`): the stored history after `Last-Event-ID`, read from SQLite a page at
+ * a time, then live events, until the subject's final event.
  *
  * Memory stays bounded whatever the client does:
  * - every write respects backpressure: when `write()` returns false nothing more is written until
@@ -16,6 +20,59 @@ import { isTerminal } from '../../protocol/serverApi';
  *   is disconnected; it reconnects with Last-Event-ID and loses nothing.
  * Each page is one short synchronous stretch (`pageSize` rows), then the event loop gets a turn.
  */
+
+/** A stored event as the live notification carries it. */
+export interface LiveEvent {
+  id: number;
+  event: object;
+}
+
+/**
+ * An event log the hub can stream: runs and sweeps each provide one. The emitter sends 'event'
+ * (subjectId, LiveEvent) after each commit and 'deleted' (subjectId) when a subject goes away.
+ */
+export interface SseSource {
+  readonly events: EventEmitter;
+  /** Stored events after `afterId`, oldest first, as their stored JSON text. */
+  rowsAfter(subjectId: string, afterId: number, limit: number): { id: number; data: string }[];
+  /** Nothing more will come: the subject finished, was deleted or never existed. */
+  finished(subjectId: string): boolean;
+  /** The subject's last event (the stream ends after it). */
+  isFinal(event: object): boolean;
+  /** The same, on the stored text (a replay parses only what might be final). */
+  isFinalText(data: string): boolean;
+}
+
+/** A run's event log: it ends with the run's terminal status event. */
+export function runEventSource(store: SqliteRunStore): SseSource {
+  return {
+    events: store.events,
+    rowsAfter: (id, afterId, limit) => store.eventRowsAfter(id, afterId, limit),
+    finished: (id) => {
+      const run = store.getRun(id);
+      return !run || isTerminal(run.status);
+    },
+    isFinal: (event) => {
+      const e = event as StoredEvent['event'];
+      return e.type === 'status' && isTerminal(e.status);
+    },
+    isFinalText: isTerminalStatusText,
+  };
+}
+
+/** A sweep's event log: it ends with a final `sweep-status` (completed, cancelled, failed). */
+export function sweepEventSource(store: SweepStore): SseSource {
+  return {
+    events: store.events,
+    rowsAfter: (id, afterId, limit) => store.eventRowsAfter(id, afterId, limit),
+    finished: (id) => {
+      const sweep = store.getSweep(id);
+      return !sweep || isSweepFinished(sweep.status);
+    },
+    isFinal: (event) => isFinalSweepEvent(event as StoredSweepEvent['event']),
+    isFinalText: (data) => data.startsWith('{"type":"sweep-status"') && isFinalSweepEvent(JSON.parse(data) as StoredSweepEvent['event']),
+  };
+}
 
 export interface SseOptions {
   /** Seconds between keep-alive comments. */
@@ -32,7 +89,8 @@ export const defaultSseOptions: SseOptions = { keepAliveSeconds: 15, bufferBytes
 
 /** What one open stream holds now (for tests and diagnostics). */
 export interface SseClientState {
-  runId: string;
+  /** The run (or sweep) streamed. */
+  subjectId: string;
   /** Id of the last event written to the client. */
   cursor: number;
   /** Bytes written but not yet handed to the kernel. */
@@ -53,13 +111,13 @@ export class SseHub {
   private readonly open = new Set<SseClient>();
 
   constructor(
-    private readonly store: RunStore,
+    private readonly source: SseSource,
     private readonly options: SseOptions,
   ) {}
 
-  /** Starts streaming run `runId` after event `lastEventId` on a response the caller has hijacked. */
-  stream(runId: string, lastEventId: number, raw: ServerResponse): void {
-    const client = new SseClient(this.store, this.options, runId, lastEventId, raw, () => this.open.delete(client));
+  /** Starts streaming `subjectId`'s events after `lastEventId` on a response the caller has hijacked. */
+  stream(subjectId: string, lastEventId: number, raw: ServerResponse): void {
+    const client = new SseClient(this.source, this.options, subjectId, lastEventId, raw, () => this.open.delete(client));
     this.open.add(client);
     client.start();
   }
@@ -69,14 +127,44 @@ export class SseHub {
   }
 }
 
+/**
+ * The events route of a run or a sweep: `Last-Event-ID` (header, or `?lastEventId=` for clients
+ * that cannot set headers) checked, 204 when the subject is over and nothing is left to send (that
+ * also stops an EventSource from reconnecting), else the stream. The caller answered 404 already.
+ */
+export function serveEventStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  hub: SseHub,
+  subject: { id: string; finished: boolean; eventCount: number },
+) {
+  const lastEventId = parseLastEventId(request.headers['last-event-id'] ?? (request.query as { lastEventId?: unknown }).lastEventId);
+  if (lastEventId === null) {
+    return reply.code(400).send({
+      error: 'bad Last-Event-ID',
+      issues: [{ path: 'Last-Event-ID', message: 'must be a non-negative decimal integer' }],
+    } satisfies ApiError);
+  }
+  if (subject.finished && lastEventId >= subject.eventCount) return reply.code(204).send();
+  reply.hijack();
+  hub.stream(subject.id, lastEventId, reply.raw);
+}
+
+/** Absent: 0. Otherwise only a non-negative decimal integer (no sign, exponent, spaces or list). */
+function parseLastEventId(value: unknown): number | null {
+  if (value === undefined) return 0;
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;
+  return Number(value);
+}
+
 /** SSE text of one stored event; the data is the stored JSON (one line: JSON.stringify escapes newlines). */
 function frame(id: number, data: string): string {
   return `id: ${id}\ndata: ${data}\n\n`;
 }
 
 /** Live events reach every client of a run: each is serialised once, not once per client. */
-const serialised = new WeakMap<StoredEvent, string>();
-function dataOf(stored: StoredEvent): string {
+const serialised = new WeakMap<LiveEvent, string>();
+function dataOf(stored: LiveEvent): string {
   let data = serialised.get(stored);
   if (data === undefined) {
     data = JSON.stringify(stored.event);
@@ -96,9 +184,9 @@ class SseClient {
   private waitingForDrain: (() => void) | null = null;
 
   constructor(
-    private readonly store: RunStore,
+    private readonly source: SseSource,
     private readonly options: SseOptions,
-    private readonly runId: string,
+    private readonly subjectId: string,
     lastEventId: number,
     private readonly raw: ServerResponse,
     private readonly onEnd: () => void,
@@ -115,8 +203,8 @@ class SseClient {
     });
     this.raw.on('close', () => this.end(false));
     this.raw.on('drain', () => this.onDrain());
-    this.store.events.on('event', this.onLive);
-    this.store.events.on('deleted', this.onDeleted);
+    this.source.events.on('event', this.onLive);
+    this.source.events.on('deleted', this.onDeleted);
     this.keepAlive = setInterval(() => {
       // A client that is behind gets no keep-alive: its socket has data to send already.
       if (this.raw.writableLength === 0) this.raw.write(': keep-alive\n\n');
@@ -127,7 +215,7 @@ class SseClient {
 
   state(): SseClientState {
     return {
-      runId: this.runId,
+      subjectId: this.subjectId,
       cursor: this.cursor,
       bufferedBytes: this.raw.writableLength,
       peakBufferedBytes: this.peak,
@@ -156,12 +244,11 @@ class SseClient {
     try {
       while (!this.ended) {
         if (this.raw.writableNeedDrain && !(await this.drained())) return;
-        const rows = this.store.eventRowsAfter(this.runId, this.cursor, this.options.pageSize);
+        const rows = this.source.rowsAfter(this.subjectId, this.cursor, this.options.pageSize);
         if (rows.length === 0) {
-          // Caught up. A finished (or deleted) run has nothing more to come; otherwise live events
-          // take over, in the same synchronous stretch as the read, so none can slip between.
-          const run = this.store.getRun(this.runId);
-          if (!run || isTerminal(run.status)) return this.end(true);
+          // Caught up. A finished (or deleted) subject has nothing more to come; otherwise live
+          // events take over, in the same synchronous stretch as the read, so none can slip between.
+          if (this.source.finished(this.subjectId)) return this.end(true);
           this.mode = 'live';
           return;
         }
@@ -169,7 +256,7 @@ class SseClient {
           const more = this.write(frame(row.id, row.data));
           this.cursor = row.id;
           if (this.ended) return;
-          if (isTerminalStatusText(row.data)) return this.end(true);
+          if (this.source.isFinalText(row.data)) return this.end(true);
           if (!more && !(await this.drained())) return;
         }
         // One page per turn of the event loop: other requests are served between pages.
@@ -180,9 +267,9 @@ class SseClient {
     }
   }
 
-  private readonly onLive = (runId: string, stored: StoredEvent): void => {
-    if (runId !== this.runId || this.ended) return;
-    const terminal = stored.event.type === 'status' && isTerminal(stored.event.status);
+  private readonly onLive = (subjectId: string, stored: LiveEvent): void => {
+    if (subjectId !== this.subjectId || this.ended) return;
+    const terminal = this.source.isFinal(stored.event);
     if (this.mode === 'live') {
       if (stored.id === this.cursor + 1) {
         const more = this.write(frame(stored.id, dataOf(stored)));
@@ -213,8 +300,8 @@ class SseClient {
     // In catch-up mode the pump reads this event from the store in its turn.
   };
 
-  private readonly onDeleted = (runId: string): void => {
-    if (runId === this.runId) this.end(true);
+  private readonly onDeleted = (subjectId: string): void => {
+    if (subjectId === this.subjectId) this.end(true);
   };
 
   /** Resolves true once the client drained, false if the stream ended meanwhile (stalled, closed). */
@@ -245,8 +332,8 @@ class SseClient {
     this.ended = true;
     clearInterval(this.keepAlive);
     clearTimeout(this.stallTimer);
-    this.store.events.off('event', this.onLive);
-    this.store.events.off('deleted', this.onDeleted);
+    this.source.events.off('event', this.onLive);
+    this.source.events.off('deleted', this.onDeleted);
     this.waitingForDrain?.();
     if (graceful) this.raw.end();
     this.onEnd();

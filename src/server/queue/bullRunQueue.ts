@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunQueue } from './runQueue';
-import { TransitionError, type RunStore } from '../store/runStore';
+import { TransitionError, type SqliteRunStore } from '../store/runStore';
 import type { QueueState, RunRecord } from '../../protocol/serverApi';
 import { decodeMessage, keys, queueName, redisConnection, type RunJobData, type WorkerHeartbeat } from './redisBridge';
 
@@ -22,7 +22,7 @@ export class BullRunQueue implements RunQueue {
   private workers: WorkerHeartbeat[] = [];
 
   constructor(
-    private readonly store: RunStore,
+    private readonly store: SqliteRunStore,
     options: { redisUrl: string },
   ) {
     this.redis = redisConnection(options.redisUrl);
@@ -43,13 +43,18 @@ export class BullRunQueue implements RunQueue {
   }
 
   async submit(run: RunRecord): Promise<void> {
+    // A run stored with a checkpoint (a sweep trial starting from a shared pretraining) starts from
+    // it on whichever worker takes it: workers resume from the Redis copy. NX: a copy already there
+    // is the worker's own, never older than the store's.
+    const checkpoint = this.store.readCheckpointBytes(run.id);
+    if (checkpoint) await this.redis.set(keys.checkpoint(run.id), checkpoint, 'NX');
     await this.queue.add('run', { runId: run.id, config: run.config }, { jobId: run.id, removeOnComplete: true, removeOnFail: 1000 });
   }
 
-  async cancel(run: RunRecord): Promise<RunRecord> {
+  async cancel(run: RunRecord, reason?: string): Promise<RunRecord> {
     if (run.status === 'queued' && (await this.queue.remove(run.id)) === 1) {
       try {
-        return this.store.setStatus(run.id, 'cancelled', { reason: 'cancelled while queued' });
+        return this.store.setStatus(run.id, 'cancelled', { reason: reason ? `${reason} (while queued)` : 'cancelled while queued' });
       } catch (error) {
         if (!(error instanceof TransitionError)) throw error;
       }

@@ -3,7 +3,7 @@ import type { RunQueue } from './runQueue';
 import type { RunnerHandle, RunnerOutcome } from '../runner/runnerHandle';
 import { probeBackend, startRunner } from '../runner/runnerHandle';
 import type { RunnerJob } from '../runner/runnerProtocol';
-import { TransitionError, type RunStore } from '../store/runStore';
+import { TransitionError, type SqliteRunStore } from '../store/runStore';
 import type { QueueState, RunRecord } from '../../protocol/serverApi';
 
 export interface LocalQueueOptions {
@@ -21,6 +21,8 @@ export interface LocalQueueOptions {
 interface ActiveRun {
   handle: RunnerHandle;
   cancelRequested: boolean;
+  /** Why it was cancelled (a sweep's early-stopping decision), when the canceller said. */
+  cancelReason?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export class LocalRunQueue implements RunQueue {
   private probedBackend: string | null = null;
 
   constructor(
-    private readonly store: RunStore,
+    private readonly store: SqliteRunStore,
     private readonly options: LocalQueueOptions,
   ) {}
 
@@ -81,15 +83,16 @@ export class LocalRunQueue implements RunQueue {
     this.pump();
   }
 
-  async cancel(run: RunRecord): Promise<RunRecord> {
+  async cancel(run: RunRecord, reason?: string): Promise<RunRecord> {
     const active = this.active.get(run.id);
     if (active) {
       active.cancelRequested = true;
+      active.cancelReason ??= reason;
       active.handle.stop();
       return this.store.getRun(run.id)!;
     }
     try {
-      return this.store.setStatus(run.id, 'cancelled', { reason: 'cancelled while queued' });
+      return this.store.setStatus(run.id, 'cancelled', { reason: reason ? `${reason} (while queued)` : 'cancelled while queued' });
     } catch (error) {
       if (error instanceof TransitionError) return this.store.getRun(run.id)!;
       throw error;
@@ -141,24 +144,25 @@ export class LocalRunQueue implements RunQueue {
     this.active.set(run.id, active);
     void handle.outcome.then((outcome) => {
       this.active.delete(run.id);
-      if (!this.closing) this.finish(run.id, outcome, active.cancelRequested);
+      if (!this.closing) this.finish(run.id, outcome, active.cancelRequested, active.cancelReason);
       this.pump();
     });
   }
 
-  private finish(id: string, outcome: RunnerOutcome, cancelRequested: boolean): void {
+  private finish(id: string, outcome: RunnerOutcome, cancelRequested: boolean, cancelReason?: string): void {
+    const cancelled = cancelReason ?? 'cancelled by request';
     if (outcome.kind === 'done') {
       const { summary } = outcome;
       if (summary.status === 'completed') this.store.setStatus(id, 'succeeded', { summary });
       else if (summary.status === 'stopped')
-        this.store.setStatus(id, 'cancelled', { summary, reason: cancelRequested ? 'cancelled by request' : 'stopped' });
+        this.store.setStatus(id, 'cancelled', { summary, reason: cancelRequested ? cancelled : 'stopped' });
       else this.store.setStatus(id, 'failed', { summary, error: summary.error ?? 'the run failed' });
     } else if (outcome.kind === 'failed') {
       this.store.setStatus(id, 'failed', { error: outcome.error });
     } else if (outcome.kind === 'killed') {
-      this.store.setStatus(id, 'cancelled', { reason: `cancelled by request; ${outcome.error}` });
+      this.store.setStatus(id, 'cancelled', { reason: `${cancelled}; ${outcome.error}` });
     } else if (cancelRequested) {
-      this.store.setStatus(id, 'cancelled', { reason: `cancelled by request; ${outcome.error}` });
+      this.store.setStatus(id, 'cancelled', { reason: `${cancelled}; ${outcome.error}` });
     } else {
       this.afterLostRunner(this.store.getRun(id)!, outcome.error);
     }

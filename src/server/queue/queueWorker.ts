@@ -1,12 +1,14 @@
 import { Worker, type Job } from 'bullmq';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { parseDataRoot, type DataRoots } from '../dataRoots';
+import { CommandLineError, type CommandOutcome, parseCommandLine, parseIntegerFlag, printUsage, runCommand } from '../../node/commandLine';
+import type { SelectedBackend } from '../../node/nodeBackends';
+import type { DataRoots } from '../dataRoots';
+import { dataRootsFromFlags, subsetsDirFromFlag } from '../serverArgs';
 import { encodeMessage, keys, queueName, redisConnection, type RunJobData, type RunMessage, type WorkerHeartbeat } from './redisBridge';
 import { probeBackend, startRunner } from '../runner/runnerHandle';
-import type { BackendInfo } from '../runner/runnerProtocol';
 
 /**
  * `npm run worker -- [--name gpu1] [--data imagenet=/data/imagenet] [--subsets DIR] [--backend NAME]
@@ -16,6 +18,9 @@ import type { BackendInfo } from '../runner/runnerProtocol';
  * checkpoints on Redis for the server to store. A run whose worker dies is picked up again by
  * BullMQ's stalled-job check and resumes from its last checkpoint on whichever worker takes it.
  */
+
+const WORKER_USAGE = `Usage: REDIS_URL=redis://host:6379 npm run worker -- [--name gpu1] [--data NAME=/path ...] [--subsets DIR]
+                         [--backend NAME] [--scratch DIR] [--lock-ms 60000] [--stalled-check-ms 30000]`;
 
 interface WorkerArgs {
   name: string;
@@ -27,57 +32,39 @@ interface WorkerArgs {
   lockMs: number;
   /** How often workers look for such stalled runs. */
   stalledCheckMs: number;
+  help: boolean;
 }
 
-function parseArgs(argv: string[]): WorkerArgs {
-  const defaultSubsets = resolve('../shared/imagenet_subsets');
-  const args: WorkerArgs = {
-    name: `${hostname()}-${process.pid}`,
-    dataRoots: {},
-    subsetsDir: existsSync(defaultSubsets) ? defaultSubsets : null,
-    backend: null,
-    scratch: '',
-    lockMs: 60_000,
-    stalledCheckMs: 30_000,
+function parseWorkerArgs(argv: readonly string[]): WorkerArgs {
+  const flags = parseCommandLine(argv, {
+    name: { type: 'string', default: `${hostname()}-${process.pid}` },
+    data: { type: 'string', multiple: true },
+    subsets: { type: 'string' },
+    backend: { type: 'string' },
+    scratch: { type: 'string' },
+    'lock-ms': { type: 'string', default: '60000' },
+    'stalled-check-ms': { type: 'string', default: '30000' },
+  });
+  return {
+    name: flags.name,
+    dataRoots: dataRootsFromFlags(flags.data),
+    subsetsDir: subsetsDirFromFlag(flags.subsets),
+    backend: flags.backend ?? null,
+    scratch: flags.scratch ? resolve(flags.scratch) : join(tmpdir(), `simclr-worker-${flags.name}`),
+    lockMs: parseIntegerFlag('--lock-ms', flags['lock-ms'], { min: 1 }),
+    stalledCheckMs: parseIntegerFlag('--stalled-check-ms', flags['stalled-check-ms'], { min: 1 }),
+    help: flags.help,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === '--name') args.name = value;
-    else if (flag === '--data') {
-      const [name, path] = parseDataRoot(value);
-      args.dataRoots[name] = path;
-    } else if (flag === '--subsets') args.subsetsDir = resolve(value);
-    else if (flag === '--backend') args.backend = value;
-    else if (flag === '--scratch') args.scratch = resolve(value);
-    else if (flag === '--lock-ms') args.lockMs = positiveInt(flag, value);
-    else if (flag === '--stalled-check-ms') args.stalledCheckMs = positiveInt(flag, value);
-    else throw new Error(`unknown option ${flag}`);
-  }
-  args.scratch ||= join(tmpdir(), `simclr-worker-${args.name}`);
-  return args;
 }
 
-function positiveInt(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} must be a positive integer`);
-  return value;
-}
-
-async function main(): Promise<void> {
+async function main(): Promise<CommandOutcome> {
+  const args = parseWorkerArgs(process.argv.slice(2));
+  if (args.help) return printUsage(WORKER_USAGE);
   const redisUrl = process.env.REDIS_URL;
-  let args: WorkerArgs;
-  try {
-    if (!redisUrl) throw new Error('set REDIS_URL (e.g. redis://gpu-server:6379) to the Redis the server uses');
-    args = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(2);
-  }
+  if (!redisUrl) throw new CommandLineError('set REDIS_URL (e.g. redis://gpu-server:6379) to the Redis the server uses');
   mkdirSync(args.scratch, { recursive: true });
   const redis = redisConnection(redisUrl);
-  let backend: BackendInfo;
+  let backend: SelectedBackend;
   try {
     backend = await probeBackend(args.backend);
   } catch (error) {
@@ -207,9 +194,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  return 'serving';
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
-});
+runCommand(main, { usage: WORKER_USAGE, stack: true });

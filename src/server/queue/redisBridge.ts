@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { RunConfig } from '../../core/config';
 import type { RunSummary } from '../../core/types';
-import type { RunStatus, ServerRunEvent } from '../../protocol/serverApi';
+import type { ServerRunStatus, ServerRunEvent } from '../../protocol/serverApi';
 
 /**
  * What the server and `npm run worker` processes share on Redis besides the BullMQ queue: one stream
@@ -26,7 +26,7 @@ export interface RunJobData {
 
 export type RunMessage =
   | { kind: 'event'; event: ServerRunEvent }
-  | { kind: 'status'; status: RunStatus; worker: string; summary?: RunSummary; error?: string; reason?: string; backend?: string };
+  | { kind: 'status'; status: ServerRunStatus; worker: string; summary?: RunSummary; error?: string; reason?: string; backend?: string };
 
 export interface WorkerHeartbeat {
   name: string;

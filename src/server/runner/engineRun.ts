@@ -1,17 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectNodeBackend } from '../../node/nodeBackends';
+import { type SelectedBackend, selectNodeBackend } from '../../node/nodeBackends';
 import { nodeDataSource } from '../../node/nodeDataSource';
 import { nodeImageFolder } from '../../node/nodeImageFolder';
 import { initialEncoderFor } from '../../node/pretrainedFile';
 import type { RunConfig } from '../../core/config';
-import { loadDataset } from '../../core/data';
+import { type DatasetHosts, loadDataset } from '../../core/data';
 import { runExperiment } from '../../core/train/run';
-import type { Checkpoint, Dataset, RunEvent, RunSummary } from '../../core/types';
+import type { Checkpoint, CheckpointListener, Dataset, RunEvent, RunSummary } from '../../core/types';
 import type { DataRoots } from '../dataRoots';
 import { resolveDataPath, subsetRoots } from '../dataRoots';
 import { loadImageFolderDataset, type ImageNetDataset } from '../../node/imagenetFolder';
-import type { BackendInfo } from './runnerProtocol';
 
 /**
  * The engine as the server runs it: backend chosen once per process (reported, never silent), the
@@ -19,9 +18,9 @@ import type { BackendInfo } from './runnerProtocol';
  * `runExperiment`. Used inside the runner child process only.
  */
 
-let backendPromise: Promise<BackendInfo> | null = null;
+let backendPromise: Promise<SelectedBackend> | null = null;
 
-export function chooseBackend(requested: string | null): Promise<BackendInfo> {
+export function chooseBackend(requested: string | null): Promise<SelectedBackend> {
   backendPromise ??= selectNodeBackend(requested ?? undefined).then((b) => ({ name: b.name, detail: b.detail, notices: [...b.notices] }));
   return backendPromise;
 }
@@ -31,6 +30,11 @@ const officialLists: [number, string][] = [
   [0.1, '10percent.txt'],
 ];
 
+/**
+ * The run's dataset through core's one loader, with the server's sources injected: files under the
+ * datasets root, a folder and ImageNet confined to the data roots (ImageNet with the official subset
+ * lists found in `subsetsDir`, and the run's own list if it names one).
+ */
 export async function loadRunDataset(
   config: RunConfig,
   dataRoots: DataRoots,
@@ -38,11 +42,10 @@ export async function loadRunDataset(
   onLog: (message: string) => void,
 ): Promise<Dataset> {
   const { dataset } = config;
+  const hosts: DatasetHosts = { source: nodeDataSource(), onLog };
   if (dataset.name === 'folder') {
-    const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path', undefined, 'directory');
-    return loadDataset(config, { folder: nodeImageFolder(root), onLog });
-  }
-  if (dataset.name === 'imagenet') {
+    hosts.folder = nodeImageFolder(resolveDataPath(dataRoots, dataset.path, 'dataset.path', undefined, 'directory'));
+  } else if (dataset.name === 'imagenet') {
     const root = resolveDataPath(dataRoots, dataset.path, 'dataset.path', 'imagenet', 'directory');
     const subsetLists = new Map<number, string>();
     for (const [fraction, file] of officialLists) {
@@ -54,17 +57,9 @@ export async function loadRunDataset(
       const listPath = resolveDataPath(subsetRoots(dataRoots, subsetsDir), dataset.subsetList, 'dataset.subsetList', undefined, 'file');
       subsetLists.set(config.finetune.labelFraction, readFileSync(listPath, 'utf8'));
     }
-    return loadImageFolderDataset({
-      root,
-      imageSize: dataset.imageSize,
-      trainSize: dataset.trainSize,
-      testSize: dataset.testSize,
-      seed: config.seed,
-      subsetLists,
-      onLog,
-    });
+    hosts.imagenet = (request) => loadImageFolderDataset({ root, ...request, subsetLists, onLog });
   }
-  return loadDataset(config, { source: nodeDataSource(), onLog });
+  return loadDataset(config, hosts);
 }
 
 export interface EngineRunOptions {
@@ -74,6 +69,7 @@ export interface EngineRunOptions {
   backend: string | null;
   resumeFrom: Checkpoint | null;
   onEvent: (event: RunEvent) => void;
+  onCheckpoint: CheckpointListener;
   shouldStop: () => boolean;
 }
 
@@ -88,6 +84,7 @@ export async function runOnEngine(options: EngineRunOptions): Promise<RunSummary
       dataset,
       backend: backend.name,
       onEvent: options.onEvent,
+      onCheckpoint: options.onCheckpoint,
       control: {
         beforeStep: async () => {
           // Steps on wasm/cpu never leave the microtask queue; one macrotask turn lets a pending

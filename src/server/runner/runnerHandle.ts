@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '../../core/types';
-import type { BackendInfo, HostToRunner, RunnerJob, RunnerToHost } from './runnerProtocol';
+import type { SelectedBackend } from '../../node/nodeBackends';
+import type { HostToRunner, RunnerJob, RunnerToHost } from './runnerProtocol';
 import type { ServerRunEvent } from '../../protocol/serverApi';
 
 /** Parent side of runnerProcess.ts: one forked child per run (or per backend probe). */
@@ -90,7 +91,7 @@ function formatMs(ms: number): string {
 }
 
 /** Asks a fresh child which backend this machine gives (without holding it in the server process). */
-export function probeBackend(requested: string | null): Promise<BackendInfo> {
+export function probeBackend(requested: string | null): Promise<SelectedBackend> {
   const child = forkRunner();
   return new Promise((resolve, reject) => {
     let answered = false;

@@ -35,14 +35,14 @@ async function run(job: RunnerJob): Promise<void> {
       backend: job.backend,
       resumeFrom,
       shouldStop: () => stopRequested,
+      // The engine emits the checkpoint event only after this returns: the file is complete on
+      // disk before anyone hears of it, so a resume never reads half a checkpoint.
+      onCheckpoint: (checkpoint) => {
+        const bytes = serializeCheckpoint(checkpoint);
+        writeFileAtomic.sync(job.checkpointPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      },
       onEvent: (event) => {
-        if (event.type === 'checkpoint') {
-          // The file is complete on disk before anyone hears of it, so a resume never reads half a checkpoint.
-          const bytes = serializeCheckpoint(event.checkpoint);
-          writeFileAtomic.sync(job.checkpointPath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-          const { type, time, stage, step, epoch } = event;
-          void send({ type: 'event', event: { type, time, stage, step, epoch } });
-        } else if (event.type === 'log') {
+        if (event.type === 'log') {
           void send({ type: 'event', event: { ...event, message: shown(event.message) } });
         } else {
           void send({ type: 'event', event });

@@ -1,5 +1,6 @@
 import type { RunConfig } from '../../core/config';
 import type { RunSummary } from '../../core/types';
+import type { SelectedBackend } from '../../node/nodeBackends';
 import type { DataRoots } from '../dataRoots';
 import type { ServerRunEvent } from '../../protocol/serverApi';
 
@@ -21,14 +22,8 @@ export interface RunnerJob {
 
 export type HostToRunner = { type: 'start'; job: RunnerJob } | { type: 'probe'; backend: string | null } | { type: 'stop' };
 
-export interface BackendInfo {
-  name: string;
-  detail: string;
-  notices: string[];
-}
-
 export type RunnerToHost =
   | { type: 'event'; event: ServerRunEvent }
   | { type: 'done'; summary: RunSummary }
   | { type: 'failed'; error: string; configIssue?: { path: string; message: string } }
-  | { type: 'probed'; backend: BackendInfo };
+  | { type: 'probed'; backend: SelectedBackend };

@@ -1,4 +1,4 @@
-import type { RunStore } from './runStore';
+import type { SqliteRunStore } from './runStore';
 import type { StoredEvent } from '../../protocol/serverApi';
 import { isTerminal } from '../../protocol/serverApi';
 
@@ -16,7 +16,7 @@ export interface RetentionPolicy {
 const dayMs = 24 * 3600 * 1000;
 
 /** Deletes what the policy does not keep; returns the ids deleted, oldest first. */
-export function pruneRuns(store: RunStore, policy: RetentionPolicy, now = Date.now()): string[] {
+export function pruneRuns(store: SqliteRunStore, policy: RetentionPolicy, now = Date.now()): string[] {
   if (policy.keepRuns === null && policy.keepDays === null) return [];
   const finished = store.finishedRuns();
   const excess = policy.keepRuns === null ? 0 : Math.max(0, finished.length - policy.keepRuns);
@@ -27,7 +27,7 @@ export function pruneRuns(store: RunStore, policy: RetentionPolicy, now = Date.n
 }
 
 /** Prunes now, then again after every terminal status. Returns a function that stops watching. */
-export function applyRetention(store: RunStore, policy: RetentionPolicy, log: (message: string) => void): () => void {
+export function applyRetention(store: SqliteRunStore, policy: RetentionPolicy, log: (message: string) => void): () => void {
   if (policy.keepRuns === null && policy.keepDays === null) return () => undefined;
   const prune = () => {
     try {

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../core/config';
-import { RunStore } from './runStore';
+import { SqliteRunStore } from './runStore';
 import { tempDir } from '../testSupport';
 
 const dir = tempDir('simclr-store-reason-');
-const store = new RunStore(dir.path);
+const store = new SqliteRunStore(dir.path);
 afterAll(() => {
   store.close();
   dir.remove();

@@ -1,19 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../core/config';
-import { RunStore, TransitionError } from './runStore';
+import { SqliteRunStore, TransitionError } from './runStore';
 import type { StoredEvent } from '../../protocol/serverApi';
 import { tempDir } from '../testSupport';
 
 const dirs: { remove(): void }[] = [];
-function openStore(path?: string): { store: RunStore; path: string } {
+function openStore(path?: string): { store: SqliteRunStore; path: string } {
   const dir = path ? { path, remove() {} } : tempDir('simclr-store-');
   dirs.push(dir);
-  return { store: new RunStore(dir.path), path: dir.path };
+  return { store: new SqliteRunStore(dir.path), path: dir.path };
 }
 
 afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
-describe('RunStore', () => {
+describe('SqliteRunStore', () => {
   it('numbers each run’s events 1, 2, 3 … and tells listeners only after the commit', () => {
     const { store } = openStore();
     const a = store.createRun(parseRunConfig({ seed: 1 }));
@@ -52,12 +52,11 @@ describe('RunStore', () => {
     store.close();
   });
 
-  it('keeps checkpoint positions (not weights) in events, and everything across a reopen', () => {
+  it('keeps checkpoint positions in events (weights in the checkpoint file), and everything across a reopen', () => {
     const { store, path } = openStore();
     const run = store.createRun(parseRunConfig({}));
     store.setStatus(run.id, 'running');
-    const checkpoint = { version: 1 as const, stage: 'pretrain' as const, step: 4, completed: {}, models: {}, optimizer: {} };
-    store.appendEvent(run.id, { type: 'checkpoint', time: 5, stage: 'pretrain', step: 4, epoch: 1, checkpoint });
+    store.appendEvent(run.id, { type: 'checkpoint', time: 5, stage: 'pretrain', step: 4, epoch: 1 });
     store.saveCheckpointBytes(run.id, new Uint8Array([1, 2, 3]));
     store.close();
     const reopened = openStore(path).store;
@@ -79,9 +78,8 @@ describe('RunStore', () => {
     const { store } = openStore();
     const run = store.createRun(parseRunConfig({}));
     store.setStatus(run.id, 'running');
-    const checkpoint = { version: 1 as const, stage: 'pretrain' as const, step: 2, completed: {}, models: {}, optimizer: {} };
     store.appendEvent(run.id, { type: 'metric', time: 1, stage: 'pretrain', step: 1, epoch: 0.5 });
-    store.appendEvent(run.id, { type: 'checkpoint', time: 2, stage: 'pretrain', step: 2, epoch: 1, checkpoint });
+    store.appendEvent(run.id, { type: 'checkpoint', time: 2, stage: 'pretrain', step: 2, epoch: 1 });
     store.appendEvent(run.id, { type: 'metric', time: 3, stage: 'pretrain', step: 3, epoch: 1.5 });
     // The server died; the run goes back to the queue and starts again.
     store.setStatus(run.id, 'queued', { reason: 'the server stopped while it was running' });

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { RunConfig } from '../../core/config';
-import type { RunEvent, RunSummary } from '../../core/types';
-import type { CheckpointPosition, RunListItem, RunRecord, RunStatus, ServerRunEvent, StoredEvent } from '../../protocol/serverApi';
+import type { RunSummary } from '../../core/types';
+import type { CheckpointPosition, RunListItem, RunRecord, ServerRunStatus, ServerRunEvent, StoredEvent } from '../../protocol/serverApi';
 import { isTerminal, terminalStatuses } from '../../protocol/serverApi';
 import { runListItemOf } from '../../protocol/serverApi';
 
@@ -18,7 +18,7 @@ import { runListItemOf } from '../../protocol/serverApi';
 
 interface RunRow {
   id: string;
-  status: RunStatus;
+  status: ServerRunStatus;
   config: string;
   summary: string | null;
   error: string | null;
@@ -45,7 +45,7 @@ export interface StatusChange {
 }
 
 /** Statuses a run may move to from each status; anything else is an impossible transition (409). */
-const allowedTransitions: Record<RunStatus, RunStatus[]> = {
+const allowedTransitions: Record<ServerRunStatus, ServerRunStatus[]> = {
   queued: ['running', 'cancelled', 'failed', 'interrupted'],
   // running → running: another worker took over a job whose worker died (BullMQ mode).
   running: ['running', 'succeeded', 'failed', 'cancelled', 'interrupted', 'queued'],
@@ -64,15 +64,15 @@ export interface RunListPosition {
 export class TransitionError extends Error {
   constructor(
     readonly runId: string,
-    readonly from: RunStatus,
-    readonly to: RunStatus | 'deleted',
+    readonly from: ServerRunStatus,
+    readonly to: ServerRunStatus | 'deleted',
   ) {
     super(`run ${runId} is ${from}; it cannot become ${to}`);
     this.name = 'TransitionError';
   }
 }
 
-export class RunStore {
+export class SqliteRunStore {
   private readonly db: Database.Database;
   readonly checkpointDir: string;
   /** 'event' (runId, StoredEvent) after each committed event. */
@@ -124,7 +124,16 @@ export class RunStore {
     this.db.close();
   }
 
-  createRun(config: RunConfig): RunRecord {
+  /** The database, for the tables that live beside the runs (sweepStore.ts) and share its transactions. */
+  get sqlite(): Database.Database {
+    return this.db;
+  }
+
+  /**
+   * Stores a new queued run. `within` runs inside the same transaction (a sweep records which trial
+   * the run carries), so a crash leaves both or neither.
+   */
+  createRun(config: RunConfig, within?: (id: string) => void): RunRecord {
     const id = `r${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
     const now = Date.now();
     this.commit(() => {
@@ -133,6 +142,7 @@ export class RunStore {
         .prepare('INSERT INTO runs (id, seq, status, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(id, seq, 'queued', JSON.stringify(config), now, now);
       this.insertEvent(id, { type: 'status', time: now, status: 'queued' });
+      within?.(id);
     });
     return this.getRun(id)!;
   }
@@ -142,7 +152,7 @@ export class RunStore {
     return row ? toRecord(row) : null;
   }
 
-  listRuns(filter: { status?: RunStatus } = {}): RunRecord[] {
+  listRuns(filter: { status?: ServerRunStatus } = {}): RunRecord[] {
     const rows = filter.status
       ? (this.db.prepare('SELECT * FROM runs WHERE status = ? ORDER BY seq').all(filter.status) as RunRow[])
       : (this.db.prepare('SELECT * FROM runs ORDER BY seq').all() as RunRow[]);
@@ -153,7 +163,7 @@ export class RunStore {
    * One page of the run list, oldest first by (creation time, id): a stable order, so a cursor
    * (the last item's position) resumes exactly after it even while runs are added or deleted.
    */
-  listRunPage(options: { status?: RunStatus; limit: number; after?: RunListPosition }): {
+  listRunPage(options: { status?: ServerRunStatus; limit: number; after?: RunListPosition }): {
     runs: RunListItem[];
     next: RunListPosition | null;
   } {
@@ -194,7 +204,7 @@ export class RunStore {
    * Throws when the run is not finished; returns false when there is no such run.
    */
   deleteRun(id: string): boolean {
-    const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: RunStatus } | undefined;
+    const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: ServerRunStatus } | undefined;
     if (!row) return false;
     if (!isTerminal(row.status)) throw new TransitionError(id, row.status, 'deleted');
     this.deleteCheckpoint(id);
@@ -215,10 +225,10 @@ export class RunStore {
    * Moves a run to `to` (throws TransitionError when `from` does not allow it) and logs a status event
    * in the same transaction.
    */
-  setStatus(id: string, to: RunStatus, change: StatusChange = {}): RunRecord {
+  setStatus(id: string, to: ServerRunStatus, change: StatusChange = {}): RunRecord {
     const now = Date.now();
     this.commit(() => {
-      const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: RunStatus } | undefined;
+      const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: ServerRunStatus } | undefined;
       if (!row) throw new Error(`unknown run ${id}`);
       if (!allowedTransitions[row.status].includes(to)) throw new TransitionError(id, row.status, to);
       const sets = ['status = @to', 'updated_at = @now'];
@@ -255,20 +265,19 @@ export class RunStore {
   }
 
   /**
-   * Appends an engine event. Checkpoint events are stored without their weights (those go to
-   * `saveCheckpoint`); the run's checkpoint position is updated with them. `meta` entries are written
-   * in the same transaction (the BullMQ bridge keeps its stream position there).
+   * Appends an engine event (weight-free: the weights went to `saveCheckpoint` before a checkpoint
+   * event is sent); a checkpoint event updates the run's checkpoint position. `meta` entries are
+   * written in the same transaction (the BullMQ bridge keeps its stream position there).
    */
-  appendEvent(id: string, event: RunEvent | ServerRunEvent, meta?: Record<string, string>): StoredEvent {
+  appendEvent(id: string, event: ServerRunEvent, meta?: Record<string, string>): StoredEvent {
     let stored: StoredEvent | undefined;
     this.commit(() => {
-      const slim = slimEvent(event);
-      stored = this.insertEvent(id, slim);
-      if (slim.type === 'checkpoint') {
-        const position: CheckpointPosition = { stage: slim.stage, step: slim.step, epoch: slim.epoch };
+      stored = this.insertEvent(id, event);
+      if (event.type === 'checkpoint') {
+        const position: CheckpointPosition = { stage: event.stage, step: event.step, epoch: event.epoch };
         this.db.prepare('UPDATE runs SET checkpoint = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(position), Date.now(), id);
       }
-      if (slim.type === 'run-start') this.db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(slim.backend, id);
+      if (event.type === 'run-start') this.db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(event.backend, id);
       for (const [key, value] of Object.entries(meta ?? {})) this.setMetaInTransaction(key, value);
     });
     return stored!;
@@ -376,12 +385,6 @@ export class RunStore {
     this.pending = [];
     for (const [id, stored] of pending) this.events.emit('event', id, stored);
   }
-}
-
-function slimEvent(event: RunEvent | ServerRunEvent): ServerRunEvent {
-  if (event.type !== 'checkpoint') return event;
-  const { type, time, stage, step, epoch } = event;
-  return { type, time, stage, step, epoch };
 }
 
 function toRecord(row: RunRow): RunRecord {

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, w
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseRunConfig } from '../../core/config';
-import { RunStore } from './runStore';
+import { SqliteRunStore } from './runStore';
 import { checkStore, StoreCheckError } from './storeCheck';
 import { spawnProcess, tempDir } from '../testSupport';
 
@@ -22,7 +22,7 @@ function newDir(): string {
 /** A real store with enough events to span many database pages, and one checkpoint file. */
 function realStore(): { dir: string; runId: string } {
   const dir = newDir();
-  const store = new RunStore(dir);
+  const store = new SqliteRunStore(dir);
   const run = store.createRun(parseRunConfig({}));
   store.setStatus(run.id, 'running');
   for (let i = 0; i < 400; i++)

@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * Start-up check of a store, before the server serves it: a damaged, foreign or inconsistent store
  * is refused with one line that names the file and says what to do, rather than started and then
  * answering 500s (corrupt pages) or silently starting empty beside old checkpoints (0-byte
- * database). Run with the store lock held and before `RunStore` opens (and so writes) the database.
+ * database). Run with the store lock held and before `SqliteRunStore` opens (and so writes) the database.
  */
 
 export class StoreCheckError extends Error {}
