@@ -27,7 +27,7 @@ test('every tab, dialog and menu passes axe (no serious or critical violations)'
   await page.getByRole('button', { name: 'Start' }).click();
   expect(await waitForRunEnd(page)).toBe('completed');
   await audit(page, 'Live (after a run)');
-  for (const tab of ['Augmentations', 'Similarity', 'Embeddings', 'Runs', 'About']) {
+  for (const tab of ['Augmentations', 'Similarity', 'Embeddings', 'Runs', 'Sweeps', 'About']) {
     await page.getByRole('tab', { name: tab }).click();
     await expect(page.getByRole('tab', { name: tab })).toHaveAttribute('aria-selected', 'true');
     if (tab === 'Augmentations') await expect(page.locator('canvas').first()).toBeVisible({ timeout: 60_000 });

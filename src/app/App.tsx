@@ -1,3 +1,4 @@
+import { Suspense, lazy } from 'react';
 import { AboutView } from './components/AboutView';
 import { AugmentationExplorer } from './components/AugmentationExplorer';
 import { EmbeddingView } from './components/EmbeddingView';
@@ -10,12 +11,16 @@ import { RunsView } from './components/RunsView';
 import { SimilarityView } from './components/SimilarityView';
 import { type TabName, useLab } from './store/labStore';
 
+// The Sweeps view (and the echarts it brings) loads when its tab is first opened.
+const SweepsView = lazy(() => import('./sweeps/SweepsView').then((m) => ({ default: m.SweepsView })));
+
 const tabs: { name: TabName; label: string }[] = [
   { name: 'live', label: 'Live' },
   { name: 'augmentations', label: 'Augmentations' },
   { name: 'similarity', label: 'Similarity' },
   { name: 'embeddings', label: 'Embeddings' },
   { name: 'runs', label: 'Runs' },
+  { name: 'sweeps', label: 'Sweeps' },
   { name: 'about', label: 'About' },
 ];
 
@@ -57,6 +62,11 @@ export function App() {
             {tab === 'similarity' && <SimilarityView />}
             {tab === 'embeddings' && <EmbeddingView />}
             {tab === 'runs' && <RunsView />}
+            {tab === 'sweeps' && (
+              <Suspense fallback={<div className="chart-empty">Loading the Sweeps view…</div>}>
+                <SweepsView />
+              </Suspense>
+            )}
             {tab === 'about' && <AboutView />}
           </section>
         </main>

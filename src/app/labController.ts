@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { RunConfig } from '../core';
+import type { RunConfig, RunSummary } from '../core';
 import { configToHash } from '../protocol/shareUrl';
 import type { AugmentationSample, BackendPreference, FolderFile, LabEvent, LabWorkerApi } from '../protocol/labWorkerApi';
 import { startLabWorker } from './labWorkerClient';
@@ -34,6 +34,35 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Who else hears the worker's events, as they arrive (the Sweeps tab feeds metrics to early stopping). */
+const eventListeners = new Set<(events: LabEvent[]) => void>();
+
+export function onLabEvents(listener: (events: LabEvent[]) => void): () => void {
+  eventListeners.add(listener);
+  return () => eventListeners.delete(listener);
+}
+
+/**
+ * Link handlers tried before the config codec (a `#sweep=` link is not a config). A handler returns
+ * true when the hash was its own.
+ */
+const hashHandlers: ((hash: string) => boolean)[] = [];
+
+export function addHashHandler(handler: (hash: string) => boolean): void {
+  hashHandlers.push(handler);
+}
+
+function openLink(hash: string): void {
+  if (!hashHandlers.some((handle) => handle(hash))) lab().openHash(hash);
+}
+
+/** Set while a sweep owns the worker: Start then says so instead of racing the sweep's next trial. */
+let busyWith: string | null = null;
+
+export function setWorkerOwner(owner: string | null): void {
+  busyWith = owner;
+}
+
 export async function refreshRuns(): Promise<void> {
   lab().setRuns(await store.listRuns());
 }
@@ -48,18 +77,24 @@ export async function initLab(): Promise<void> {
     (flush) => requestAnimationFrame(flush),
   );
   if (location.hash.length > 1) {
-    lab().openHash(location.hash);
+    openLink(location.hash);
     lastHashWritten = location.hash.slice(1);
   }
   // First thing, for the link's model: a Start pressed from now on waits for this (backendReadyFor).
   // Not awaited: measuring takes seconds.
   void selectBackend('auto');
-  await api.subscribe(Comlink.proxy((events: LabEvent[]) => events.forEach((e) => inbox.push(e))));
+  await api.subscribe(
+    Comlink.proxy((events: LabEvent[]) => {
+      events.forEach((e) => inbox.push(e));
+      // Listeners hear events at once, not at the next animation frame (which a hidden tab withholds).
+      for (const listener of eventListeners) listener(events);
+    }),
+  );
   window.addEventListener('hashchange', () => {
     const hash = location.hash.slice(1);
     if (hash !== lastHashWritten) {
       lastHashWritten = hash;
-      lab().openHash(hash);
+      openLink(hash);
     }
   });
   // The address bar always reflects the settings (like TensorFlow Playground), without results.
@@ -181,6 +216,10 @@ export function visualEveryStepsFor(config: RunConfig): number {
 
 export async function startRun(options: { paused?: boolean; config?: RunConfig } = {}): Promise<void> {
   if (isRunning()) return;
+  if (busyWith) {
+    lab().addNotice('warn', `${busyWith} is using the trainer: stop it in the Sweeps tab first.`);
+    return;
+  }
   const config = options.config ?? lab().config;
   if (config.dataset.name === 'folder' && !lab().folder?.length) {
     lab().addNotice('error', 'Choose a folder of images first (Data & model → Your images).');
@@ -203,6 +242,32 @@ export async function startRun(options: { paused?: boolean; config?: RunConfig }
   });
   if (options.paused) void worker().step();
   await finishRun(running);
+}
+
+/**
+ * Trains one config to its end as Start does (a stored run in Runs, shown live) and returns its
+ * summary; aborting `signal` stops it like the Stop button. The Sweeps tab runs its trials this way.
+ */
+export async function runInLab(config: RunConfig, options: { runId: string; name?: string; signal?: AbortSignal }): Promise<RunSummary> {
+  // No isRunning() check: the store hears the last run's final events only at the next animation
+  // frame, so it can still read "running" here; the worker itself refuses a second run.
+  lab().beginLiveRun(options.runId, config);
+  await backendReadyFor(config);
+  const stop = () => void worker().stop();
+  options.signal?.addEventListener('abort', stop);
+  try {
+    if (options.signal?.aborted) throw new Error('stopped before it started');
+    return await worker().startRun({
+      runId: options.runId,
+      name: options.name,
+      config,
+      resume: false,
+      visualEverySteps: visualEveryStepsFor(config),
+    });
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+    await refreshRuns();
+  }
 }
 
 export async function continueRun(runId: string): Promise<void> {

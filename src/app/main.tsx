@@ -4,6 +4,7 @@ import { App } from './App';
 import { initLab } from './labController';
 import { reattachServerRuns } from './gpuServer/serverRun';
 import { useLab } from './store/labStore';
+import { initSweeps } from './sweeps/sweepController';
 import './styles.css';
 
 createRoot(document.getElementById('root') as HTMLElement).render(
@@ -14,6 +15,8 @@ createRoot(document.getElementById('root') as HTMLElement).render(
 
 initLab()
   .then(() => reattachServerRuns())
+  // After the runs are listed (and those a reload cut short marked): an unfinished sweep continues.
+  .then(() => initSweeps())
   .catch((error: unknown) => {
     useLab.getState().addNotice('error', `The lab could not start: ${error instanceof Error ? error.message : String(error)}`);
   });

@@ -59,6 +59,8 @@ export interface FolderFile {
 
 export interface StartRunRequest {
   runId: string;
+  /** The run's name in Runs (default: dataset, model and stages); a sweep names its trials. */
+  name?: string;
   config: RunConfig;
   /** Continue `runId` from its last stored checkpoint instead of starting fresh. */
   resume: boolean;

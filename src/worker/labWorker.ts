@@ -147,7 +147,9 @@ const api: LabWorkerApi = {
       const existing = request.resume ? await store.getRun(request.runId) : undefined;
       const checkpoint = request.resume ? await readCheckpoint(store, request.runId) : undefined;
       if (request.resume && !existing) throw new Error(`Run ${request.runId} is not stored, so it cannot be resumed.`);
-      const record = existing ? trimToCheckpoint(existing) : createRun(request.runId, request.config);
+      const record = existing
+        ? trimToCheckpoint(existing)
+        : { ...createRun(request.runId, request.config), ...(request.name ? { name: request.name } : {}) };
       recorder = new RunRecorder(record, store, publish);
       await recorder.save();
       // A resumed run's checkpoint already holds the encoder it started from.

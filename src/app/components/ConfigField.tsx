@@ -3,6 +3,7 @@ import { type ConfigFieldPath, type ConfigLeaf, configValue } from '../../core';
 import { type FieldControl, fieldControl } from '../config/fieldControls';
 import { isFieldHidden } from '../share/teacherLink';
 import { useLab } from '../store/labStore';
+import { SweepToggle } from '../sweeps/SweepToggle';
 
 /**
  * One config field as a form control named by its dotted path (the UI contract). Everything it shows
@@ -28,6 +29,7 @@ export function ConfigField({ path, disabled = false, compact = false }: { path:
     <div className={`field ${checkbox ? 'field-check' : ''} ${error ? 'field-invalid' : ''}`}>
       <label htmlFor={id}>{field.label}</label>
       <FieldInput id={id} spec={spec} value={value} disabled={disabled} described={described} onValue={(v) => setField(path, v)} />
+      <SweepToggle path={path} />
       <p className={compact ? 'visually-hidden' : 'field-help'} id={helpId}>
         {field.help}
       </p>

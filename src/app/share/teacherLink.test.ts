@@ -36,7 +36,7 @@ describe('teacher links', () => {
     expect(view.title).toHaveLength(120);
     expect(issues.map((i) => i.message)).toEqual([
       'unknown control "pretrain.temprature" (expected a config path such as pretrain.temperature, or tab:<name>)',
-      'unknown tab "nope" (tabs: augmentations, similarity, embeddings, runs, about)',
+      'unknown tab "nope" (tabs: augmentations, similarity, embeddings, runs, sweeps, about)',
       'the Live tab cannot be hidden',
       'longer than 120 characters; cut to fit',
     ]);

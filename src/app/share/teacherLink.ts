@@ -11,7 +11,7 @@ import { type ConfigFieldPath, type ConfigIssue, type ConfigSection, configField
  * field path but `seed` has one); they are taken out here before the config codec sees the rest,
  * which still reports every key it does not know.
  */
-export const tabNames = ['live', 'augmentations', 'similarity', 'embeddings', 'runs', 'about'] as const;
+export const tabNames = ['live', 'augmentations', 'similarity', 'embeddings', 'runs', 'sweeps', 'about'] as const;
 export type TabName = (typeof tabNames)[number];
 
 /** What `hide=` can name besides tabs: one field, or a whole section (`model`). */

@@ -36,9 +36,31 @@ export function encodedCheckpoint(stored: StoredCheckpoint | undefined): Uint8Ar
   return stored === undefined || stored instanceof Uint8Array ? stored : serializeCheckpoint(stored);
 }
 
+/**
+ * A sweep of the lab's Sweeps tab as kept in IndexedDB. Only what the store needs is typed here:
+ * the spec and trials are sweep/ types, which browser/ may not import, so the app's sweep layer
+ * (app/sweeps/sweepRecord.ts) owns the full shape and extends this one.
+ */
+export interface StoredSweepBase {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  /** `running` after a reload means the page went away mid-sweep: the tab continues it. */
+  status: 'running' | 'completed' | 'interrupted' | 'stopped';
+}
+
+/** Where the Sweeps tab keeps its sweeps. */
+export interface SweepStore<T extends StoredSweepBase> {
+  listSweeps(): Promise<T[]>;
+  getSweep(id: string): Promise<T | undefined>;
+  putSweep(sweep: T): Promise<void>;
+  deleteSweep(id: string): Promise<void>;
+}
+
 interface LabDb extends DBSchema {
   runs: { key: string; value: StoredRun };
   checkpoints: { key: string; value: StoredCheckpoint };
+  sweeps: { key: string; value: StoredSweepBase };
 }
 
 const dbName = 'simclr-lab';
@@ -46,10 +68,19 @@ const dbName = 'simclr-lab';
 let opened: Promise<IDBPDatabase<LabDb>> | null = null;
 
 function database(): Promise<IDBPDatabase<LabDb>> {
-  opened ??= openDB<LabDb>(dbName, 1, {
-    upgrade(db) {
-      db.createObjectStore('runs', { keyPath: 'id' });
-      db.createObjectStore('checkpoints');
+  // Version 2 adds the sweeps store; upgrading from 1 creates only that, so stored runs stay.
+  opened ??= openDB<LabDb>(dbName, 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('runs', { keyPath: 'id' });
+        db.createObjectStore('checkpoints');
+      }
+      if (oldVersion < 2) db.createObjectStore('sweeps', { keyPath: 'id' });
+    },
+    // Another tab (or the worker of an older build) upgrading: let go so its upgrade can proceed.
+    blocking(_current, _blocked, event) {
+      (event.target as IDBDatabase).close();
+      opened = null;
     },
   });
   return opened;
@@ -81,6 +112,47 @@ export const indexedDbRunStore: LabRunStore = {
     await Promise.all([tx.objectStore('checkpoints').put(encoded, run.id), tx.objectStore('runs').put(run), tx.done]);
   },
 };
+
+/**
+ * The browser's sweep store. `T` is the app's full sweep record; IndexedDB hands back what was put,
+ * so reading it as `T` is safe as long as only this store writes the 'sweeps' object store.
+ */
+export function indexedDbSweepStore<T extends StoredSweepBase>(): SweepStore<T> {
+  return {
+    async listSweeps() {
+      const sweeps = (await (await database()).getAll('sweeps')) as T[];
+      return sweeps.sort((a, b) => b.createdAt - a.createdAt);
+    },
+    async getSweep(id) {
+      return (await (await database()).get('sweeps', id)) as T | undefined;
+    },
+    async putSweep(sweep) {
+      await (await database()).put('sweeps', sweep);
+    },
+    async deleteSweep(id) {
+      await (await database()).delete('sweeps', id);
+    },
+  };
+}
+
+export function memorySweepStore<T extends StoredSweepBase>(): SweepStore<T> {
+  const sweeps = new Map<string, T>();
+  return {
+    async listSweeps() {
+      return [...sweeps.values()].map((s) => structuredClone(s)).sort((a, b) => b.createdAt - a.createdAt);
+    },
+    async getSweep(id) {
+      const sweep = sweeps.get(id);
+      return sweep && structuredClone(sweep);
+    },
+    async putSweep(sweep) {
+      sweeps.set(sweep.id, structuredClone(sweep));
+    },
+    async deleteSweep(id) {
+      sweeps.delete(id);
+    },
+  };
+}
 
 export function memoryRunStore(): LabRunStore {
   const runs = new Map<string, StoredRun>();
