@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   let server: SpawnedServer | null = null;
   try {
     const runId = storeWithLongRun(dir.path, options.events);
-    server = await spawnServer(['--port', '0', '--store', dir.path]);
+    server = await spawnServer({ store: dir.path });
     const { url, pid } = server;
     const port = Number(new URL(url).port);
     const run = (await (await fetch(`${url}/api/runs/${runId}`)).json()) as { eventCount: number };
