@@ -14,7 +14,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { parseCommandLine, parseIntegerFlag, printUsage, runCommand } from '../src/node/commandLine';
 import { type SpawnedServer, spawnServer, storeWithLongRun, tempDir } from '../src/server/testSupport';
+
+const usage = 'usage: npx tsx scripts/sse-slow-clients.ts [--events 150000] [--clients 10] [--seconds 15] [--json]';
 
 interface Options {
   events: number;
@@ -23,22 +26,20 @@ interface Options {
   json: boolean;
 }
 
-function parseOptions(argv: string[]): Options {
-  const options: Options = { events: 150_000, clients: 10, seconds: 15, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const int = () => {
-      const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} needs a positive integer`);
-      return value;
-    };
-    if (flag === '--events') options.events = int();
-    else if (flag === '--clients') options.clients = int();
-    else if (flag === '--seconds') options.seconds = int();
-    else if (flag === '--json') options.json = true;
-    else throw new Error(`unknown option ${flag}`);
-  }
-  return options;
+function parseOptions(argv: string[]): Options & { help: boolean } {
+  const flags = parseCommandLine(argv, {
+    events: { type: 'string', default: '150000' },
+    clients: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '15' },
+    json: { type: 'boolean' },
+  });
+  return {
+    events: parseIntegerFlag('--events', flags.events, { min: 1 }),
+    clients: parseIntegerFlag('--clients', flags.clients, { min: 1 }),
+    seconds: parseIntegerFlag('--seconds', flags.seconds, { min: 1 }),
+    json: flags.json,
+    help: flags.help,
+  };
 }
 
 function rssMiB(pid: number): number {
@@ -70,8 +71,9 @@ function stalledClient(port: number, runId: string): Promise<Socket> {
   });
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.help) return printUsage(usage);
   const dir = tempDir('simclr-sse-bench-');
   const sockets: Socket[] = [];
   let server: SpawnedServer | null = null;
@@ -132,13 +134,11 @@ async function main(): Promise<void> {
     await server?.stop();
     dir.remove();
   }
+  return 0;
 }
 
 function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+runCommand(main, { usage });
