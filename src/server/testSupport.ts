@@ -9,11 +9,11 @@ import { SqliteRunStore } from './store/runStore';
 import type { StoredEvent } from '../protocol/serverApi';
 
 import { freePort } from '../node/freePort';
-import { tempDir } from '../testing/tempDir';
+import { tempDir, tempDirs } from '../testing/tempDir';
 import { tinyRunWith } from '../testing/tinyRun';
 
 export { buildTinyImageNet, type TinyImageNet } from '../node/tinyImageNet';
-export { freePort, tempDir };
+export { freePort, tempDir, tempDirs };
 
 /** Helpers for the server's tests: real processes on 127.0.0.1, temp stores, tiny runs. */
 
