@@ -1,17 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumPath, chromiumQuietArgs, chromiumWebGpuArgs } from './src/node/chromium';
 
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// The machine may have no network: these flags keep Chromium from trying to reach Google services.
+const chromium = chromiumPath();
 // E2E_PORT lets two checkouts on one machine run their suites side by side.
 const port = Number(process.env.E2E_PORT ?? 4173);
-const quietArgs = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-quic',
-];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -37,12 +29,12 @@ export default defineConfig({
     {
       name: 'webgpu',
       testIgnore: /fallback\.spec\.ts/,
-      use: { launchOptions: { executablePath: chromium, args: ['--enable-unsafe-webgpu', ...quietArgs] } },
+      use: { launchOptions: { executablePath: chromium, args: [...chromiumWebGpuArgs] } },
     },
     {
       name: 'no-webgpu',
       testMatch: /fallback\.spec\.ts/,
-      use: { launchOptions: { executablePath: chromium, args: quietArgs } },
+      use: { launchOptions: { executablePath: chromium, args: [...chromiumQuietArgs] } },
     },
   ],
 });

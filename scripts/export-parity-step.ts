@@ -13,23 +13,24 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, ntXentLoss, parseRunConfig, SimclrModel, modelSpecFromConfig, type TensorRecord } from '../src/core';
+import { CommandLineError, parseCommandLine, parseIntegerFlag, printUsage, runCommand } from '../src/node/commandLine';
 import { selectNodeBackend } from '../src/node/nodeBackends';
 
-function arg(args: string[], flag: string, fallback?: string): string | undefined {
-  const i = args.indexOf(flag);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-}
+const usage = 'usage: npx tsx scripts/export-parity-step.ts --config FILE.json --out DIR [--n N>=2] [--backend NAME]';
 
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const configPath = arg(args, '--config');
-  const outDir = arg(args, '--out');
-  const n = Number(arg(args, '--n', '32'));
-  if (!configPath || !outDir || !Number.isInteger(n) || n < 2) {
-    process.stderr.write('usage: npx tsx scripts/export-parity-step.ts --config FILE.json --out DIR [--n N>=2] [--backend NAME]\n');
-    return 2;
-  }
-  const backend = await selectNodeBackend(arg(args, '--backend', 'wasm'));
+  const flags = parseCommandLine(process.argv.slice(2), {
+    config: { type: 'string' },
+    out: { type: 'string' },
+    n: { type: 'string', default: '32' },
+    backend: { type: 'string', default: 'wasm' },
+  });
+  if (flags.help) return printUsage(usage);
+  const configPath = flags.config;
+  const outDir = flags.out;
+  if (!configPath || !outDir) throw new CommandLineError('--config and --out are required');
+  const n = parseIntegerFlag('--n', flags.n, { min: 2 });
+  const backend = await selectNodeBackend(flags.backend);
   const config = parseRunConfig(JSON.parse(readFileSync(configPath, 'utf8')));
   const size = config.dataset.imageSize;
   const model = new SimclrModel(modelSpecFromConfig(config), config.seed);
@@ -90,10 +91,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main, { usage });

@@ -12,26 +12,23 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applyOverrides, loadDataset, labelledSubset, parseRunConfig } from '../src/core';
+import { CommandLineError, parseCommandLine, printUsage, runCommand } from '../src/node/commandLine';
 import { nodeDataSource } from '../src/node/nodeDataSource';
 
-function argValues(args: string[], flag: string): string[] {
-  const values: string[] = [];
-  args.forEach((arg, i) => {
-    if (arg === flag && i + 1 < args.length) values.push(args[i + 1]);
-  });
-  return values;
-}
+const usage = 'usage: npx tsx scripts/export-run-images.ts --config FILE.json [--set path=value ...] --out DIR';
 
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const [configPath] = argValues(args, '--config');
-  const [outDir] = argValues(args, '--out');
-  if (!configPath || !outDir) {
-    process.stderr.write('usage: npx tsx scripts/export-run-images.ts --config FILE.json [--set path=value ...] --out DIR\n');
-    return 2;
-  }
+  const flags = parseCommandLine(process.argv.slice(2), {
+    config: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    out: { type: 'string' },
+  });
+  if (flags.help) return printUsage(usage);
+  const configPath = flags.config;
+  const outDir = flags.out;
+  if (!configPath || !outDir) throw new CommandLineError('--config and --out are required');
   const raw = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  const { input, issues } = applyOverrides(raw, argValues(args, '--set'));
+  const { input, issues } = applyOverrides(raw, flags.set);
   if (issues.length > 0) {
     process.stderr.write(`${issues.map((i) => `${i.path}: ${i.message}`).join('\n')}\n`);
     return 2;
@@ -60,10 +57,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main, { usage });

@@ -9,7 +9,7 @@ k on the labelled subset, the supervised-only baseline on the same labels, and d
 student on all training images. Output: one JSON line per event (like the CLI's metrics.jsonl) and a
 summary.
 
-    npx tsx scripts/export-run-images.ts --config examples/parity-cifar10.json --out runs/parity/data
+    npx tsx scripts/export-run-images.ts --config scripts/parity-cifar10.json --out runs/parity/data
     /usr/bin/python3 scripts/reference_simclr_cifar.py --data runs/parity/data --out runs/parity/ref-s0
 
 Flags flip one ingredient at a time (controlled experiments); the defaults follow the official

@@ -9,17 +9,15 @@
  * for `--seconds` samples the server's resident memory (/proc/<pid>/status) and the latency of
  * `GET /api/health`. Prints the baseline and peak RSS and the health latency percentiles.
  *
- * Uses only what every version of the server has (SqliteRunStore.createRun, the events table, the CLI), so
- * the same script measures the code before and after a change.
+ * The store and the server process come from the server's test support (storeWithLongRun,
+ * spawnServer), so the benchmark streams exactly the events the SSE tests stream.
  */
-import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseRunConfig } from '../src/core/config';
-import { SqliteRunStore } from '../src/server/store/runStore';
+import { parseCommandLine, parseIntegerFlag, printUsage, runCommand } from '../src/node/commandLine';
+import { type SpawnedServer, spawnServer, storeWithLongRun, tempDir } from '../src/server/testSupport';
+
+const usage = 'usage: npx tsx scripts/sse-slow-clients.ts [--events 150000] [--clients 10] [--seconds 15] [--json]';
 
 interface Options {
   events: number;
@@ -28,60 +26,20 @@ interface Options {
   json: boolean;
 }
 
-function parseOptions(argv: string[]): Options {
-  const options: Options = { events: 150_000, clients: 10, seconds: 15, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const int = () => {
-      const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} needs a positive integer`);
-      return value;
-    };
-    if (flag === '--events') options.events = int();
-    else if (flag === '--clients') options.clients = int();
-    else if (flag === '--seconds') options.seconds = int();
-    else if (flag === '--json') options.json = true;
-    else throw new Error(`unknown option ${flag}`);
-  }
-  return options;
-}
-
-/** One finished run with `count` events: metric events of a realistic size, status events around them. */
-function buildStore(dir: string, count: number): string {
-  const store = new SqliteRunStore(dir);
-  const run = store.createRun(parseRunConfig({ seed: 1 }));
-  store.close();
-  const db = new Database(join(dir, 'runs.sqlite'));
-  const insert = db.prepare('INSERT INTO events (run_id, id, data) VALUES (?, ?, ?)');
-  const start = Date.now();
-  db.transaction(() => {
-    // Event 1 is the 'queued' status createRun wrote.
-    insert.run(run.id, 2, JSON.stringify({ type: 'status', time: start, status: 'running', worker: 'local' }));
-    for (let id = 3; id < count; id++) {
-      const step = id - 2;
-      const metric = {
-        type: 'metric',
-        time: start + step,
-        stage: 'pretrain',
-        step,
-        epoch: step / 390,
-        loss: 4 + Math.sin(step) / 3,
-        contrastiveAccuracy: 0.5 + Math.cos(step) / 4,
-        learningRate: 0.3,
-        imagesPerSecond: 1234.5 + (step % 17),
-      };
-      insert.run(run.id, id, JSON.stringify(metric));
-    }
-    insert.run(run.id, count, JSON.stringify({ type: 'status', time: start + count, status: 'succeeded' }));
-    db.prepare("UPDATE runs SET status = 'succeeded', last_event_id = ?, started_at = ?, finished_at = ? WHERE id = ?").run(
-      count,
-      start,
-      start + count,
-      run.id,
-    );
-  })();
-  db.close();
-  return run.id;
+function parseOptions(argv: string[]): Options & { help: boolean } {
+  const flags = parseCommandLine(argv, {
+    events: { type: 'string', default: '150000' },
+    clients: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '15' },
+    json: { type: 'boolean' },
+  });
+  return {
+    events: parseIntegerFlag('--events', flags.events, { min: 1 }),
+    clients: parseIntegerFlag('--clients', flags.clients, { min: 1 }),
+    seconds: parseIntegerFlag('--seconds', flags.seconds, { min: 1 }),
+    json: flags.json,
+    help: flags.help,
+  };
 }
 
 function rssMiB(pid: number): number {
@@ -113,27 +71,16 @@ function stalledClient(port: number, runId: string): Promise<Socket> {
   });
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
-  const dir = mkdtempSync(join(tmpdir(), 'simclr-sse-bench-'));
-  const runId = buildStore(dir, options.events);
-  const server = spawn('npx', ['tsx', 'src/server/main.ts', '--host', '127.0.0.1', '--port', '0', '--store', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  server.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  server.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  if (options.help) return printUsage(usage);
+  const dir = tempDir('simclr-sse-bench-');
   const sockets: Socket[] = [];
-  let pid = 0;
+  let server: SpawnedServer | null = null;
   try {
-    const deadline = Date.now() + 120_000;
-    let match: RegExpExecArray | null = null;
-    while (!(match = /listening on (http:\/\/\S+) \(pid (\d+)\)/.exec(output))) {
-      if (server.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const url = match[1];
-    pid = Number(match[2]);
+    const runId = storeWithLongRun(dir.path, options.events);
+    server = await spawnServer({ store: dir.path });
+    const { url, pid } = server;
     const port = Number(new URL(url).port);
     const run = (await (await fetch(`${url}/api/runs/${runId}`)).json()) as { eventCount: number };
     if (run.eventCount !== options.events) throw new Error(`the server sees ${run.eventCount} events, expected ${options.events}`);
@@ -184,23 +131,14 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const socket of sockets) socket.destroy();
-    if (pid) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-    }
-    await new Promise((r) => server.once('exit', r).once('error', r));
-    rmSync(dir, { recursive: true, force: true });
+    await server?.stop();
+    dir.remove();
   }
+  return 0;
 }
 
 function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+runCommand(main, { usage });

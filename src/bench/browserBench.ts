@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
+import { chromiumPath, chromiumWebGpuArgs } from '../node/chromium';
 import { freePort } from '../node/freePort';
 import type { StepBenchSettings } from './measureSteps';
 import type { BenchPageState } from './main';
@@ -33,21 +34,6 @@ export interface BrowserBenchRun {
   browser: string;
   crossOriginIsolated: boolean;
   results: BrowserBenchResult[];
-}
-
-/** The same flags as Chromium in playwright.config.ts: WebGPU on, no calls to Google services. */
-export const chromiumArgs = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-quic',
-];
-
-export function chromiumPath(): string {
-  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 }
 
 /** The bench page's query string for these options (exported for tests). */
@@ -108,7 +94,13 @@ export async function runBrowserBench(options: BrowserBenchOptions, log: (messag
     const url = `http://127.0.0.1:${port}/src/bench/index.html?${benchPageQuery(options)}`;
     log(`bench: Vite dev server on http://127.0.0.1:${port}; launching ${executablePath}`);
     // Our own signal handler closes the browser and the server together and exits.
-    browser = await chromium.launch({ executablePath, args: chromiumArgs, headless: true, handleSIGINT: false, handleSIGTERM: false });
+    browser = await chromium.launch({
+      executablePath,
+      args: [...chromiumWebGpuArgs],
+      headless: true,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+    });
     const browserName = `Chromium ${browser.version()}`;
     const page = await browser.newPage();
     page.on('console', (message) => {

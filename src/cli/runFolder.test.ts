@@ -1,9 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
 import type { Checkpoint } from '../core/types';
+import { tempDirs } from '../testing/tempDir';
+
+/** Every test's folders are removed after it. */
+const temps = tempDirs();
+afterEach(() => temps.removeAll());
 
 describe('checkpoints on disk', () => {
   it('read back from a file (a Node Buffer) hold the weights that were written', () => {
@@ -17,7 +21,7 @@ describe('checkpoints on disk', () => {
       },
       optimizer: {},
     };
-    const path = join(mkdtempSync(join(tmpdir(), 'simclr-ckpt-')), 'checkpoint.bin');
+    const path = join(temps.make('simclr-ckpt-'), 'checkpoint.bin');
     writeFileSync(path, serializeCheckpoint(checkpoint));
     const bytes = readFileSync(path);
     expect(Buffer.isBuffer(bytes)).toBe(true);

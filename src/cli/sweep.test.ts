@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../testing/tempDir';
 
 const repo = resolve(__dirname, '../..');
 // As `npm run sweep` runs it: one Node process with tsx's loader (the tsx CLI's signal relay would
@@ -32,9 +32,13 @@ interface SweepFile {
 
 const readSweep = (dir: string) => JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepFile;
 
+/** Every test's folders are removed after it. */
+const temps = tempDirs();
+afterEach(() => temps.removeAll());
+
 describe('npm run sweep', () => {
   it('exits 2 naming the field for an invalid spec or --set', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'simclr-sweep-'));
+    const dir = temps.make('simclr-sweep-');
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ parameters: { 'pretrain.temprature': { values: [0.1] }, 'model.depth': { values: [18, 19] } } }));
     const invalid = sweep(['--spec', bad, '--out', join(dir, 'a')]);
@@ -54,7 +58,7 @@ describe('npm run sweep', () => {
   });
 
   it('runs a 2×2 grid with ASHA on shapes: stopped trials carry reasons, every trial has its run folder', () => {
-    const out = mkdtempSync(join(tmpdir(), 'simclr-sweep-'));
+    const out = temps.make('simclr-sweep-');
     const result = sweep(['--spec', example, '--out', out, '--backend', 'wasm', '--quiet']);
     expect(result.code, result.stderr).toBe(0);
     const file = readSweep(out);
@@ -91,7 +95,7 @@ describe('npm run sweep', () => {
   }, 300_000);
 
   it('resumes after Ctrl-C: finished trials are kept, the others run', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'simclr-sweep-'));
+    const out = temps.make('simclr-sweep-');
     const child = spawn(command[0], [...command.slice(1), '--spec', example, '--out', out, '--backend', 'wasm', '--quiet'], { cwd: repo });
     let stderr = '';
     let interrupted = false;
@@ -126,7 +130,7 @@ describe('npm run sweep', () => {
   }, 300_000);
 
   it('pretrains once for a label-fraction sweep, and the shared pretraining gives what a fresh run gives', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'simclr-sweep-'));
+    const dir = temps.make('simclr-sweep-');
     const spec = JSON.parse(readFileSync(example, 'utf8'));
     delete spec.earlyStopping;
     const write = (name: string, fractions: number[]) => {

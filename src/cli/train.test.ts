@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { deserializeCheckpoint } from '../core/checkpoint';
+import { tempDirs } from '../testing/tempDir';
 import { setFlags, tinyRunWith } from '../testing/tinyRun';
 
 const repo = resolve(__dirname, '../..');
@@ -34,9 +34,13 @@ const tiny = [
   '--quiet',
 ];
 
+/** Every test's folders are removed after it. */
+const temps = tempDirs();
+afterEach(() => temps.removeAll());
+
 describe('npm run train', () => {
   it('exits 2 and names the field for an invalid override', () => {
-    const out = mkdtempSync(join(tmpdir(), 'simclr-cli-'));
+    const out = temps.make('simclr-cli-');
     const result = train(['--set', 'pretrain.temperature=-1', '--set', 'model.depth=19', '--out', out]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/pretrain\.temperature/);
@@ -45,7 +49,7 @@ describe('npm run train', () => {
   });
 
   it('exits 2 for unknown fields and unreadable config files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'simclr-cli-'));
+    const dir = temps.make('simclr-cli-');
     writeFileSync(join(dir, 'unknown.json'), JSON.stringify({ pretrain: { temprature: 0.1 } }));
     writeFileSync(join(dir, 'broken.json'), '{"seed": 1,');
     const unknown = train(['--config', join(dir, 'unknown.json'), '--out', join(dir, 'a')]);
@@ -60,7 +64,7 @@ describe('npm run train', () => {
   });
 
   it('exits 1 with a clear message when a dataset is missing', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'simclr-nodata-'));
+    const empty = temps.make('simclr-nodata-');
     const result = train(['--set', 'dataset.trainSize=10', '--out', join(empty, 'out'), '--backend', 'cpu', '--quiet'], {
       SIMCLR_DATASETS_DIR: empty,
     });
@@ -70,7 +74,7 @@ describe('npm run train', () => {
   });
 
   it('runs all stages and writes config, metrics, summary and a checkpoint', () => {
-    const out = mkdtempSync(join(tmpdir(), 'simclr-cli-'));
+    const out = temps.make('simclr-cli-');
     const result = train([...tiny, '--out', out]);
     expect(result.stderr).toMatch(/backend: wasm/);
     expect(result.code).toBe(0);
@@ -100,7 +104,7 @@ describe('npm run train', () => {
   });
 
   it('resumes from checkpoint.bin on disk (--resume) to the same result as an uninterrupted run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'simclr-cli-resume-'));
+    const dir = temps.make('simclr-cli-resume-');
     const longer = [...tiny, '--set', 'pretrain.epochs=3', '--set', 'finetune.epochs=3'];
     const straightOut = join(dir, 'straight');
     const resumedOut = join(dir, 'resumed');

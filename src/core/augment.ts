@@ -191,29 +191,19 @@ function applyByGroup(
   });
 }
 
+/** Each colour op's kernel; it takes one factor per image, the parameter of the same name. */
+const colorOpKernels: Record<ColorOp, (images: tf.Tensor4D, factors: number[]) => tf.Tensor4D> = {
+  brightness: adjustBrightness,
+  contrast: adjustContrast,
+  saturation: adjustSaturation,
+  hue: adjustHue,
+};
+
 function applyColorOp(op: ColorOp, images: tf.Tensor4D, params: AugmentParams[]): tf.Tensor4D {
-  switch (op) {
-    case 'brightness':
-      return adjustBrightness(
-        images,
-        params.map((p) => p.brightness),
-      );
-    case 'contrast':
-      return adjustContrast(
-        images,
-        params.map((p) => p.contrast),
-      );
-    case 'saturation':
-      return adjustSaturation(
-        images,
-        params.map((p) => p.saturation),
-      );
-    case 'hue':
-      return adjustHue(
-        images,
-        params.map((p) => p.hue),
-      );
-  }
+  return colorOpKernels[op](
+    images,
+    params.map((p) => p[op]),
+  );
 }
 
 /** Colour jitter in each image's own order: position by position, images grouped by their op there. */

@@ -32,6 +32,46 @@ const weightDecayHelp = 'L2 penalty on the weights; biases and batch-norm parame
 const momentumHelp = 'Momentum of sgd and lars, β₁ of adam and adamw.';
 const epochsHelp = (images: string): string => `Passes over the ${images}; fractions are allowed (0.5 = half an epoch).`;
 
+// Fields that every stage (or both classifier stages) declare alike. They are functions because a
+// registered schema carries its own metadata: each stage needs fresh instances to register.
+const epochsField = (byDefault: number, images: string) =>
+  z
+    .number()
+    .positive()
+    .max(10000)
+    .default(byDefault)
+    .register(fields, { label: 'Epochs', help: epochsHelp(images), unit: 'epochs', scale: 'log', step: 1 });
+const weightDecayField = (byDefault: number) =>
+  nonNegative.default(byDefault).register(fields, { label: 'Weight decay', help: weightDecayHelp, scale: 'log', step: 0.0001 });
+const momentumField = () => z.number().min(0).max(1).default(0.9).register(fields, { label: 'Momentum', help: momentumHelp, step: 0.05 });
+
+/**
+ * The training fields fine-tuning and distillation share: the same optimiser defaults and an
+ * unscaled, cosine-decayed learning rate; only the epochs, the batch and what a batch holds differ.
+ */
+function classifierTrainingFields(defaults: { epochs: number; epochImages: string; batchSize: number; batchHelp: string }) {
+  return {
+    epochs: epochsField(defaults.epochs, defaults.epochImages),
+    batchSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(65536)
+      .default(defaults.batchSize)
+      .register(fields, { label: 'Batch size', help: defaults.batchHelp, unit: 'images', scale: 'log' }),
+    optimizer: optimizerName.default('sgd').register(fields, { label: 'Optimizer', help: optimizerHelp }),
+    /** Applied learning rate (cosine-decayed to 0 over the stage, no scaling). */
+    learningRate: z.number().positive().default(0.05).register(fields, {
+      label: 'Learning rate',
+      help: 'Applied as is (no batch scaling), cosine-decayed to 0 over the stage.',
+      scale: 'log',
+      step: 0.01,
+    }),
+    weightDecay: weightDecayField(0),
+    momentum: momentumField(),
+  };
+}
+
 export const datasetNames = ['cifar10', 'mnist', 'shapes', 'folder', 'imagenet'] as const;
 
 export const datasetSchema = z
@@ -113,12 +153,7 @@ export const pretrainSchema = z
       label: 'Pretrain',
       help: 'Run contrastive pretraining (NT-Xent on two augmented views, no labels).',
     }),
-    epochs: z
-      .number()
-      .positive()
-      .max(10000)
-      .default(10)
-      .register(fields, { label: 'Epochs', help: epochsHelp('training images'), unit: 'epochs', scale: 'log', step: 1 }),
+    epochs: epochsField(10, 'training images'),
     batchSize: z.number().int().min(2).max(65536).default(128).register(fields, {
       label: 'Batch size',
       help: 'Each image is a negative for every other one: bigger batches mean more negatives per anchor (2N−2) and a harder, more useful task.',
@@ -146,8 +181,8 @@ export const pretrainSchema = z
       unit: 'epochs',
       step: 1,
     }),
-    weightDecay: nonNegative.default(1e-4).register(fields, { label: 'Weight decay', help: weightDecayHelp, scale: 'log', step: 0.0001 }),
-    momentum: z.number().min(0).max(1).default(0.9).register(fields, { label: 'Momentum', help: momentumHelp, step: 0.05 }),
+    weightDecay: weightDecayField(1e-4),
+    momentum: momentumField(),
     temperature: z.number().positive().max(100).default(0.5).register(fields, {
       label: 'Temperature τ',
       help: 'Divides the cosine similarities before the softmax: a low τ sharpens it and focuses the loss on the hardest negatives; too low makes training unstable.',
@@ -236,29 +271,12 @@ export const finetuneSchema = z
       label: 'Fine-tune from layer',
       help: 'How many projection-head layers to keep under the classifier: 0 = encoder only (SimCLR v1), 1 = first head layer (SimCLRv2, better with few labels).',
     }),
-    epochs: z
-      .number()
-      .positive()
-      .max(10000)
-      .default(20)
-      .register(fields, { label: 'Epochs', help: epochsHelp('labelled images'), unit: 'epochs', scale: 'log', step: 1 }),
-    batchSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(65536)
-      .default(64)
-      .register(fields, { label: 'Batch size', help: 'Labelled images per fine-tuning step.', unit: 'images', scale: 'log' }),
-    optimizer: optimizerName.default('sgd').register(fields, { label: 'Optimizer', help: optimizerHelp }),
-    /** Applied learning rate (cosine-decayed to 0 over the stage, no scaling). */
-    learningRate: z.number().positive().default(0.05).register(fields, {
-      label: 'Learning rate',
-      help: 'Applied as is (no batch scaling), cosine-decayed to 0 over the stage.',
-      scale: 'log',
-      step: 0.01,
+    ...classifierTrainingFields({
+      epochs: 20,
+      epochImages: 'labelled images',
+      batchSize: 64,
+      batchHelp: 'Labelled images per fine-tuning step.',
     }),
-    weightDecay: nonNegative.default(0).register(fields, { label: 'Weight decay', help: weightDecayHelp, scale: 'log', step: 0.0001 }),
-    momentum: z.number().min(0).max(1).default(0.9).register(fields, { label: 'Momentum', help: momentumHelp, step: 0.05 }),
     /** Also train the same architecture from scratch on the same labels. */
     baseline: z.boolean().default(true).register(fields, {
       label: 'Supervised-only baseline',
@@ -297,28 +315,12 @@ export const distillSchema = z
       help: '0 = pure distillation on unlabelled images; >0 mixes in the loss on the labelled subset.',
       step: 0.1,
     }),
-    epochs: z
-      .number()
-      .positive()
-      .max(10000)
-      .default(10)
-      .register(fields, { label: 'Epochs', help: epochsHelp('training images'), unit: 'epochs', scale: 'log', step: 1 }),
-    batchSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(65536)
-      .default(128)
-      .register(fields, { label: 'Batch size', help: 'Unlabelled images per distillation step.', unit: 'images', scale: 'log' }),
-    optimizer: optimizerName.default('sgd').register(fields, { label: 'Optimizer', help: optimizerHelp }),
-    learningRate: z.number().positive().default(0.05).register(fields, {
-      label: 'Learning rate',
-      help: 'Applied as is (no batch scaling), cosine-decayed to 0 over the stage.',
-      scale: 'log',
-      step: 0.01,
+    ...classifierTrainingFields({
+      epochs: 10,
+      epochImages: 'training images',
+      batchSize: 128,
+      batchHelp: 'Unlabelled images per distillation step.',
     }),
-    weightDecay: nonNegative.default(0).register(fields, { label: 'Weight decay', help: weightDecayHelp, scale: 'log', step: 0.0001 }),
-    momentum: z.number().min(0).max(1).default(0.9).register(fields, { label: 'Momentum', help: momentumHelp, step: 0.05 }),
   })
   .strict();
 
@@ -442,14 +444,31 @@ export class ConfigError extends Error {
   }
 }
 
-function zodIssuesToConfigIssues(error: z.ZodError): ConfigIssue[] {
+/**
+ * A zod error as ConfigIssues with dotted paths (under `prefix` when given); an unknown key becomes
+ * its own issue so each one is named. The sweep spec reports its own schema's errors the same way.
+ */
+export function zodIssuesToConfigIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
   return error.issues.flatMap((issue) => {
-    const base = issue.path.map(String).join('.');
+    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: base ? `${base}.${key}` : key, message: 'unknown field' }));
     }
     return [{ path: base, message: issue.message }];
   });
+}
+
+/**
+ * Runs a parser that throws ConfigError and returns its issues instead; any other error is a bug and
+ * still throws. The `safeParse…` functions of the config and the sweep spec are this.
+ */
+export function catchConfigIssues<T>(parse: () => T): { ok: true; value: T } | { ok: false; issues: ConfigIssue[] } {
+  try {
+    return { ok: true, value: parse() };
+  } catch (error) {
+    if (error instanceof ConfigError) return { ok: false, issues: error.issues };
+    throw error;
+  }
 }
 
 /** Validates and fills defaults. Throws a ConfigError whose `issues` name each bad field. */
@@ -460,12 +479,8 @@ export function parseRunConfig(input: unknown): RunConfig {
 }
 
 export function safeParseRunConfig(input: unknown): { ok: true; config: RunConfig } | { ok: false; issues: ConfigIssue[] } {
-  try {
-    return { ok: true, config: parseRunConfig(input) };
-  } catch (error) {
-    if (error instanceof ConfigError) return { ok: false, issues: error.issues };
-    throw error;
-  }
+  const result = catchConfigIssues(() => parseRunConfig(input));
+  return result.ok ? { ok: true, config: result.value } : result;
 }
 
 export const defaultRunConfig: RunConfig = parseRunConfig({});

@@ -1,6 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
+  ConfigError,
+  catchConfigIssues,
   type ConfigField,
   type ConfigFieldPath,
   configField,
@@ -13,6 +15,7 @@ import {
   parseFieldValue,
   safeParseRunConfig,
   setAtPath,
+  zodIssuesToConfigIssues,
 } from './config';
 import { describeFields, fieldMetaRegistry, formatBounds } from './configFields';
 
@@ -142,6 +145,37 @@ describe('describeFields', () => {
   it('refuses a number check it cannot show rather than dropping it', () => {
     const schema = z.object({ n: z.number().multipleOf(3).default(3).register(fieldMetaRegistry, about) });
     expect(() => describeFields(schema)).toThrow(/multiple_of/);
+  });
+});
+
+describe('config issues', () => {
+  it('name each unknown key and put a prefix before every path', () => {
+    const error = z.object({ a: z.object({ b: z.number() }).strict() }).safeParse({ a: { b: 'x', c: 1, d: 2 } }).error;
+    if (!error) throw new Error('the input should have been refused');
+    const paths = zodIssuesToConfigIssues(error, 'base').map((issue) => issue.path);
+    expect(paths.sort()).toEqual(['base.a.b', 'base.a.c', 'base.a.d']);
+  });
+
+  it('catch a ConfigError as issues but let any other error through', () => {
+    const issue = { path: 'seed', message: 'bad' };
+    expect(catchConfigIssues(() => 3)).toEqual({ ok: true, value: 3 });
+    expect(
+      catchConfigIssues(() => {
+        throw new ConfigError([issue]);
+      }),
+    ).toEqual({ ok: false, issues: [issue] });
+    expect(() =>
+      catchConfigIssues(() => {
+        throw new TypeError('a bug');
+      }),
+    ).toThrow(TypeError);
+  });
+
+  it('give fine-tuning and distillation their own rows of the shared training fields', () => {
+    expect(configField('finetune.batchSize')).toMatchObject({ default: 64, min: 1, help: 'Labelled images per fine-tuning step.' });
+    expect(configField('distill.batchSize')).toMatchObject({ default: 128, min: 1, help: 'Unlabelled images per distillation step.' });
+    expect(configField('finetune.epochs').help).toContain('labelled images');
+    expect(configField('distill.epochs').help).toContain('training images');
   });
 });
 

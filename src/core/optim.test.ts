@@ -260,6 +260,20 @@ describe('Lars', () => {
   });
 });
 
+describe('serialization of the four optimisers', () => {
+  it('rebuilds each one, as its own class with its settings, through the registered fromConfig', () => {
+    const map = tf.serialization.SerializationMap.getMap().classNameMap;
+    const options = { learningRate: 0.2, momentum: 0.8, weightDecay: 1e-3 };
+    for (const optimizer of [new Lars({ ...options, eta: 0.002 }), new SgdMomentum(options), new AdamL2(options), new AdamW(options)]) {
+      const [cls, fromConfig] = map[optimizer.getClassName()];
+      const copy = fromConfig(cls, optimizer.getConfig());
+      expect(copy.constructor).toBe(optimizer.constructor);
+      expect(copy.getConfig()).toEqual(optimizer.getConfig());
+      optimizer.dispose();
+    }
+  });
+});
+
 describe('SgdMomentum (Nesterov, as the official momentum optimizer)', () => {
   it('matches a hand computation of two Nesterov steps with coupled L2', () => {
     const w = variable([1, -2], 'kernel');

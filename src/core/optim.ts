@@ -180,6 +180,8 @@ export abstract class SlotOptimizer extends tf.Optimizer {
     this.disposeSlots();
   }
 
+  // tf.Serializable's own fromConfig (`new cls(config)`) rebuilds every subclass from this: the
+  // config's keys are OptimizerOptions'.
   override getConfig(): tf.serialization.ConfigDict {
     return { learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay };
   }
@@ -225,13 +227,6 @@ export class Lars extends SlotOptimizer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), eta: this.eta };
   }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(config as unknown as OptimizerOptions);
-  }
 }
 
 /**
@@ -253,13 +248,6 @@ export class SgdMomentum extends SlotOptimizer {
     velocity.assign(nextVelocity);
     value.assign(tf.sub(value, tf.add(tf.mul(nextVelocity, this.momentum), scaled)));
   }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(config as unknown as OptimizerOptions);
-  }
 }
 
 /**
@@ -279,13 +267,6 @@ export class AdamL2 extends SlotOptimizer {
     const g = this.usesWeightDecay(name) ? tf.add(gradient, tf.mul(value, this.weightDecay)) : gradient;
     const update = adamDirection(g, slots, this.momentum, this.beta2, this.epsilon, step);
     value.assign(tf.sub(value, tf.mul(update, this.learningRate)));
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(config as unknown as OptimizerOptions);
   }
 }
 
@@ -327,13 +308,6 @@ export class AdamW extends SlotOptimizer {
     let update = adamDirection(gradient, slots, this.momentum, this.beta2, this.epsilon, step);
     if (this.usesWeightDecay(name)) update = tf.add(update, tf.mul(value, this.weightDecay));
     value.assign(tf.sub(value, tf.mul(update, this.learningRate)));
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(config as unknown as OptimizerOptions);
   }
 }
 

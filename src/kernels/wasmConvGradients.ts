@@ -14,13 +14,44 @@ import {
   type Shape4D,
 } from './convGradientGeometry';
 
-function explicitPadding(top: number, bottom: number, left: number, right: number): tf.backend_util.ExplicitPadding {
-  return [
-    [0, 0],
-    [top, bottom],
-    [left, right],
-    [0, 0],
-  ];
+/**
+ * A stride-1 NHWC Conv2D padded [top, bottom, left, right] (or 'valid'): every gradient below is
+ * one or more of these, differing only in what they feed it.
+ */
+function stride1Conv(
+  caller: KernelCaller,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  pad: readonly [number, number, number, number] | 'valid',
+  dilations: number | [number, number] = 1,
+): tf.TensorInfo {
+  const explicit: tf.backend_util.ExplicitPadding | 'valid' =
+    pad === 'valid'
+      ? pad
+      : [
+          [0, 0],
+          [pad[0], pad[1]],
+          [pad[2], pad[3]],
+          [0, 0],
+        ];
+  return caller.run(tf.Conv2D, { x, filter }, { strides: 1, pad: explicit, dataFormat: 'NHWC', dilations });
+}
+
+/** The leading corner of `x` with the given shape (a crop that keeps the first rows and columns). */
+function leadingSlice(caller: KernelCaller, x: tf.TensorInfo, size: Shape4D): tf.TensorInfo {
+  return caller.run(tf.Slice, { x }, { begin: [0, 0, 0, 0], size });
+}
+
+/** Zero-pads the unit axes of a [B,M,1,N,1,C] tensor: `rows` (before, after) on axis 2, `cols` on axis 4. */
+function padUnitAxes(caller: KernelCaller, x: tf.TensorInfo, rows: [number, number], cols: [number, number]): tf.TensorInfo {
+  return caller.run(
+    tf.PadV2,
+    { x },
+    {
+      paddings: [[0, 0], [0, 0], rows, [0, 0], cols, [0, 0]],
+      constantValue: 0,
+    },
+  );
 }
 
 /**
@@ -38,29 +69,17 @@ export function conv2dBackpropFilterViaForwardConv(backendName: string): tf.Kern
       return withIntermediates(caller, (keep) => {
         let xUsed = x;
         if (plan.keptRows < g.inHeight || plan.keptCols < g.inWidth) {
-          xUsed = keep(
-            caller.run(
-              tf.Slice,
-              { x },
-              {
-                begin: [0, 0, 0, 0],
-                size: [g.batch, plan.keptRows, plan.keptCols, g.inChannels],
-              },
-            ),
-          );
+          xUsed = keep(leadingSlice(caller, x, [g.batch, plan.keptRows, plan.keptCols, g.inChannels]));
         }
         const xByChannel = keep(caller.run(tf.Transpose, { x: xUsed }, { perm: [3, 1, 2, 0] }));
         const dyAsFilter = keep(caller.run(tf.Transpose, { x: dy }, { perm: [1, 2, 0, 3] }));
         const gradByChannel = keep(
-          caller.run(
-            tf.Conv2D,
-            { x: xByChannel, filter: dyAsFilter },
-            {
-              strides: 1,
-              pad: explicitPadding(plan.padTop, plan.padBottom, plan.padLeft, plan.padRight),
-              dataFormat: 'NHWC',
-              dilations: [plan.dilationHeight, plan.dilationWidth],
-            },
+          stride1Conv(
+            caller,
+            xByChannel,
+            dyAsFilter,
+            [plan.padTop, plan.padBottom, plan.padLeft, plan.padRight],
+            [plan.dilationHeight, plan.dilationWidth],
           ),
         );
         return caller.run(tf.Transpose, { x: gradByChannel }, { perm: [1, 2, 0, 3] });
@@ -102,29 +121,11 @@ export function conv2dBackpropInputViaForwardConv(backendName: string, fallback:
           dyUsed = keep(spreadSpatially(caller, keep, dy, rows, cols));
         }
         if (rows.kept < dyUsed.shape[1] || cols.kept < dyUsed.shape[2]) {
-          dyUsed = keep(
-            caller.run(
-              tf.Slice,
-              { x: dyUsed },
-              {
-                begin: [0, 0, 0, 0],
-                size: [g.batch, rows.kept, cols.kept, g.outChannels],
-              },
-            ),
-          );
+          dyUsed = keep(leadingSlice(caller, dyUsed, [g.batch, rows.kept, cols.kept, g.outChannels]));
         }
         const flipped = keep(caller.run(tf.Reverse, { x: filter }, { dims: [0, 1] }));
         const swapped = keep(caller.run(tf.Transpose, { x: flipped }, { perm: [0, 1, 3, 2] }));
-        return caller.run(
-          tf.Conv2D,
-          { x: dyUsed, filter: swapped },
-          {
-            strides: 1,
-            pad: explicitPadding(rows.padBefore, rows.padAfter, cols.padBefore, cols.padAfter),
-            dataFormat: 'NHWC',
-            dilations: 1,
-          },
-        );
+        return stride1Conv(caller, dyUsed, swapped, [rows.padBefore, rows.padAfter, cols.padBefore, cols.padAfter]);
       });
     },
   };
@@ -172,50 +173,16 @@ function phasedInputGradient(
           ),
         );
         const swapped = keep(caller.run(tf.Transpose, { x: subFilter }, { perm: [0, 1, 3, 2] }));
-        const phase = keep(
-          caller.run(
-            tf.Conv2D,
-            { x: dy, filter: swapped },
-            {
-              strides: 1,
-              pad: explicitPadding(rp.padBefore, rp.padAfter, cp.padBefore, cp.padAfter),
-              dataFormat: 'NHWC',
-              dilations: 1,
-            },
-          ),
-        );
+        const phase = keep(stride1Conv(caller, dy, swapped, [rp.padBefore, rp.padAfter, cp.padBefore, cp.padAfter]));
         const unit = keep(caller.run(tf.Reshape, { x: phase }, { shape: [g.batch, m, 1, n, 1, ci] }));
-        const placed = keep(
-          caller.run(
-            tf.PadV2,
-            { x: unit },
-            {
-              paddings: [
-                [0, 0],
-                [0, 0],
-                [rp.phase, sh - 1 - rp.phase],
-                [0, 0],
-                [cp.phase, sw - 1 - cp.phase],
-                [0, 0],
-              ],
-              constantValue: 0,
-            },
-          ),
-        );
+        const placed = keep(padUnitAxes(caller, unit, [rp.phase, sh - 1 - rp.phase], [cp.phase, sw - 1 - cp.phase]));
         sum = sum === null ? placed : keep(caller.run(tf.Add, { a: sum, b: placed }));
       }
     }
     const interleaved = caller.run(tf.Reshape, { x: sum! }, { shape: [g.batch, m * sh, n * sw, ci] });
     if (m * sh === g.inHeight && n * sw === g.inWidth) return interleaved;
     keep(interleaved);
-    return caller.run(
-      tf.Slice,
-      { x: interleaved },
-      {
-        begin: [0, 0, 0, 0],
-        size: [g.batch, g.inHeight, g.inWidth, ci],
-      },
-    );
+    return leadingSlice(caller, interleaved, [g.batch, g.inHeight, g.inWidth, ci]);
   });
 }
 
@@ -232,30 +199,12 @@ function isStridedPointwise(g: ForwardConvGeometry): boolean {
 function pointwiseInputGradient(caller: KernelCaller, dy: tf.TensorInfo, filter: tf.TensorInfo, g: ForwardConvGeometry): tf.TensorInfo {
   return withIntermediates(caller, (keep) => {
     const swapped = keep(caller.run(tf.Transpose, { x: filter }, { perm: [0, 1, 3, 2] }));
-    const small = keep(
-      caller.run(
-        tf.Conv2D,
-        { x: dy, filter: swapped },
-        {
-          strides: 1,
-          pad: 'valid',
-          dataFormat: 'NHWC',
-          dilations: 1,
-        },
-      ),
-    );
+    const small = keep(stride1Conv(caller, dy, swapped, 'valid'));
     const trailing = (size: number, stride: number) => ({ zerosBefore: 0, zerosAfter: stride - 1, kept: size, padBefore: 0, padAfter: 0 });
     const spread = spreadSpatially(caller, keep, small, trailing(g.inHeight, g.strideHeight), trailing(g.inWidth, g.strideWidth));
     if (spread.shape[1] === g.inHeight && spread.shape[2] === g.inWidth) return spread;
     keep(spread);
-    return caller.run(
-      tf.Slice,
-      { x: spread },
-      {
-        begin: [0, 0, 0, 0],
-        size: [g.batch, g.inHeight, g.inWidth, g.inChannels],
-      },
-    );
+    return leadingSlice(caller, spread, [g.batch, g.inHeight, g.inWidth, g.inChannels]);
   });
 }
 
@@ -274,22 +223,6 @@ function spreadSpatially(
   const sh = rows.zerosBefore + 1 + rows.zerosAfter;
   const sw = cols.zerosBefore + 1 + cols.zerosAfter;
   const unit = keep(caller.run(tf.Reshape, { x }, { shape: [b, h, 1, w, 1, c] }));
-  const padded = keep(
-    caller.run(
-      tf.PadV2,
-      { x: unit },
-      {
-        paddings: [
-          [0, 0],
-          [0, 0],
-          [rows.zerosBefore, rows.zerosAfter],
-          [0, 0],
-          [cols.zerosBefore, cols.zerosAfter],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    ),
-  );
+  const padded = keep(padUnitAxes(caller, unit, [rows.zerosBefore, rows.zerosAfter], [cols.zerosBefore, cols.zerosAfter]));
   return caller.run(tf.Reshape, { x: padded }, { shape: [b, h * sh, w * sw, c] });
 }

@@ -1,13 +1,14 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataFileMissingError } from '../core/data/source';
+import { tempDir } from '../testing/tempDir';
 import { nodeDataSource, resolveDatasetsRoot } from './nodeDataSource';
 
-const temp = mkdtempSync(join(tmpdir(), 'simclr-nodesource-'));
-afterAll(() => rmSync(temp, { recursive: true, force: true }));
+const dir = tempDir('simclr-nodesource-');
+const temp = dir.path;
+afterAll(() => dir.remove());
 
 describe('nodeDataSource', () => {
   it('resolves <repo>/public/datasets by default, or $SIMCLR_DATASETS_DIR', () => {

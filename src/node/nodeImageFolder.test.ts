@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadImageFolder } from '../core/data/imageFolder';
+import { tempDirs } from '../testing/tempDir';
 import { nodeImageFolder } from './nodeImageFolder';
 
 async function solidImage(path: string, rgb: [number, number, number], format: 'png' | 'jpeg') {
@@ -11,9 +11,13 @@ async function solidImage(path: string, rgb: [number, number, number], format: '
   await (format === 'png' ? image.png() : image.jpeg({ quality: 95 })).toFile(path);
 }
 
+/** Every test's folders are removed after it. */
+const temps = tempDirs();
+afterEach(() => temps.removeAll());
+
 describe('nodeImageFolder (CLI and server folders on disk)', () => {
   it('reads one sub-folder per class, decodes with sharp and lists unreadable files instead of failing', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'simclr-folder-'));
+    const root = temps.make('simclr-folder-');
     mkdirSync(join(root, 'red'));
     mkdirSync(join(root, 'blue'));
     for (let i = 0; i < 3; i++) {

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, parseRunConfig } from '../core/config';
 import { SimclrModel, modelSpecFromConfig } from '../core/model';
 import { architectureOf, checkEncoderFits, referenceImages } from '../core/pretrained';
+import { tempDirs } from '../testing/tempDir';
 import { selectNodeBackend } from './nodeBackends';
 import { SHIPPED_ENCODER_DIR, initialEncoderFor, readEncoderFile, shippedEncoderPath } from './pretrainedFile';
 
@@ -48,13 +48,17 @@ describe('the shipped encoder', () => {
   });
 });
 
+/** Every test's folders are removed after it. */
+const temps = tempDirs();
+afterEach(() => temps.removeAll());
+
 describe('reading encoder files', () => {
   it('names a missing shipped encoder, a missing file and a file that is no checkpoint', () => {
     expect(() => initialEncoderFor(parseRunConfig({ pretrain: { init: 'no-such-encoder' } }))).toThrow(
       /pretrain\.init: the shipped encoder "no-such-encoder" does not exist \(shipped encoders are public\/pretrained\/<name>\.ckpt\)/,
     );
     expect(() => initialEncoderFor(defaultRunConfig, '/nowhere/run.bin')).toThrow(/\/nowhere\/run\.bin does not exist/);
-    const junk = join(mkdtempSync(join(tmpdir(), 'enc-')), 'junk.bin');
+    const junk = join(temps.make('enc-'), 'junk.bin');
     writeFileSync(junk, 'hello');
     expect(() => readEncoderFile(junk)).toThrow(/junk\.bin: not a valid SimCLR Lab checkpoint: missing the SIMCLRCK signature/);
     expect(initialEncoderFor(defaultRunConfig)).toBeUndefined();

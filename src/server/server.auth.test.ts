@@ -29,11 +29,7 @@ function idsFor(url: string): string[] {
 
 beforeAll(async () => {
   routes = await appRouteTable();
-  server = await spawnServer(
-    ['--port', '0', '--store', store.path, '--token', token, ...hang.serverArgs, '--cancel-grace-ms', '500'],
-    {},
-    token,
-  );
+  server = await spawnServer({ store: store.path, token, args: [...hang.serverArgs, '--cancel-grace-ms', '500'] });
   hungId = (await server.client.submitRun(hang.config)).id;
   queuedId = (await server.client.submitRun(hang.config)).id;
   sweepId = (

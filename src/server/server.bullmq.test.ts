@@ -36,7 +36,7 @@ beforeAll(async () => {
   for (let i = 0; i < 100 && !/Ready to accept connections/.test(redisOutput); i++) await new Promise((r) => setTimeout(r, 100));
   expect(redisOutput).toMatch(/Ready to accept connections/);
   const env = { REDIS_URL: `redis://127.0.0.1:${redisPort}` };
-  server = await spawnServer(['--port', '0', '--store', store.path, '--token', token], env, token);
+  server = await spawnServer({ store: store.path, token, env });
   // Short locks so that the killed worker's run is found stalled within seconds.
   for (const name of ['gpu-a', 'gpu-b']) {
     workers.push(

@@ -14,11 +14,7 @@ const hang = hangingImageNet();
 let server: SpawnedServer;
 
 beforeAll(async () => {
-  server = await spawnServer(
-    ['--port', '0', '--store', store.path, '--token', token, '--concurrency', '1', '--cancel-grace-ms', '1500', ...hang.serverArgs],
-    {},
-    token,
-  );
+  server = await spawnServer({ store: store.path, token, args: ['--concurrency', '1', '--cancel-grace-ms', '1500', ...hang.serverArgs] });
 });
 
 afterAll(async () => {

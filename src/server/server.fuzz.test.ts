@@ -25,7 +25,7 @@ let finishedId: string;
 
 beforeAll(async () => {
   writeRoutes = (await appRouteTable()).filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
-  server = await spawnServer(['--port', '0', '--store', store.path, '--token', token, '--concurrency', '1', ...hang.serverArgs], {}, token);
+  server = await spawnServer({ store: store.path, token, args: ['--concurrency', '1', ...hang.serverArgs] });
   await server.client.submitRun(hang.config);
   finishedId = (await server.client.submitRun(hang.config)).id;
   await server.client.cancelRun(finishedId);

@@ -12,24 +12,11 @@ const store = tempDir('simclr-server-http-');
 const data = tempDir('simclr-server-data-');
 
 beforeAll(async () => {
-  server = await spawnServer(
-    [
-      '--port',
-      '0',
-      '--store',
-      store.path,
-      '--token',
-      token,
-      '--origin',
-      'http://lab.example',
-      '--data',
-      `imagenet=${data.path}`,
-      '--body-limit',
-      '4096',
-    ],
-    {},
+  server = await spawnServer({
+    store: store.path,
     token,
-  );
+    args: ['--origin', 'http://lab.example', '--data', `imagenet=${data.path}`, '--body-limit', '4096'],
+  });
 });
 
 afterAll(async () => {
@@ -181,7 +168,7 @@ describe('startup', () => {
 
   it('says so when it runs without a token (loopback only)', async () => {
     const openStore = tempDir('simclr-server-open-');
-    const open = await spawnServer(['--port', '0', '--store', openStore.path]);
+    const open = await spawnServer({ store: openStore.path });
     try {
       expect(open.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
       expect(open.output()).toMatch(/no --token: authentication is off, so the server listens on loopback only/);

@@ -33,11 +33,7 @@ beforeAll(async () => {
     width: 40,
     height: 32,
   });
-  server = await spawnServer(
-    ['--port', '0', '--store', store.path, '--token', token, '--data', `imagenet=${tiny.root}`, '--subsets', tiny.subsetsDir],
-    {},
-    token,
-  );
+  server = await spawnServer({ store: store.path, token, args: ['--data', `imagenet=${tiny.root}`, '--subsets', tiny.subsetsDir] });
 });
 
 afterAll(async () => {

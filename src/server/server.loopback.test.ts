@@ -13,7 +13,7 @@ let server: SpawnedServer;
 let port: string;
 
 beforeAll(async () => {
-  server = await spawnServer(['--port', '0', '--store', store.path]);
+  server = await spawnServer({ store: store.path });
   port = new URL(server.url).port;
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../protocol/serverApi';
-import { collectEvents, freePort, spawnServer, tempDir, tinyServerRun, type SpawnedServer } from './testSupport';
+import { collectEvents, restartableServer, tinyServerRun } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 180_000 });
@@ -9,19 +9,12 @@ vi.setConfig({ testTimeout: 300_000, hookTimeout: 180_000 });
 // resumes from its checkpoint, the queued one stays queued, and a streaming client carries on.
 
 const token = 'recovery-token-123';
-const store = tempDir('simclr-server-recovery-');
-let server: SpawnedServer | null = null;
+const servers = restartableServer('simclr-server-recovery-', token);
 
-afterAll(async () => {
-  await server?.stop();
-  store.remove();
-});
+afterAll(() => servers.close());
 
 it('survives kill -9 mid-run without losing anything it acknowledged', async () => {
-  const port = await freePort();
-  const start = () => spawnServer(['--port', String(port), '--store', store.path, '--token', token], {}, token);
-  server = await start();
-  const first = server;
+  const first = await servers.start();
   const running = await first.client.submitRun(tinyServerRun({ pretrainEpochs: 8 }));
   const queued = await first.client.submitRun(tinyServerRun({ pretrainEpochs: 1, seed: 5 }));
 
@@ -40,7 +33,7 @@ it('survives kill -9 mid-run without losing anything it acknowledged', async () 
   const beforeCrash = streamed.length;
   expect(streamed.some((e) => e.event.type === 'status' && e.event.status === 'succeeded')).toBe(false);
 
-  server = await start();
+  const server = await servers.start();
   // Right after the restart: the queued run is still queued, and the interrupted one was requeued.
   const queuedAfter = await server.client.getRun(queued.id);
   expect(queuedAfter.status).toBe('queued');

@@ -1,6 +1,6 @@
 import { afterAll, expect, it, vi } from 'vitest';
 import type { StoredSweepEvent } from '../protocol/serverApi';
-import { freePort, spawnServer, tempDir, tinyServerRun, type SpawnedServer } from './testSupport';
+import { restartableServer, tinyServerRun } from './testSupport';
 
 // Spawned processes share two cores with the rest of the suite: generous limits, never timing assertions.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 180_000 });
@@ -10,19 +10,12 @@ vi.setConfig({ testTimeout: 600_000, hookTimeout: 180_000 });
 // its checkpoint), and a client streaming the sweep's events carries on without gaps.
 
 const token = 'sweep-recovery-token-123';
-const store = tempDir('simclr-server-sweep-recovery-');
-let server: SpawnedServer | null = null;
+const servers = restartableServer('simclr-server-sweep-recovery-', token);
 
-afterAll(async () => {
-  await server?.stop();
-  store.remove();
-});
+afterAll(() => servers.close());
 
 it('finishes a sweep killed with -9 mid-way, keeping its finished trials', async () => {
-  const port = await freePort();
-  const start = () => spawnServer(['--port', String(port), '--store', store.path, '--token', token], {}, token);
-  server = await start();
-  const first = server;
+  const first = await servers.start();
   const { id } = await first.client.createSweep({
     name: 'temperatures',
     base: tinyServerRun({ pretrainEpochs: 3 }),
@@ -58,7 +51,7 @@ it('finishes a sweep killed with -9 mid-way, keeping its finished trials', async
   expect(before.status).toBe('running');
   await first.kill9();
 
-  server = await start();
+  const server = await servers.start();
   await streaming;
   const after = await server.client.getSweep(id);
   expect(after.status).toBe('completed');

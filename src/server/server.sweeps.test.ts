@@ -15,7 +15,7 @@ const store = tempDir('simclr-server-sweeps-');
 let server: SpawnedServer;
 
 beforeAll(async () => {
-  server = await spawnServer(['--port', '0', '--store', store.path, '--token', token], {}, token);
+  server = await spawnServer({ store: store.path, token });
 });
 
 afterAll(async () => {

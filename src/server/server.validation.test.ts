@@ -31,24 +31,11 @@ beforeAll(async () => {
   symlinkSync(outside.path, join(imagenet, 'escape'));
   symlinkSync(join(outside.path, 'secret.txt'), join(imagenet, 'escape.txt'));
   symlinkSync(join(outside.path, 'nothing-here'), join(imagenet, 'dangling'));
-  server = await spawnServer(
-    [
-      '--port',
-      '0',
-      '--store',
-      store.path,
-      '--token',
-      token,
-      '--data',
-      `imagenet=${imagenet}`,
-      '--subsets',
-      subsets,
-      '--body-limit',
-      '4096',
-    ],
-    {},
+  server = await spawnServer({
+    store: store.path,
     token,
-  );
+    args: ['--data', `imagenet=${imagenet}`, '--subsets', subsets, '--body-limit', '4096'],
+  });
 });
 
 afterAll(async () => {

@@ -8,10 +8,12 @@ import type { RunQueue } from './queue/runQueue';
 import { SqliteRunStore } from './store/runStore';
 import type { StoredEvent } from '../protocol/serverApi';
 
-export { buildTinyImageNet, type TinyImageNet } from '../node/tinyImageNet';
-export { tempDir } from '../testing/tempDir';
+import { freePort } from '../node/freePort';
+import { tempDir, tempDirs } from '../testing/tempDir';
 import { tinyRunWith } from '../testing/tinyRun';
-export { freePort } from '../node/freePort';
+
+export { buildTinyImageNet, type TinyImageNet } from '../node/tinyImageNet';
+export { freePort, tempDir, tempDirs };
 
 /** Helpers for the server's tests: real processes on 127.0.0.1, temp stores, tiny runs. */
 
@@ -50,9 +52,23 @@ export interface SpawnedServer extends SpawnedProcess {
   kill9(): Promise<number | string>;
 }
 
-/** Starts `npx tsx src/server/main.ts` and waits for its "listening on" line. */
-export async function spawnServer(args: string[], env: Record<string, string> = {}, token: string | null = null): Promise<SpawnedServer> {
-  const child = spawnProcess(['src/server/main.ts', '--host', '127.0.0.1', ...args], env);
+/** What a test server runs on: every one has its own store; most have a token. */
+export interface ServerStart {
+  /** The store folder (--store). */
+  store: string;
+  /** --token, also given to the returned client; without one, authentication is off (loopback only). */
+  token?: string;
+  /** 0 (the default): a free port the server picks; a fixed one lets a restarted server be found again. */
+  port?: number;
+  /** Further command-line flags. */
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** Starts `npx tsx src/server/main.ts` on 127.0.0.1 and waits for its "listening on" line. */
+export async function spawnServer({ store, token, port = 0, args = [], env = {} }: ServerStart): Promise<SpawnedServer> {
+  const flags = ['--port', String(port), '--store', store, ...(token === undefined ? [] : ['--token', token]), ...args];
+  const child = spawnProcess(['src/server/main.ts', '--host', '127.0.0.1', ...flags], env);
   const url = await waitFor(child, /listening on (http:\/\/\S+)/, 60_000);
   const pid = Number(await waitFor(child, /listening on \S+ \(pid (\d+)\)/, 1000));
   const signalServer = (signal: NodeJS.Signals) => {
@@ -67,9 +83,31 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
     ...child,
     url,
     pid,
-    client: new SimclrServerClient({ baseUrl: url, token }),
+    client: new SimclrServerClient({ baseUrl: url, token: token ?? null }),
     stop: (signal = 'SIGTERM') => signalServer(signal),
     kill9: () => signalServer('SIGKILL'),
+  };
+}
+
+/**
+ * A server that a test kills and starts again: each start runs on the same store, token and port, so
+ * clients (and their reconnecting streams) find the restarted one. `close()` (for afterAll) stops
+ * whichever one runs and removes the store.
+ */
+export function restartableServer(prefix: string, token: string): { start(): Promise<SpawnedServer>; close(): Promise<void> } {
+  const store = tempDir(prefix);
+  let port: number | null = null;
+  let current: SpawnedServer | null = null;
+  return {
+    start: async () => {
+      port ??= await freePort();
+      current = await spawnServer({ store: store.path, token, port });
+      return current;
+    },
+    close: async () => {
+      await current?.stop();
+      store.remove();
+    },
   };
 }
 

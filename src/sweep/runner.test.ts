@@ -3,6 +3,7 @@ import { parseRunConfig } from '../core/config';
 import { hashString, pretrainingFields, pretrainingReuseKey, checkpointAfterPretraining } from './reuse';
 import { runSweep, sweepProgress, type RunTrial, type SweepEvent, type TrialOutcome } from './runner';
 import { parseSweepSpec } from './spec';
+import { stageSummary } from '../testing/stageSummary';
 
 /**
  * A fake host: each trial "trains" pretraining for `epochs` epochs with k-NN accuracy
@@ -76,17 +77,7 @@ describe('reuse keys', () => {
 
   it('builds a checkpoint that marks pretraining done and starts fine-tuning at step 0', () => {
     const weights = { w: { shape: [1], data: new Float32Array([2]) } };
-    const summary = {
-      stage: 'pretrain' as const,
-      status: 'completed' as const,
-      steps: 4,
-      epochs: 1,
-      seconds: 1,
-      imagesPerSecond: 1,
-      backend: 'cpu',
-      finalMetrics: {},
-      testAccuracy: 0.5,
-    };
+    const summary = stageSummary('pretrain');
     expect(checkpointAfterPretraining(weights, summary)).toEqual({
       version: 1,
       stage: 'finetune',

@@ -4,28 +4,11 @@ import { Rng } from '../core/random';
 import { runSweep } from './runner';
 import { decodeSweepHash, encodeSweep, sweepToHash, thinCurve, type SharedSweep } from './shareLink';
 import { parseSweepSpec } from './spec';
+import { exampleSweepSpec } from './testSupport';
 
 /** The example spec (random, 24 trials), with trials from a fake host: 6 epochs of k-NN curves, ASHA stops. */
 async function exampleSweep(): Promise<SharedSweep> {
-  const spec = parseSweepSpec({
-    name: 'temperature × batch size',
-    base: { dataset: { name: 'cifar10', trainSize: 2000 }, pretrain: { epochs: 6 } },
-    parameters: {
-      'pretrain.temperature': { values: [0.1, 0.2, 0.5, 1.0] },
-      'pretrain.batchSize': { values: [64, 128, 256] },
-      'finetune.epochs': { min: 5, max: 40, type: 'int' },
-      optimizer: {
-        values: [
-          { 'pretrain.optimizer': 'lars', 'pretrain.learningRate': 1.0 },
-          { 'pretrain.optimizer': 'adam', 'pretrain.learningRate': 0.001 },
-        ],
-      },
-    },
-    method: 'random',
-    trials: 24,
-    objective: { metric: 'finetune.testAccuracy', goal: 'maximize' },
-    earlyStopping: { type: 'asha', metric: 'pretrain.knnAccuracy', minEpochs: 1, reductionFactor: 3 },
-  });
+  const spec = parseSweepSpec(exampleSweepSpec);
   const rng = new Rng(3);
   const state = await runSweep({
     spec,

@@ -1,28 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/config';
 import { gridSize, parseSweepSpec, safeParseSweepSpec, trialConfig } from './spec';
+import { exampleSweepSpec } from './testSupport';
 
+/** The example as the issue wrote it: a learning-rate range before the optimizer group that also sets it. */
 const issueExample = {
-  name: 'temperature × batch size',
-  base: { dataset: { name: 'cifar10', trainSize: 2000 }, pretrain: { epochs: 6 } },
-  parameters: {
-    'pretrain.temperature': { values: [0.1, 0.2, 0.5, 1.0] },
-    'pretrain.batchSize': { values: [64, 128, 256] },
-    'pretrain.learningRate': { min: 0.1, max: 4.0, scale: 'log' },
-    'finetune.epochs': { min: 5, max: 40, type: 'int' },
-    optimizer: {
-      values: [
-        { 'pretrain.optimizer': 'lars', 'pretrain.learningRate': 1.0 },
-        { 'pretrain.optimizer': 'adam', 'pretrain.learningRate': 0.001 },
-      ],
-    },
-  },
-  method: 'random',
-  trials: 24,
-  objective: { metric: 'finetune.testAccuracy', goal: 'maximize' },
-  earlyStopping: { type: 'asha', metric: 'pretrain.knnAccuracy', minEpochs: 1, reductionFactor: 3 },
-  concurrency: 1,
-  seed: 0,
+  ...exampleSweepSpec,
+  parameters: { 'pretrain.learningRate': { min: 0.1, max: 4.0, scale: 'log' }, ...exampleSweepSpec.parameters },
 };
 
 function issuesOf(input: unknown): { path: string; message: string }[] {
@@ -37,8 +21,7 @@ describe('parseSweepSpec', () => {
     expect(issues).toEqual([
       { path: 'parameters.optimizer', message: 'sets pretrain.learningRate, which parameters.pretrain.learningRate also sets' },
     ]);
-    const { 'pretrain.learningRate': _, ...rest } = issueExample.parameters;
-    const spec = parseSweepSpec({ ...issueExample, parameters: rest });
+    const spec = parseSweepSpec(exampleSweepSpec);
     expect(spec.trials).toBe(24);
     expect(spec.earlyStopping).toEqual({ type: 'asha', metric: 'pretrain.knnAccuracy', minEpochs: 1, reductionFactor: 3 });
   });

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import {
   ConfigError,
+  catchConfigIssues,
+  configValue,
   type ConfigFieldPath,
   isConfigFieldPath,
   parseRunConfig,
+  safeParseRunConfig,
   setAtPath,
   type ConfigIssue,
   type RunConfig,
   type StageName,
+  zodIssuesToConfigIssues,
 } from '../core/config';
 
 /**
@@ -139,27 +143,12 @@ export function gridSize(parameters: Record<string, SweepParameter>): number {
   return Object.values(parameters).reduce((n, p) => n * (p.values?.length ?? 0), 1);
 }
 
-function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
-  return error.issues.flatMap((issue) => {
-    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    if (issue.code === 'unrecognized_keys')
-      return issue.keys.map((key) => ({ path: base ? `${base}.${key}` : key, message: 'unknown field' }));
-    return [{ path: base, message: issue.message }];
-  });
-}
-
 /** What the RunConfig schema says about `value` at `path` on top of `base` (only that field's issues). */
 function fieldIssue(base: Record<string, unknown>, path: ConfigFieldPath, value: unknown): string | null {
   const input = structuredClone(base);
   setAtPath(input, path, value);
-  try {
-    parseRunConfig(input);
-    return null;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const own = error.issues.find((i) => i.path === path);
-    return own ? own.message : null;
-  }
+  const parsed = safeParseRunConfig(input);
+  return parsed.ok ? null : (parsed.issues.find((i) => i.path === path)?.message ?? null);
 }
 
 function describe(value: unknown): string {
@@ -239,17 +228,13 @@ export function parameterPaths(key: string, parameter: SweepParameter): string[]
  */
 export function parseSweepSpec(input: unknown): SweepSpec {
   const shaped = sweepSpecSchema.safeParse(input ?? {});
-  if (!shaped.success) throw new ConfigError(zodIssues(shaped.error));
+  if (!shaped.success) throw new ConfigError(zodIssuesToConfigIssues(shaped.error));
   const spec = shaped.data;
   const issues: ConfigIssue[] = [];
 
-  let baseConfig: RunConfig | null = null;
-  try {
-    baseConfig = parseRunConfig(spec.base);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    issues.push(...error.issues.map((i) => ({ path: i.path ? `base.${i.path}` : 'base', message: i.message })));
-  }
+  const parsedBase = safeParseRunConfig(spec.base);
+  const baseConfig: RunConfig | null = parsedBase.ok ? parsedBase.config : null;
+  if (!parsedBase.ok) issues.push(...parsedBase.issues.map((i) => ({ path: i.path ? `base.${i.path}` : 'base', message: i.message })));
 
   const keys = Object.keys(spec.parameters);
   if (keys.length === 0) issues.push({ path: 'parameters', message: 'a sweep needs at least one parameter' });
@@ -278,10 +263,8 @@ export function parseSweepSpec(input: unknown): SweepSpec {
   const touched = new Set(keys.flatMap((k) => parameterPaths(k, spec.parameters[k])));
   const stageRuns = (stage: StageName | null): boolean => {
     if (!stage || !baseConfig) return true;
-    const flag = stage === 'baseline' ? ['finetune.enabled', 'finetune.baseline'] : [`${stage}.enabled`];
-    return flag.every(
-      (path) => touched.has(path) || path.split('.').reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], baseConfig),
-    );
+    const flag: ConfigFieldPath[] = stage === 'baseline' ? ['finetune.enabled', 'finetune.baseline'] : [`${stage}.enabled`];
+    return flag.every((path) => touched.has(path) || configValue(baseConfig, path) === true);
   };
   if (!stageRuns(metricStage(spec.objective.metric)))
     issues.push({ path: 'objective.metric', message: `the ${metricStage(spec.objective.metric)} stage is disabled in base` });
@@ -294,12 +277,8 @@ export function parseSweepSpec(input: unknown): SweepSpec {
 }
 
 export function safeParseSweepSpec(input: unknown): { ok: true; spec: SweepSpec } | { ok: false; issues: ConfigIssue[] } {
-  try {
-    return { ok: true, spec: parseSweepSpec(input) };
-  } catch (error) {
-    if (error instanceof ConfigError) return { ok: false, issues: error.issues };
-    throw error;
-  }
+  const result = catchConfigIssues(() => parseSweepSpec(input));
+  return result.ok ? { ok: true, spec: result.value } : result;
 }
 
 /** The RunConfig of one trial: base, then the trial's `{path: value}` params. Throws ConfigError. */

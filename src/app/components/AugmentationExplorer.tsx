@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { configValue } from '../../core';
 import type { AugmentationSample } from '../../protocol/labWorkerApi';
 import { fieldLabel } from '../config/fieldControls';
 import { sampleAugmentations } from '../labController';
@@ -17,6 +18,11 @@ const sliderRange: Record<SliderPath, [number, number, number]> = {
   'pretrain.grayscaleProbability': [0, 1, 0.05],
   'pretrain.blurProbability': [0, 1, 0.05],
 };
+/** Checkboxes that switch an augmentation off (probability 0) or back on at a typical probability. */
+const toggles = [
+  { path: 'pretrain.grayscaleProbability', name: 'grayscale', ariaLabel: 'Grayscale on', on: 0.2 },
+  { path: 'pretrain.blurProbability', name: 'blur', ariaLabel: 'Blur on', on: 0.5 },
+] as const;
 const imageCount = 8;
 
 /** Cheap fingerprint of pixels, exposed so tests can tell that the views changed. */
@@ -93,7 +99,7 @@ export function AugmentationExplorer() {
       <div className="explorer-controls">
         {sliderPaths.map((path) => {
           const [min, max, step] = sliderRange[path];
-          const value = path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config) as number;
+          const value = configValue(config, path) as number;
           return (
             <label key={path} className="slider">
               <span>
@@ -112,24 +118,17 @@ export function AugmentationExplorer() {
             </label>
           );
         })}
-        <label className="inline-check">
-          <input
-            type="checkbox"
-            aria-label="Grayscale on"
-            checked={p.grayscaleProbability > 0}
-            onChange={(e) => setField('pretrain.grayscaleProbability', e.target.checked ? 0.2 : 0)}
-          />{' '}
-          grayscale
-        </label>
-        <label className="inline-check">
-          <input
-            type="checkbox"
-            aria-label="Blur on"
-            checked={p.blurProbability > 0}
-            onChange={(e) => setField('pretrain.blurProbability', e.target.checked ? 0.5 : 0)}
-          />{' '}
-          blur
-        </label>
+        {toggles.map(({ path, name, ariaLabel, on }) => (
+          <label key={path} className="inline-check">
+            <input
+              type="checkbox"
+              aria-label={ariaLabel}
+              checked={(configValue(config, path) as number) > 0}
+              onChange={(e) => setField(path, e.target.checked ? on : 0)}
+            />{' '}
+            {name}
+          </label>
+        ))}
         <button type="button" onClick={() => setSeed((s) => s + 1)}>
           Resample
         </button>

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, parseRunConfig, type StageSummary } from '../../core';
+import { stageSummary } from '../../testing/stageSummary';
 import { labelEfficiencyRows } from './labelEfficiency';
 
-const stage = (name: StageSummary['stage'], testAccuracy: number | null): StageSummary => ({
-  stage: name,
-  status: 'completed',
-  steps: 1,
-  epochs: 1,
-  seconds: 1,
-  imagesPerSecond: 1,
-  backend: 'cpu',
-  finalMetrics: {},
-  testAccuracy,
-});
+const stage = (name: StageSummary['stage'], testAccuracy: number | null): StageSummary => stageSummary(name, { testAccuracy });
 
 describe('labelEfficiencyRows', () => {
   it('groups by label fraction, newest run wins, accuracies in percent, sorted by fraction', () => {

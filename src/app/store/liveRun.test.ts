@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, type StageSummary } from '../../core';
+import { stageSummary } from '../../testing/stageSummary';
 import type { LabEvent } from '../../protocol/labWorkerApi';
 import { createRun, markInterrupted, recordEvent } from '../../browser/runs/runRecord';
 import { type RunView, applyLabEvents, emptyRunView, runViewOfStored, seriesOf } from './liveRun';
 
-const summary = (stage: StageSummary['stage'], testAccuracy: number): StageSummary => ({
-  stage,
-  status: 'completed',
-  steps: 4,
-  epochs: 1,
-  seconds: 1,
-  imagesPerSecond: 10,
-  backend: 'cpu',
-  finalMetrics: {},
-  testAccuracy,
-});
+const summary = (stage: StageSummary['stage'], testAccuracy: number): StageSummary => stageSummary(stage, { testAccuracy });
 
 describe('applyLabEvents', () => {
   it('folds a batch of events into one new view and tracks progress, metrics and the end', () => {

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig, parseRunConfig, type StageSummary } from '../../core';
+import { defaultRunConfig, parseRunConfig } from '../../core';
+import { stageSummary as summary } from '../../testing/stageSummary';
 import { createRun, describeConfig, markInterrupted, newRunId, recordEvent, stageAccuracy, trimToCheckpoint } from './runRecord';
-
-const summary = (stage: StageSummary['stage']): StageSummary => ({
-  stage,
-  status: 'completed',
-  steps: 4,
-  epochs: 1,
-  seconds: 1,
-  imagesPerSecond: 1,
-  backend: 'cpu',
-  finalMetrics: {},
-  testAccuracy: 0.5,
-});
 
 describe('run records', () => {
   it('records events and trims to the checkpoint before a resume', () => {

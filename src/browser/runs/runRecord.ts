@@ -13,19 +13,12 @@ export interface CheckpointInfo {
 }
 
 /** A run as kept in IndexedDB (weights live separately, keyed by the same id). */
-export interface StoredRun {
+export interface StoredRun extends RunFold {
   id: string;
   name: string;
   createdAt: number;
   updatedAt: number;
-  status: LabRunStatus;
   config: RunConfig;
-  backend: string | null;
-  metrics: MetricPoint[];
-  stages: Partial<Record<StageName, StageSummary>>;
-  summary: RunSummary | null;
-  checkpoint: CheckpointInfo | null;
-  error?: string;
   /** Where it trained: absent (or 'browser') for the lab's worker, 'server' for a GPU-server run. */
   origin?: 'browser' | 'server';
   /**

@@ -2,16 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../core/config';
 import { SqliteRunStore, TransitionError } from './runStore';
 import type { StoredEvent } from '../../protocol/serverApi';
-import { tempDir } from '../testSupport';
+import { tempDirs } from '../testSupport';
 
-const dirs: { remove(): void }[] = [];
+const temps = tempDirs();
+/** A store in a new folder, or reopened from `path`; every folder is removed after the test. */
 function openStore(path?: string): { store: SqliteRunStore; path: string } {
-  const dir = path ? { path, remove() {} } : tempDir('simclr-store-');
-  dirs.push(dir);
-  return { store: new SqliteRunStore(dir.path), path: dir.path };
+  const dir = path ?? temps.make('simclr-store-');
+  return { store: new SqliteRunStore(dir), path: dir };
 }
 
-afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+afterEach(() => temps.removeAll());
 
 describe('SqliteRunStore', () => {
   it('numbers each run’s events 1, 2, 3 … and tells listeners only after the commit', () => {

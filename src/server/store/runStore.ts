@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -9,6 +9,7 @@ import type { RunSummary } from '../../core/types';
 import type { CheckpointPosition, RunListItem, RunRecord, ServerRunStatus, ServerRunEvent, StoredEvent } from '../../protocol/serverApi';
 import { isTerminal, terminalStatuses } from '../../protocol/serverApi';
 import { runListItemOf } from '../../protocol/serverApi';
+import { EventLog } from './eventLog';
 
 /**
  * The server's durable memory: runs and their event logs in SQLite (WAL, every write committed before
@@ -75,8 +76,9 @@ export class TransitionError extends Error {
 export class SqliteRunStore {
   private readonly db: Database.Database;
   readonly checkpointDir: string;
-  /** 'event' (runId, StoredEvent) after each committed event. */
-  readonly events = new EventEmitter();
+  private readonly log: EventLog<ServerRunEvent>;
+  /** 'event' (runId, StoredEvent) after each committed event; 'deleted' (runId) after a run is removed. */
+  readonly events: EventEmitter;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -117,7 +119,8 @@ export class SqliteRunStore {
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
-    this.events.setMaxListeners(0);
+    this.log = new EventLog(this.db, 'events', 'run_id');
+    this.events = this.log.emitter;
   }
 
   close(): void {
@@ -285,15 +288,12 @@ export class SqliteRunStore {
 
   /** Events of a run with id > afterId, oldest first. */
   eventsAfter(id: string, afterId: number, limit = 10_000): StoredEvent[] {
-    return this.eventRowsAfter(id, afterId, limit).map((row) => ({ id: row.id, event: JSON.parse(row.data) as ServerRunEvent }));
+    return this.log.eventsAfter(id, afterId, limit);
   }
 
   /** Like eventsAfter, with each event as its stored JSON text (what the SSE stream sends as is). */
   eventRowsAfter(id: string, afterId: number, limit: number): { id: number; data: string }[] {
-    return this.db.prepare('SELECT id, data FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?').all(id, afterId, limit) as {
-      id: number;
-      data: string;
-    }[];
+    return this.log.rowsAfter(id, afterId, limit);
   }
 
   getMeta(key: string): string | null {
@@ -350,8 +350,6 @@ export class SqliteRunStore {
     this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  private pending: [string, StoredEvent][] = [];
-
   private insertEvent(id: string, event: ServerRunEvent): StoredEvent {
     const row = this.db.prepare('SELECT last_event_id + 1 AS next, attempts FROM runs WHERE id = ?').get(id) as
       | { next: number; attempts: number }
@@ -360,30 +358,14 @@ export class SqliteRunStore {
     const { next } = row;
     // Which start of the run produced it (0: before the first start), so a consumer can tell the
     // events of an attempt that a resume superseded.
-    event = { ...event, attempt: row.attempts };
-    this.db.prepare('INSERT INTO events (run_id, id, data) VALUES (?, ?, ?)').run(id, next, JSON.stringify(event));
+    const stored = this.log.insert(id, next, { ...event, attempt: row.attempts });
     this.db.prepare('UPDATE runs SET last_event_id = ? WHERE id = ?').run(next, id);
-    const stored = { id: next, event };
-    // Listeners hear of an event only after its transaction committed (see flushPending).
-    this.pending.push([id, stored]);
     return stored;
   }
 
   /** Runs `work` in one transaction; listeners hear of its events only once it committed. */
   private commit(work: () => void): void {
-    try {
-      this.db.transaction(work)();
-    } catch (error) {
-      this.pending = [];
-      throw error;
-    }
-    this.flushPending();
-  }
-
-  private flushPending(): void {
-    const pending = this.pending;
-    this.pending = [];
-    for (const [id, stored] of pending) this.events.emit('event', id, stored);
+    this.log.commit(work);
   }
 }
 

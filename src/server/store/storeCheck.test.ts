@@ -5,19 +5,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseRunConfig } from '../../core/config';
 import { SqliteRunStore } from './runStore';
 import { checkStore, StoreCheckError } from './storeCheck';
-import { spawnProcess, tempDir } from '../testSupport';
+import { spawnProcess, tempDirs } from '../testSupport';
 
 // A damaged, foreign or inconsistent store is refused at start-up with one line naming the file.
 vi.setConfig({ testTimeout: 300_000 });
 
-const dirs: { remove(): void }[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
-
-function newDir(): string {
-  const dir = tempDir('simclr-check-');
-  dirs.push(dir);
-  return dir.path;
-}
+const temps = tempDirs();
+afterEach(() => temps.removeAll());
+const newDir = (): string => temps.make('simclr-check-');
 
 /** A real store with enough events to span many database pages, and one checkpoint file. */
 function realStore(): { dir: string; runId: string } {

@@ -1,18 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { acquireStoreLock, StoreLockedError } from './storeLock';
-import { spawnProcess, tempDir, waitFor, type SpawnedProcess } from '../testSupport';
+import { spawnProcess, tempDirs, waitFor, type SpawnedProcess } from '../testSupport';
 
 // One server per store: the lock is the operating system's, so simultaneous starts cannot both win.
 vi.setConfig({ testTimeout: 600_000 });
 
-const dirs: { remove(): void }[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
-
-function newDir(): string {
-  const dir = tempDir('simclr-lock-');
-  dirs.push(dir);
-  return dir.path;
-}
+const temps = tempDirs();
+afterEach(() => temps.removeAll());
+const newDir = (): string => temps.make('simclr-lock-');
 
 describe('store lock', () => {
   it('lets one holder in at a time and frees on release', () => {

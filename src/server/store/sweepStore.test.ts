@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { parseRunConfig } from '../../core/config';
 import { parseSweepSpec } from '../../sweep/spec';
-import { tempDir } from '../testSupport';
+import { tempDirs } from '../testSupport';
 import { SqliteRunStore } from './runStore';
 import { checkStore } from './storeCheck';
 import { SweepStore } from './sweepStore';
@@ -11,10 +11,8 @@ import { SweepStore } from './sweepStore';
 // Sweeps live in the run store's database: a store written before sweeps existed opens unchanged and
 // gains the tables; sweeps, trials and events survive a reopen; the store check still accepts it.
 
-const dirs: { remove(): void }[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) dir.remove();
-});
+const temps = tempDirs();
+afterEach(() => temps.removeAll());
 
 function tables(dir: string): string[] {
   const db = new Database(join(dir, 'runs.sqlite'), { readonly: true });
@@ -26,15 +24,14 @@ function tables(dir: string): string[] {
 }
 
 it('adds its tables to an existing store and keeps what the store held', () => {
-  const dir = tempDir('simclr-sweepstore-');
-  dirs.push(dir);
-  const old = new SqliteRunStore(dir.path);
+  const dir = temps.make('simclr-sweepstore-');
+  const old = new SqliteRunStore(dir);
   const run = old.createRun(parseRunConfig({ seed: 3 }));
   old.close();
-  expect(tables(dir.path)).not.toContain('sweeps');
-  checkStore(dir.path);
+  expect(tables(dir)).not.toContain('sweeps');
+  checkStore(dir);
 
-  const runs = new SqliteRunStore(dir.path);
+  const runs = new SqliteRunStore(dir);
   const sweeps = new SweepStore(runs);
   expect(runs.getRun(run.id)?.config.seed).toBe(3);
   const spec = parseSweepSpec({
@@ -61,9 +58,9 @@ it('adds its tables to an existing store and keeps what the store held', () => {
   runs.close();
 
   // Reopened: everything is there, and the store check does not take the shared file for an orphan.
-  checkStore(dir.path);
-  const again = new SweepStore(new SqliteRunStore(dir.path));
-  expect(tables(dir.path)).toEqual(expect.arrayContaining(['events', 'meta', 'runs', 'sweep_events', 'sweep_trials', 'sweeps']));
+  checkStore(dir);
+  const again = new SweepStore(new SqliteRunStore(dir));
+  expect(tables(dir)).toEqual(expect.arrayContaining(['events', 'meta', 'runs', 'sweep_events', 'sweep_trials', 'sweeps']));
   expect(again.getSweep(sweep.id)).toMatchObject({ status: 'running', reuse: 'on', eventCount: 2, spec });
   expect(again.trials(sweep.id)).toEqual([
     { index: 0, id: 't001', runId: trialRun.id, params: { 'pretrain.temperature': 0.1 }, record: null, reused: false },

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -8,6 +8,7 @@ import type { RunConfig } from '../../core/config';
 import type { TrialRecord } from '../../sweep/runner';
 import type { ParamValue, SweepSpec } from '../../sweep/spec';
 import type { RunRecord, StoredSweepEvent, SweepEvent, SweepStatus } from '../../protocol/serverApi';
+import { EventLog } from './eventLog';
 import type { SqliteRunStore } from './runStore';
 
 /**
@@ -69,9 +70,9 @@ export interface StoredTrial {
 
 export class SweepStore {
   private readonly db: Database.Database;
+  private readonly log: EventLog<SweepEvent>;
   /** 'event' (sweepId, StoredSweepEvent) after each committed event. */
-  readonly events = new EventEmitter();
-  private pending: [string, StoredSweepEvent][] = [];
+  readonly events: EventEmitter;
 
   constructor(readonly runs: SqliteRunStore) {
     this.db = runs.sqlite;
@@ -108,7 +109,8 @@ export class SweepStore {
         PRIMARY KEY (sweep_id, id)
       ) WITHOUT ROWID;
     `);
-    this.events.setMaxListeners(0);
+    this.log = new EventLog(this.db, 'sweep_events', 'sweep_id');
+    this.events = this.log.emitter;
   }
 
   createSweep(spec: SweepSpec, reuse: string): StoredSweep {
@@ -174,8 +176,10 @@ export class SweepStore {
     reused: boolean,
     event: (runId: string) => SweepEvent,
   ): RunRecord {
-    try {
-      const run = this.runs.createRun(config, (runId) => {
+    // The run store's transaction writes the trial row and the sweep event too; this log tells its
+    // listeners once that transaction committed.
+    return this.log.settle(() =>
+      this.runs.createRun(config, (runId) => {
         this.db
           .prepare(
             `INSERT INTO sweep_trials (sweep_id, idx, trial_id, run_id, params, record, reused) VALUES (?, ?, ?, ?, ?, NULL, ?)
@@ -183,13 +187,8 @@ export class SweepStore {
           )
           .run(sweepId, trial.index, trial.id, runId, JSON.stringify(trial.params), reused ? 1 : 0);
         this.insertEvent(sweepId, event(runId));
-      });
-      this.flushPending();
-      return run;
-    } catch (error) {
-      this.pending = [];
-      throw error;
-    }
+      }),
+    );
   }
 
   /** Records a finished trial (finished trials without a run: invalid configs, shared stops). */
@@ -214,13 +213,11 @@ export class SweepStore {
   }
 
   eventRowsAfter(sweepId: string, afterId: number, limit: number): { id: number; data: string }[] {
-    return this.db
-      .prepare('SELECT id, data FROM sweep_events WHERE sweep_id = ? AND id > ? ORDER BY id LIMIT ?')
-      .all(sweepId, afterId, limit) as { id: number; data: string }[];
+    return this.log.rowsAfter(sweepId, afterId, limit);
   }
 
   eventsAfter(sweepId: string, afterId: number, limit = 10_000): StoredSweepEvent[] {
-    return this.eventRowsAfter(sweepId, afterId, limit).map((row) => ({ id: row.id, event: JSON.parse(row.data) as SweepEvent }));
+    return this.log.eventsAfter(sweepId, afterId, limit);
   }
 
   /**
@@ -254,28 +251,14 @@ export class SweepStore {
   private insertEvent(sweepId: string, event: SweepEvent): StoredSweepEvent {
     const row = this.db.prepare('SELECT last_event_id + 1 AS next FROM sweeps WHERE id = ?').get(sweepId) as { next: number } | undefined;
     if (row === undefined) throw new Error(`unknown sweep ${sweepId}`);
-    this.db.prepare('INSERT INTO sweep_events (sweep_id, id, data) VALUES (?, ?, ?)').run(sweepId, row.next, JSON.stringify(event));
+    const stored = this.log.insert(sweepId, row.next, event);
     this.db.prepare('UPDATE sweeps SET last_event_id = ?, updated_at = ? WHERE id = ?').run(row.next, Date.now(), sweepId);
-    const stored = { id: row.next, event };
-    this.pending.push([sweepId, stored]);
     return stored;
   }
 
   /** Runs `work` in one transaction; listeners hear of its events only once it committed. */
   private commit(work: () => void): void {
-    try {
-      this.db.transaction(work)();
-    } catch (error) {
-      this.pending = [];
-      throw error;
-    }
-    this.flushPending();
-  }
-
-  private flushPending(): void {
-    const pending = this.pending;
-    this.pending = [];
-    for (const [id, stored] of pending) this.events.emit('event', id, stored);
+    this.log.commit(work);
   }
 }
 
