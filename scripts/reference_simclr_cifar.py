@@ -431,7 +431,9 @@ def check_step(folder, threads):
     torch.set_num_threads(threads)
     with open(os.path.join(folder, 'step.json')) as f:
         step = json.load(f)
-    encoder = Resnet18Cifar(step['widthMultiplier'], first_shortcut=False)
+    # the lab's ResNet has a projection shortcut in block1_1 as the official one; older exports did not
+    first_shortcut = any(path.startswith('encoder/block1_1/shortcut/') for path in step['weights'])
+    encoder = Resnet18Cifar(step['widthMultiplier'], first_shortcut=first_shortcut)
     head = Head(encoder.dim, step['projectionLayers'], step['projectionDim'])
 
     def tensor(record):
