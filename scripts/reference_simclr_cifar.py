@@ -19,6 +19,8 @@ google-research/simclr tf2 code where the lab's config does not say:
   --loss-scale 2|1                2 = official objective (both directions summed), 1 = mean over 2N
   --nesterov 1|0                  official `momentum` optimiser is Nesterov
   --first-shortcut 1|0            projection shortcut in the first block of stage 1 (official: 1)
+  --batches stream|drop           pretraining batches from the official repeated stream (default, as the
+                                  lab) or per-epoch shuffles with the last partial batch dropped
   --stages pretrain,finetune,baseline,distill
   --check-step DIR                recompute one exported lab step (scripts/export-parity-step.ts)
 """
@@ -351,18 +353,31 @@ def emit(out, record):
 def pretrain(cfg, args, model, head, train_x, train_y, test_x, test_y, classes, gen, log):
     p = cfg['pretrain']
     n, batch = len(train_x), min(p['batchSize'], len(train_x))
-    per_epoch = max(1, n // batch)  # the last partial batch is dropped (equal contrastive batches)
-    total = max(1, round(p['epochs'] * per_epoch))
+    if args.batches == 'stream':
+        # official input pipeline (shuffle, repeat, batch), as the lab: the epochs' permutations are
+        # concatenated and step s takes images [s*B, (s+1)*B) of that stream; no image is dropped
+        per_epoch = n / batch
+        total = max(1, math.ceil(round(p['epochs'] * n) / batch))
+        stream = torch.cat([torch.randperm(n, generator=gen) for _ in range(math.ceil(total * batch / n))])
+    else:
+        per_epoch = max(1, n // batch)  # the last partial batch is dropped (equal contrastive batches)
+        total = max(1, round(p['epochs'] * per_epoch))
     warmup = round(p['warmupEpochs'] * per_epoch)
     peak = p['learningRate'] * (batch / 256 if p['learningRateScaling'] == 'linear' else math.sqrt(batch))
     params = [('encoder.' + k, v) for k, v in model.named_parameters()] + [('head.' + k, v) for k, v in head.named_parameters()]
     opt = make_optimizer(params, p, args.nesterov, peak)
     step, order, start = 0, None, time.time()
     while step < total:
-        epoch = step // per_epoch
-        if step % per_epoch == 0:
-            order = torch.randperm(n, generator=gen)
-        ids = order[(step % per_epoch) * batch:(step % per_epoch + 1) * batch]
+        if args.batches == 'stream':
+            epoch = step * batch // n  # the epoch of the batch's first image
+            ids = stream[step * batch:(step + 1) * batch]
+            ends_epoch = (step + 1) * batch // n > step * batch // n
+        else:
+            epoch = step // per_epoch
+            if step % per_epoch == 0:
+                order = torch.randperm(n, generator=gen)
+            ids = order[(step % per_epoch) * batch:(step % per_epoch + 1) * batch]
+            ends_epoch = (step + 1) % per_epoch == 0
         for g in opt.param_groups:
             g['lr'] = lr_at(step, peak, warmup, total)
         model.train(), head.train()
@@ -377,7 +392,7 @@ def pretrain(cfg, args, model, head, train_x, train_y, test_x, test_y, classes, 
         # per-anchor value (= official / 2) is what the lab charts as `loss`
         record = {'stage': 'pretrain', 'step': step, 'epoch': epoch, 'loss': loss.item() / 2, 'contrastiveAccuracy': acc,
                   'learningRate': opt.param_groups[0]['lr']}
-        if step % per_epoch == 0 or step == total:
+        if ends_epoch or step == total:
             model.eval()
             record['knnAccuracy'] = knn_accuracy(features(model, train_x), train_y, features(model, test_x), test_y, p['knnK'], classes)
             record['seconds'] = time.time() - start
@@ -431,7 +446,9 @@ def check_step(folder, threads):
     torch.set_num_threads(threads)
     with open(os.path.join(folder, 'step.json')) as f:
         step = json.load(f)
-    encoder = Resnet18Cifar(step['widthMultiplier'], first_shortcut=False)
+    # the lab's ResNet has a projection shortcut in block1_1 as the official one; older exports did not
+    first_shortcut = any(path.startswith('encoder/block1_1/shortcut/') for path in step['weights'])
+    encoder = Resnet18Cifar(step['widthMultiplier'], first_shortcut=first_shortcut)
     head = Head(encoder.dim, step['projectionLayers'], step['projectionDim'])
 
     def tensor(record):
@@ -509,6 +526,9 @@ def main():
     ap.add_argument('--first-shortcut', type=int, default=1)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--stages', default='pretrain,finetune,baseline,distill')
+    ap.add_argument('--batches', choices=['stream', 'drop'], default='stream',
+                    help='pretraining batches: stream = official repeated stream, every image used (the lab); '
+                         'drop = per-epoch shuffle, last partial batch dropped (this script before 2026-11-30)')
     ap.add_argument('--set', action='append', default=[], help='override a config field, path=value (JSON value)')
     args = ap.parse_args()
     if args.check_step:

@@ -20,7 +20,8 @@ import { runStageLoop, summarizeStage } from './stageLoop';
  * cosine decay. A k-NN monitor on encoder features of held-out images measures what the encoder has
  * learnt; when the model holds a linear probe (pretrain.linearProbe), it is trained on the
  * stop-gradient encoder features of the batch's labelled images (both views, as the official
- * lineareval_while_pretraining) and its test accuracy is reported beside k-NN.
+ * lineareval_while_pretraining), standardised (`standardizeFeatures`), and its test accuracy is
+ * reported beside k-NN.
  */
 export async function pretrainStage(
   ctx: StageContext,
@@ -58,14 +59,15 @@ export async function pretrainStage(
       });
       if (ctx.visualEverySteps > 0) await emitEmbedding(ctx, testFeatures, step);
       if (!model.hasLinearProbe) return { knnAccuracy: knn };
-      return { knnAccuracy: knn, linearProbeAccuracy: await probeAccuracy(testFeatures) };
+      return { knnAccuracy: knn, linearProbeAccuracy: await probeAccuracy(trainFeatures, testFeatures) };
     } finally {
       tf.dispose([trainFeatures, testFeatures]);
     }
   };
 
-  const probeAccuracy = async (features: tf.Tensor2D): Promise<number> => {
-    const predicted = tf.tidy(() => tf.argMax(model.probeLogits(features), 1));
+  /** Test accuracy of the probe, its input standardised by the statistics of the training split's features. */
+  const probeAccuracy = async (trainFeatures: tf.Tensor2D, features: tf.Tensor2D): Promise<number> => {
+    const predicted = tf.tidy(() => tf.argMax(model.probeLogits(standardizeFeatures(features, tf.moments(trainFeatures, 0))), 1));
     const values = await predicted.data();
     predicted.dispose();
     let correct = 0;
@@ -91,7 +93,8 @@ export async function pretrainStage(
           numClasses,
         )
         .toFloat();
-      const logits = model.probeLogits(stopGradient(h) as tf.Tensor2D);
+      const features = stopGradient(h) as tf.Tensor2D;
+      const logits = model.probeLogits(standardizeFeatures(features, tf.moments(features, 0)));
       const perView = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1));
       return tf.div(tf.sum(tf.mul(perView, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
     });
@@ -154,4 +157,18 @@ export async function pretrainStage(
   if (lastViews) tf.dispose(lastViews);
   optimizer.dispose();
   return summarizeStage('pretrain', result, plan.stepsPerEpoch, ctx.backend, result.lastMetrics.knnAccuracy);
+}
+
+/** ε of the probe's input standardisation (dead ReLU features have zero variance and stay 0). */
+const PROBE_STANDARDIZE_EPSILON = 1e-3;
+
+/**
+ * The linear probe's input: encoder features standardised per dimension, (h − mean) / √(variance + ε),
+ * as a batch-norm layer without scale or offset — by the batch's statistics while training, by the
+ * training split's when evaluating. The raw features of a short run change scale several-fold (‖h‖
+ * grew 3.6 → 34 in 40 steps of examples/shapes-smoke.json) and share a large common component, so a
+ * linear classifier on them at the contrastive learning rate diverged and never beat chance.
+ */
+export function standardizeFeatures(h: tf.Tensor2D, stats: { mean: tf.Tensor; variance: tf.Tensor }): tf.Tensor2D {
+  return tf.tidy(() => tf.div(tf.sub(h, stats.mean), tf.sqrt(tf.add(stats.variance, PROBE_STANDARDIZE_EPSILON))) as tf.Tensor2D);
 }
