@@ -1,17 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectNodeBackend } from '../../node/nodeBackends';
 import { parseRunConfig } from '../config';
-import { createShapesDataset } from '../data/shapes';
-import type { RunEvent } from '../types';
-import { runExperiment } from './run';
+import { runOnShapes, shapesSmokeExample } from '../../testing/shapesRun';
 
 /**
  * The method actually works, asserted on accuracy (never on time): a short run of
  * examples/shapes-smoke.json (10 classes, chance = 10%) on the wasm backend.
  */
-const config = parseRunConfig(JSON.parse(readFileSync(resolve(__dirname, '../../../examples/shapes-smoke.json'), 'utf8')));
+const config = parseRunConfig(shapesSmokeExample());
 
 beforeAll(async () => {
   await selectNodeBackend('wasm');
@@ -19,14 +15,7 @@ beforeAll(async () => {
 
 describe('SimCLR on shapes learns', () => {
   it('pretraining lifts k-NN accuracy far above chance, fine-tuning beats the baseline, the student learns from the teacher', async () => {
-    const dataset = createShapesDataset({
-      trainSize: config.dataset.trainSize!,
-      testSize: config.dataset.testSize!,
-      imageSize: config.dataset.imageSize,
-      seed: config.seed,
-    });
-    const events: RunEvent[] = [];
-    const summary = await runExperiment({ config, dataset, backend: 'wasm', onEvent: (e) => events.push(e) });
+    const { summary, events } = await runOnShapes(config, 'wasm');
     expect(summary.error).toBeUndefined();
     const { pretrain, finetune, baseline, distill } = summary.stages;
 

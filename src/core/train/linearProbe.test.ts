@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectNodeBackend } from '../../node/nodeBackends';
 import { parseRunConfig } from '../config';
-import { createShapesDataset } from '../data/shapes';
-import type { RunEvent } from '../types';
-import { runExperiment } from './run';
+import { runOnShapes, shapesSmokeExample } from '../../testing/shapesRun';
 
 /**
  * The linear probe trained during pretraining (official lineareval_while_pretraining) learns: a short
@@ -14,7 +10,7 @@ import { runExperiment } from './run';
  * Measured: probe 23% (k-NN 37%) with its standardised input; 12% on the raw features, which the
  * probe had diverged on before.
  */
-const example = JSON.parse(readFileSync(resolve(__dirname, '../../../examples/shapes-smoke.json'), 'utf8'));
+const example = shapesSmokeExample();
 const config = parseRunConfig({
   ...example,
   pretrain: { ...example.pretrain, epochs: 10, batchSize: 64, knnEveryEpochs: 5, linearProbe: true },
@@ -28,14 +24,7 @@ beforeAll(async () => {
 
 describe('linear probe during pretraining', () => {
   it('beats chance on shapes', async () => {
-    const dataset = createShapesDataset({
-      trainSize: config.dataset.trainSize!,
-      testSize: config.dataset.testSize!,
-      imageSize: config.dataset.imageSize,
-      seed: config.seed,
-    });
-    const events: RunEvent[] = [];
-    const summary = await runExperiment({ config, dataset, backend: 'wasm', onEvent: (e) => events.push(e) });
+    const { summary, events } = await runOnShapes(config, 'wasm');
     expect(summary.error).toBeUndefined();
     const probe = events
       .filter((e) => e.type === 'metric' && e.stage === 'pretrain' && e.linearProbeAccuracy !== undefined)
