@@ -1,5 +1,6 @@
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLab } from '../store/labStore';
+import { curveXAxisProps } from './axes';
 import { emaSmooth } from './smoothing';
 
 export interface Series {
@@ -91,15 +92,7 @@ export function MetricChart(props: {
         <ResponsiveContainer width="100%" height={200}>
           <LineChart margin={{ top: 6, right: 12, bottom: 14, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e6e3dc" />
-            <XAxis
-              type="number"
-              dataKey="x"
-              domain={['dataMin', 'dataMax']}
-              allowDuplicatedCategory={false}
-              tickFormatter={formatNumber}
-              fontSize={11}
-              label={{ value: props.xLabel ?? 'step', position: 'insideBottom', offset: -10, fontSize: 11 }}
-            />
+            <XAxis {...curveXAxisProps(props.xLabel ?? 'step', formatNumber)} />
             <YAxis
               fontSize={11}
               width={52}

@@ -255,28 +255,19 @@ function MarkEditor({ mark, current, errors }: { mark: ParameterMark; current: u
         </label>
       ) : (
         <>
-          <label>
-            Min
-            <input
-              type="text"
-              inputMode="decimal"
-              value={mark.min}
-              name={`sweep.min.${mark.path}`}
-              aria-describedby={described}
-              onChange={(e) => update(mark.path, { min: e.target.value })}
-            />
-          </label>
-          <label>
-            Max
-            <input
-              type="text"
-              inputMode="decimal"
-              value={mark.max}
-              name={`sweep.max.${mark.path}`}
-              aria-describedby={described}
-              onChange={(e) => update(mark.path, { max: e.target.value })}
-            />
-          </label>
+          {(['min', 'max'] as const).map((bound) => (
+            <label key={bound}>
+              {bound === 'min' ? 'Min' : 'Max'}
+              <input
+                type="text"
+                inputMode="decimal"
+                value={mark[bound]}
+                name={`sweep.${bound}.${mark.path}`}
+                aria-describedby={described}
+                onChange={(e) => update(mark.path, { [bound]: e.target.value })}
+              />
+            </label>
+          ))}
           <label>
             Scale
             <select value={mark.scale} onChange={(e) => update(mark.path, { scale: e.target.value as 'linear' | 'log' })}>

@@ -14,6 +14,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { curveXAxisProps } from '../charts/axes';
 import { metricLabel, replayCurves, rungCutoffs } from '../../sweep/asha';
 import { curveMetric } from '../../sweep/runner';
 import type { SweepSpec } from '../../sweep/spec';
@@ -62,15 +63,7 @@ export function LearningCurves({ spec, trials, live }: { spec: SweepSpec; trials
         <ResponsiveContainer width="100%" height={220}>
           <LineChart margin={{ top: 6, right: 36, bottom: 14, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e6e3dc" />
-            <XAxis
-              type="number"
-              dataKey="x"
-              domain={['dataMin', 'dataMax']}
-              allowDuplicatedCategory={false}
-              tickFormatter={fmt}
-              fontSize={11}
-              label={{ value: 'epoch', position: 'insideBottom', offset: -10, fontSize: 11 }}
-            />
+            <XAxis {...curveXAxisProps('epoch', fmt)} />
             <YAxis fontSize={11} width={52} domain={['auto', 'auto']} tickFormatter={fmt} />
             <Tooltip
               formatter={(v) => (typeof v === 'number' ? fmt(v) + (percent ? '%' : '') : String(v))}
