@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../core/random';
 import { evaluationCropBox, loadImageFolderDataset, trainingCropBoxes, type ImageNetDataset } from './imagenetFolder';
-import { buildTinyImageNet, type TinyImageNet } from './tinyImageNet';
+import { buildTinyImageNet, officialListMissing, type TinyImageNet } from './tinyImageNet';
 import { tempDir } from '../testing/tempDir';
 
 const dir = tempDir('simclr-imagenet-');
@@ -12,6 +12,8 @@ let tiny: TinyImageNet;
 let dataset: ImageNetDataset;
 const logs: string[] = [];
 const size = 16;
+const listMissing = officialListMissing();
+if (listMissing) console.warn(`skipping the official 1% list test: ${listMissing}`);
 
 beforeAll(async () => {
   tiny = await buildTinyImageNet(dir.path, { classes: 3, listedPerClass: 2, extraPerClass: 2, valPerClass: 2 });
@@ -22,7 +24,7 @@ beforeAll(async () => {
     testSize: null,
     seed: 3,
     workers: 2,
-    subsetLists: new Map([[0.01, readFileSync(join(tiny.subsetsDir, '1percent.txt'), 'utf8')]]),
+    subsetLists: new Map([[0.01, tiny.official ? readFileSync(join(tiny.subsetsDir, '1percent.txt'), 'utf8') : tiny.listed.join('\n')]]),
     onLog: (m) => logs.push(m),
   });
 });
@@ -65,7 +67,7 @@ describe('ImageNet loader over an ImageFolder', () => {
     expect(Array.from(dataset.test.labels)).toEqual([0, 0, 1, 1, 2, 2]);
   });
 
-  it('selects the labelled images named in the official 1% list', () => {
+  it.skipIf(listMissing)('selects the labelled images named in the official 1% list', () => {
     const subset = dataset.officialSubsets!.get(0.01)!;
     expect(Array.from(subset, (i) => basename(dataset.train.files[i])).sort()).toEqual([...tiny.listed].sort());
     expect(logs.join('\n')).toMatch(/12805 of 12811 files are not in the training images used/);
