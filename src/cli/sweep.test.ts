@@ -151,4 +151,29 @@ describe('npm run sweep', () => {
     expect(alone.code, alone.stderr).toBe(0);
     expect(two.trials[1].objective).toBe(readSweep(join(dir, 'one')).trials[0].objective);
   }, 300_000);
+  it('starts every trial from the shipped encoder that pretrain.init names, without pretraining', () => {
+    const dir = temps.make('simclr-sweep-');
+    const spec = {
+      name: 'fine-tune the shipped encoder',
+      base: {
+        dataset: { name: 'cifar10', trainSize: 40, testSize: 20 },
+        pretrain: { init: 'cifar10-resnet18-w025' },
+        finetune: { mode: 'linear', labelFraction: 0.5, epochs: 1, batchSize: 10, baseline: false },
+        distill: { enabled: false },
+      },
+      parameters: { 'finetune.learningRate': { values: [0.01, 0.001] } },
+      method: 'grid',
+    };
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+    const result = sweep(['--spec', join(dir, 'spec.json'), '--out', join(dir, 'out'), '--backend', 'wasm', '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    const done = readSweep(join(dir, 'out'));
+    // The engine refuses a run whose pretrain.init encoder was not handed to it, so a completed
+    // trial is one that started from the shipped weights.
+    expect(done.trials.map((t) => t.status)).toEqual(['completed', 'completed']);
+    for (const trial of done.trials) {
+      const metrics = readFileSync(join(dir, 'out', 'trials', trial.id, 'metrics.jsonl'), 'utf8');
+      expect(metrics).not.toMatch(/"stage":"pretrain"/);
+    }
+  }, 300_000);
 });

@@ -14,6 +14,8 @@ import { checkpointAfterPretraining } from '../sweep/reuse';
 import { runSweep, sweepProgress, type RunTrial, type SweepEvent, type SweepState, type TrialRecord } from '../sweep/runner';
 import { objectiveMetrics, parseSweepSpec, type SweepSpec } from '../sweep/spec';
 import { runExperiment } from '../core/train/run';
+import { checkEncoderFits } from '../core/pretrained';
+import { initialEncoderFor } from '../node/pretrainedFile';
 import type { Checkpoint, Dataset, RunEvent } from '../core/types';
 import { CommandLineError, parseCommandLine, printUsage, runCommand } from '../node/commandLine';
 import { selectNodeBackend } from '../node/nodeBackends';
@@ -193,10 +195,15 @@ async function main(): Promise<number> {
       } else if (event.type === 'log' && event.level !== 'info' && !showSteps)
         process.stderr.write(`[${trial.id}] [${event.level}] ${event.message}\n`);
     };
+    // A trial that names a shipped encoder starts from it, as `npm run train` does; one that
+    // branches from a shared pretraining already holds its encoder in `resumeFrom`.
+    const initialEncoder = resumeFrom ? undefined : initialEncoderFor(trial.config);
+    if (initialEncoder) checkEncoderFits(initialEncoder, trial.config);
     const summary = await runExperiment({
       config: trial.config,
       dataset,
       backend: backend.name,
+      initialEncoder,
       onEvent,
       onCheckpoint: (checkpoint) => {
         folder.saveCheckpoint(checkpoint);
