@@ -4,7 +4,7 @@ import { openServerSweep, refreshServerSweeps, submitServerSweep } from './serve
 import { useServerSweeps } from './serverSweepStore';
 import { useSweeps } from './sweepStore';
 
-/** "Run on server" beside Run sweep, once Settings has a server; why a send failed shows under it. */
+/** "Run sweep on server" beside Run sweep, once Settings has a server; why a send failed shows under it. */
 export function RunOnServerButton({ spec }: { spec: SweepSpec | null }) {
   const configured = useServer(selectServerConfigured);
   const submitting = useServerSweeps((s) => s.submitting);
@@ -13,7 +13,7 @@ export function RunOnServerButton({ spec }: { spec: SweepSpec | null }) {
   return (
     <>
       <button type="button" disabled={!spec || submitting} onClick={() => spec && void submitServerSweep(spec)}>
-        {submitting ? 'Sending…' : 'Run on server'}
+        {submitting ? 'Sending…' : 'Run sweep on server'}
       </button>
       {error && (
         <p className="field-error" role="alert" data-testid="server-sweep-error">
@@ -34,7 +34,7 @@ export function ServerSweepList() {
     <section className="saved-sweeps server-sweeps" aria-labelledby="server-sweeps-title" data-testid="server-sweeps">
       <h2 id="server-sweeps-title">Sweeps on the server</h2>
       {list.length === 0 ? (
-        <p className="field-help">None yet: “Run on server” sends the sweep built here.</p>
+        <p className="field-help">None yet: “Run sweep on server” sends the sweep built here.</p>
       ) : (
         <ul>
           {list.map((s) => (

@@ -22,7 +22,7 @@ import { useServerSweeps } from './serverSweepStore';
 import { type ShownSweep, useSweeps } from './sweepStore';
 
 /**
- * Sweeps on the GPU server from the Sweeps tab: "Run on server" posts the tab's spec to
+ * Sweeps on the GPU server from the Sweeps tab: "Run sweep on server" posts the tab's spec to
  * `/api/sweeps`, and the sweep on screen is followed through its event stream (one at a time: the
  * one shown), folded by serverSweepState.ts into the same views a local sweep fills. Each sweep's
  * folded state is remembered in localStorage with its last event id, so a reload shows it and
@@ -93,7 +93,7 @@ function specOf(record: SweepRecord): SweepSpec | null {
   }
 }
 
-/** "Run on server": sends the spec; the reply's errors (400 naming fields, 401, unreachable) are shown beside the button. */
+/** "Run sweep on server": sends the spec; the reply's errors (400 naming fields, 401, unreachable) are shown beside the button. */
 export async function submitServerSweep(spec: SweepSpec): Promise<void> {
   const fail = (message: string) => {
     serverSweeps().setSubmit(false, message);
