@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { freePort } from '../src/node/freePort';
-import { tempDir } from '../src/testing/tempDir';
+import { type E2eServer, startE2eServer } from './gpuServer';
 import { openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
 
 /**
@@ -9,67 +7,18 @@ import { openLab, pointsOf, tinyRunFields, waitForRunEnd } from './helpers';
  * streamed curves in the same charts as a local run.
  */
 const token = 'e2e-server-token';
-let server: ChildProcess | null = null;
-let store: ReturnType<typeof tempDir> | null = null;
+let server: E2eServer | null = null;
 let baseUrl = '';
-
-async function waitForHealth(timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    if (server?.exitCode !== null) throw new Error(`The server exited with code ${server?.exitCode}`);
-    try {
-      const response = await fetch(`${baseUrl}/api/health`, { headers: { authorization: `Bearer ${token}` } });
-      if (response.ok) return;
-      lastError = `${response.status}`;
-    } catch (error) {
-      lastError = String(error);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`The server did not answer /api/health within ${timeoutMs} ms (${lastError})`);
-}
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  const port = await freePort();
-  store = tempDir('simclr-e2e-server-');
-  baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(
-    'npx',
-    [
-      'tsx',
-      'src/server/main.ts',
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--store',
-      store.path,
-      '--token',
-      token,
-      '--origin',
-      `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`,
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      // Own process group, so afterAll ends npx, tsx and the server's run processes together.
-      detached: true,
-    },
-  );
-  await waitForHealth(90_000);
+  server = await startE2eServer(token);
+  baseUrl = server.baseUrl;
 });
 
 test.afterAll(() => {
-  if (server?.pid && server.exitCode === null) {
-    try {
-      process.kill(-server.pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-  }
+  server?.stop();
   server = null;
-  store?.remove();
 });
 
 test('the lab runs a tiny config on the server and charts its streamed curves', async ({ page }) => {

@@ -38,6 +38,10 @@ describe('server settings', () => {
     expect(describeServerError(invalid, url)).toBe(
       'Server http://gpu:8787 rejected the settings (400): pretrain.temperature: must be positive',
     );
+    const badSweep = new ServerApiError(400, 'invalid sweep spec', [{ path: 'base.dataset.path', message: 'not under a data root' }]);
+    expect(describeServerError(badSweep, url, 'the sweep spec')).toBe(
+      'Server http://gpu:8787 rejected the sweep spec (400): base.dataset.path: not under a data root',
+    );
     expect(describeServerError(new ServerApiError(404, 'no such run'), url)).toBe('Server http://gpu:8787 answered 404: no such run');
     expect(describeServerError(new TypeError('Failed to fetch'), url)).toMatch(/unreachable \(Failed to fetch\)/);
     expect(describeServerError(new Error('boom'), url)).toBe('Server http://gpu:8787: boom');

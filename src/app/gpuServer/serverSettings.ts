@@ -69,12 +69,12 @@ export function normalizeServerUrl(text: string): { ok: true; url: string } | { 
   return { ok: true, url: `${parsed.origin}${path}` };
 }
 
-/** One sentence naming what went wrong talking to the server, for a notice. */
-export function describeServerError(error: unknown, url: string): string {
+/** One sentence naming what went wrong talking to the server, for a notice. `sent`: what a 400 refused. */
+export function describeServerError(error: unknown, url: string, sent = 'the settings'): string {
   if (error instanceof ServerApiError) {
     if (error.status === 401) return `Server ${url} refused the token (401): check Settings → token.`;
     if (error.status === 400 && error.issues.length > 0) {
-      return `Server ${url} rejected the settings (400): ${error.issues.map((i) => `${i.path || '(config)'}: ${i.message}`).join('; ')}`;
+      return `Server ${url} rejected ${sent} (400): ${error.issues.map((i) => `${i.path || '(config)'}: ${i.message}`).join('; ')}`;
     }
     return `Server ${url} answered ${error.status}: ${error.message}`;
   }

@@ -5,6 +5,7 @@ import { earlyStoppingMetrics, metricGoal, objectiveMetrics, sweepMethods, type 
 import { formatDuration } from '../store/eta';
 import { useLab } from '../store/labStore';
 import { hasNumericChoices, labelOf } from './fieldKind';
+import { RunOnServerButton } from './ServerSweeps';
 import { startSweep } from './sweepController';
 import { type ParameterMark, validateDraft } from './sweepDraft';
 import { estimateSweep } from './sweepEta';
@@ -215,7 +216,8 @@ export function SweepBuilder() {
         onClick={() => check.ok && void startSweep(check.spec)}
       >
         Run sweep
-      </button>
+      </button>{' '}
+      <RunOnServerButton spec={check.ok ? check.spec : null} />
     </section>
   );
 }

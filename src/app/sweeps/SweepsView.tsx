@@ -5,6 +5,8 @@ import { ParallelCoordinates } from './ParallelCoordinates';
 import { ImportanceChart, LearningCurves, ObjectiveScatter } from './SweepCharts';
 import { SweepBuilder } from './SweepBuilder';
 import { applyTrial, continueSweep, deleteSweep, openSweep, openTrialRun, rerunShown, shareSweep, stopSweep } from './sweepController';
+import { ServerSweepList } from './ServerSweeps';
+import { cancelServerSweep, openServerTrialRun } from './serverSweepController';
 import { type ShownSweep, useSweeps } from './sweepStore';
 import { OBJECTIVE_AXIS, type TrialRow, axesOf, filterByBrushes, formatObjective, formatParam, sortTrials, topFraction } from './sweepView';
 
@@ -15,7 +17,10 @@ export function SweepsView() {
     <div className="sweeps-view">
       <div className="sweeps-top">
         <SweepBuilder />
-        <SavedSweeps />
+        <div className="sweeps-lists">
+          <SavedSweeps />
+          <ServerSweepList />
+        </div>
       </div>
       {shown && <SweepResults sweep={shown} />}
     </div>
@@ -53,8 +58,14 @@ function SavedSweeps() {
 
 function statusText(sweep: ShownSweep, activeId: string | null): string {
   if (sweep.source === 'shared') return 'from a shared link (not trained here)';
+  if (sweep.source === 'server') return `${sweep.status} on the server ${sweep.server?.url ?? ''}`;
   if (sweep.id !== null && sweep.id === activeId) return 'running';
   return sweep.status;
+}
+
+/** A trial's run: a stored run of this browser, or a server run fetched into Runs first. */
+function openRunOf(sweep: ShownSweep, runId: string): Promise<void> {
+  return sweep.source === 'server' ? openServerTrialRun(sweep, runId) : openTrialRun(runId);
 }
 
 function SweepResults({ sweep }: { sweep: ShownSweep }) {
@@ -68,7 +79,8 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
   const axes = useMemo(() => axesOf(spec), [spec]);
   const goal = spec.objective.goal;
   const metric = spec.objective.metric;
-  const running = sweep.source === 'local' && sweep.id !== null && sweep.id === activeId;
+  const running =
+    (sweep.source === 'local' && sweep.id !== null && sweep.id === activeId) || (sweep.source === 'server' && sweep.status === 'running');
   const chartTrials = useMemo(
     () => (topPercent === null ? sweep.trials : topFraction(sweep.trials, topPercent / 100, goal)),
     [sweep.trials, topPercent, goal],
@@ -100,12 +112,19 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
           {spec.method} · {sweep.trials.length}/{spec.trials} trials finished ({progress.completed} completed, {progress.stopped} stopped,{' '}
           {progress.failed} failed) · {statusText(sweep, activeId)}
           {running && progress.etaSeconds !== null && ` · about ${formatDuration(progress.etaSeconds)} left`}
-          {running && sweep.running.length > 0 && ` · training ${sweep.running.map((r) => r.id).join(', ')} (see Live)`}
+          {running &&
+            sweep.running.length > 0 &&
+            ` · training ${sweep.running.map((r) => r.id).join(', ')}${sweep.source === 'local' ? ' (see Live)' : ''}`}
         </p>
         <div className="run-actions">
-          {running && (
+          {running && sweep.source === 'local' && (
             <button type="button" onClick={stopSweep}>
               Stop sweep
+            </button>
+          )}
+          {running && sweep.source === 'server' && (
+            <button type="button" onClick={() => void cancelServerSweep()}>
+              Cancel on server
             </button>
           )}
           {canContinue && (
@@ -140,7 +159,7 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
             Apply to settings
           </button>
           {bestRun && (
-            <button type="button" onClick={() => void openTrialRun(bestRun)}>
+            <button type="button" onClick={() => void openRunOf(sweep, bestRun)}>
               Open run
             </button>
           )}
@@ -176,7 +195,11 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
 
       <ParallelCoordinates axes={axes} trials={chartTrials} goal={goal} metric={metric} bestId={best?.id ?? null} />
       <TrialsTable sweep={sweep} rows={brushed} axes={axes} />
-      <LearningCurves spec={spec} trials={sweep.trials} live={running ? liveCurves : {}} />
+      <LearningCurves
+        spec={spec}
+        trials={sweep.trials}
+        live={sweep.source === 'server' ? (sweep.liveCurves ?? {}) : running ? liveCurves : {}}
+      />
       <div className="chart-grid">
         <ObjectiveScatter axes={axes} trials={sweep.trials} metric={metric} />
         <ImportanceChart axes={axes} trials={sweep.trials} />
@@ -222,7 +245,7 @@ function TrialsTable({ sweep, rows, axes }: { sweep: ShownSweep; rows: TrialRow[
               </button>
             </th>
           ))}
-          {sweep.source === 'local' && <th>run</th>}
+          {sweep.source !== 'shared' && <th>run</th>}
         </tr>
       </thead>
       <tbody>
@@ -247,10 +270,10 @@ function TrialsTable({ sweep, rows, axes }: { sweep: ShownSweep; rows: TrialRow[
               <td>{formatObjective(metric, t.objective)}</td>
               <td>{t.status === 'running' ? '…' : formatDuration(t.seconds)}</td>
               <td className="reason">{t.reason ?? ''}</td>
-              {sweep.source === 'local' && (
+              {sweep.source !== 'shared' && (
                 <td>
                   {runId && t.status !== 'running' && (
-                    <button type="button" onClick={() => void openTrialRun(runId)} aria-label={`Open the run of ${t.id}`}>
+                    <button type="button" onClick={() => void openRunOf(sweep, runId)} aria-label={`Open the run of ${t.id}`}>
                       Open
                     </button>
                   )}

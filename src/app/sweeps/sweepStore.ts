@@ -1,23 +1,31 @@
 import { create } from 'zustand';
+import type { SweepStatus } from '../../protocol/serverClient';
 import type { BestTrial } from '../../sweep/runner';
 import type { SweepSpec } from '../../sweep/spec';
 import { type ParameterMark, type SweepDraft, defaultMark, emptyDraft } from './sweepDraft';
 import type { StoredSweep } from './sweepRecord';
 import type { Brush, SortKey, TrialRow } from './sweepView';
 
-/** The sweep on screen: one of this browser's (local) or one opened from a `#sweep=` link (shared, never trained here). */
+/**
+ * The sweep on screen: one of this browser's (local), one opened from a `#sweep=` link (shared, never
+ * trained here) or one running on the GPU server (server, see serverSweepState.ts).
+ */
 export interface ShownSweep {
-  source: 'local' | 'shared';
-  /** Stored id (local sweeps). */
+  source: 'local' | 'shared' | 'server';
+  /** Stored id (local sweeps), the server's id (server sweeps). */
   id: string | null;
   name: string;
   spec: SweepSpec;
-  status: StoredSweep['status'] | 'shared';
+  status: StoredSweep['status'] | 'shared' | SweepStatus;
   /** Finished trials. */
   trials: TrialRow[];
   running: { id: string; index: number; params: TrialRow['params'] }[];
   runIds: Record<string, string>;
   best: BestTrial | null;
+  /** Server sweeps: which server and id (cancel, "Open run"). */
+  server?: { url: string; id: string };
+  /** Server sweeps: curves of the trials in progress (a local sweep's are `liveCurves` of the store). */
+  liveCurves?: Record<string, [number, number][]>;
 }
 
 export interface SweepSummary {
