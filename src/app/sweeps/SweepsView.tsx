@@ -75,7 +75,8 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
   );
   const brushed = useMemo(() => filterByBrushes(chartTrials, axes, brushes), [chartTrials, axes, brushes]);
   const progress = sweepProgress({
-    spec,
+    // The trials training now stand for the workers (a GPU backend trains one whatever the spec asks).
+    spec: running ? { ...spec, concurrency: Math.max(1, sweep.running.length) } : spec,
     status: running ? 'running' : 'completed',
     trials: sweep.trials as SweepState['trials'],
     running: sweep.running,
@@ -100,7 +101,10 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
           {spec.method} · {sweep.trials.length}/{spec.trials} trials finished ({progress.completed} completed, {progress.stopped} stopped,{' '}
           {progress.failed} failed) · {statusText(sweep, activeId)}
           {running && progress.etaSeconds !== null && ` · about ${formatDuration(progress.etaSeconds)} left`}
-          {running && sweep.running.length > 0 && ` · training ${sweep.running.map((r) => r.id).join(', ')} (see Live)`}
+          {running && sweep.running.length === 1 && ` · training ${sweep.running[0].id} (see Live)`}
+          {running &&
+            sweep.running.length > 1 &&
+            ` · training ${sweep.running.map((r) => r.id).join(', ')} at once (Live shows the first worker's trial)`}
         </p>
         <div className="run-actions">
           {running && (
