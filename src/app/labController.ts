@@ -1,7 +1,14 @@
 import * as Comlink from 'comlink';
 import type { RunConfig, RunSummary } from '../core';
 import { configToHash } from '../protocol/shareUrl';
-import type { AugmentationSample, BackendPreference, FolderFile, LabEvent, LabWorkerApi } from '../protocol/labWorkerApi';
+import type {
+  AugmentationSample,
+  BackendPreference,
+  BrowserBackendInfo,
+  FolderFile,
+  LabEvent,
+  LabWorkerApi,
+} from '../protocol/labWorkerApi';
 import { startLabWorker } from './labWorkerClient';
 import { measureBackends } from './backendProbe';
 import { type BackendReport, measuringBatch, modelSignature, recallChoice, rememberChoice } from '../browser/backendRanking';
@@ -28,6 +35,19 @@ const lab = () => useLab.getState();
 function worker(): Comlink.Remote<LabWorkerApi> {
   if (!api) throw new Error('The lab worker has not started yet.');
   return api;
+}
+
+export type RunControls = Pick<LabWorkerApi, 'pause' | 'resume' | 'step' | 'stop'>;
+
+/** Set while Live shows a sweep's trial that trains in a worker of its own: Pause, Step and Stop act on it. */
+let liveControls: RunControls | null = null;
+
+export function setLiveControls(controls: RunControls | null): void {
+  liveControls = controls;
+}
+
+function controls(): RunControls {
+  return liveControls ?? worker();
 }
 
 function errorText(error: unknown): string {
@@ -202,6 +222,12 @@ async function backendReadyFor(config: RunConfig): Promise<void> {
   }
 }
 
+/** The backend the lab trains `config` on, once chosen (null when none could start). */
+export async function backendFor(config: RunConfig): Promise<BrowserBackendInfo | null> {
+  await backendReadyFor(config);
+  return lab().backend;
+}
+
 export function isRunning(): boolean {
   const live = lab().live;
   return live.controller === 'running' || live.controller === 'paused' || live.controller === 'stopping' || live.status === 'starting';
@@ -306,21 +332,21 @@ async function finishRun(running: Promise<unknown>): Promise<void> {
 
 export function pauseRun(): void {
   lab().markPausing();
-  void worker().pause();
+  void controls().pause();
 }
-export const stepRun = () => (isRunning() ? void worker().step() : void startRun({ paused: true }));
-export const stopRun = () => void worker().stop();
+export const stepRun = () => (isRunning() ? void controls().step() : void startRun({ paused: true }));
+export const stopRun = () => void controls().stop();
 
 export function resumeRun(): void {
   const live = lab().live;
   const view = lab().shown ?? live;
-  if (live.controller === 'paused') void worker().resume();
+  if (live.controller === 'paused') void controls().resume();
   else if (view.status === 'interrupted' && view.runId) void continueRun(view.runId);
 }
 
 /** Stops any run and clears the live views; the settings stay. */
 export function resetLab(): void {
-  if (isRunning()) void worker().stop();
+  if (isRunning()) void controls().stop();
   lab().clearView();
 }
 

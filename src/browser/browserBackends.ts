@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -14,6 +14,14 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
 });
+
+/**
+ * The XNNPACK threads the wasm backend will start; takes effect only before wasm first starts in
+ * this worker (tfjs reads it when it creates the backend).
+ */
+export function requestWasmThreads(threads: number): void {
+  setThreadsCount(Math.max(1, Math.floor(threads)));
+}
 
 /**
  * The order tried when the chosen backend cannot start. (Auto measures instead: backendProbe.ts

@@ -101,8 +101,16 @@ export interface FolderLoadReport {
   unreadable: { path: string; reason: string }[];
 }
 
+export interface BackendOptions {
+  /**
+   * wasm: XNNPACK threads to start, for a sweep's trial worker that shares the cores with others.
+   * Only a worker whose wasm backend has not started yet can take it.
+   */
+  wasmThreads?: number;
+}
+
 export interface LabWorkerApi {
-  initBackend(preference: BackendPreference): Promise<BrowserBackendInfo>;
+  initBackend(preference: BackendPreference, options?: BackendOptions): Promise<BrowserBackendInfo>;
   /** The page's sink for batched events (a comlink proxy). */
   subscribe(sink: (events: LabEvent[]) => void): void;
   startRun(request: StartRunRequest): Promise<RunSummary>;

@@ -11,6 +11,7 @@ import { indexedDbRunStore, readCheckpoint } from '../browser/runs/runsDb';
 import type {
   AugmentationRequest,
   AugmentationSample,
+  BackendOptions,
   BrowserBackendInfo,
   BackendPreference,
   FolderFile,
@@ -21,7 +22,7 @@ import type {
   StartRunRequest,
 } from '../protocol/labWorkerApi';
 import { augmentTwoViews } from './augmentation';
-import { selectBrowserBackend } from '../browser/browserBackends';
+import { requestWasmThreads, selectBrowserBackend } from '../browser/browserBackends';
 import { BlobImageFolder, browserDatasetHosts, browserDatasetKey } from '../browser/browserSources';
 import { type LoadedDataset, loadDatasetReport } from '../core/data';
 import { RunController, nextMacrotask } from './runController';
@@ -104,11 +105,12 @@ function backendLabel(info: BrowserBackendInfo): string {
 }
 
 const api: LabWorkerApi = {
-  initBackend(preference: BackendPreference) {
+  initBackend(preference: BackendPreference, options: BackendOptions = {}) {
     const next = backendQueue
       .catch(() => undefined)
       .then(async () => {
         if (controller) throw new Error('Stop the running training before switching backends.');
+        if (options.wasmThreads !== undefined) requestWasmThreads(options.wasmThreads);
         backend = await selectBrowserBackend(preference);
         return backend;
       });

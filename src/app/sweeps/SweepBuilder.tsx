@@ -9,6 +9,7 @@ import { RunOnServerButton } from './ServerSweeps';
 import { startSweep } from './sweepController';
 import { type ParameterMark, validateDraft } from './sweepDraft';
 import { estimateSweep } from './sweepEta';
+import { slotsHere } from './trialWorkers';
 import { useSweeps } from './sweepStore';
 
 /** The images/s the lab has measured: the last run's latest figure, else the backend measurement. */
@@ -48,7 +49,9 @@ export function SweepBuilder() {
   const setDraft = useSweeps((s) => s.setDraft);
   const check = useMemo(() => validateDraft(draft, config, hasNumericChoices), [draft, config]);
   const measured = useMeasuredRate();
-  const estimate = useMemo(() => (check.ok ? estimateSweep(check.spec, measured.rate) : null), [check, measured.rate]);
+  const backend = useLab((s) => s.backend?.name ?? null);
+  const slots = useMemo(() => slotsHere(backend, check.ok ? check.spec.concurrency : 1), [backend, check]);
+  const estimate = useMemo(() => (check.ok ? estimateSweep(check.spec, measured.rate, slots) : null), [check, measured.rate, slots]);
   const busy = useLab((s) => s.live.controller !== 'idle' || s.live.status === 'starting');
   const sweepActive = useSweeps((s) => s.activeId !== null);
   const errs = check.errors;
@@ -115,10 +118,25 @@ export function SweepBuilder() {
             aria-describedby={errs.seed ? errorId('seed') : undefined}
           />
         </label>
+        <label>
+          Trials at once
+          <input
+            type="number"
+            min={1}
+            max={64}
+            step={1}
+            value={draft.concurrency}
+            name="sweep.concurrency"
+            onChange={(e) => setDraft({ concurrency: e.target.value })}
+            aria-invalid={!!errs.concurrency}
+            aria-describedby={errs.concurrency ? errorId('concurrency') : undefined}
+          />
+        </label>
       </div>
       <Errors id={errorId('name')} messages={errs.name} />
       <Errors id={errorId('trials')} messages={errs.trials} />
       <Errors id={errorId('seed')} messages={errs.seed} />
+      <Errors id={errorId('concurrency')} messages={errs.concurrency} />
       <Errors id={errorId('method')} messages={errs.method} />
       <div className="sweep-options">
         <label>
@@ -195,10 +213,16 @@ export function SweepBuilder() {
       </fieldset>
       <Errors id={errorId('earlyStopping')} messages={errs.earlyStopping} />
       <Errors id={errorId('general')} messages={errs.general} />
-      <div className="sweep-plan" data-testid="sweep-plan" data-trials={check.ok ? check.spec.trials : ''} data-valid={check.ok}>
+      <div
+        className="sweep-plan"
+        data-testid="sweep-plan"
+        data-trials={check.ok ? check.spec.trials : ''}
+        data-workers={slots.workers}
+        data-valid={check.ok}
+      >
         {check.ok && estimate ? (
           <>
-            <strong>{estimate.trials} trials</strong>
+            <strong>{estimate.trials} trials</strong> · {slots.note}
             {estimate.seconds !== null
               ? ` · about ${formatDuration(estimate.seconds)} of training at ${formatRate(measured.rate ?? 0)} images/s (measured by ${measured.source}; evaluation not counted${check.spec.earlyStopping ? ', early stopping makes it shorter' : ''})`
               : measured.rate === null

@@ -11,6 +11,12 @@ import { type ShownSweep, useSweeps } from './sweepStore';
 import { OBJECTIVE_AXIS, type TrialRow, axesOf, filterByBrushes, formatObjective, formatParam, sortTrials, topFraction } from './sweepView';
 
 /** The Sweeps tab: build a sweep from marked settings, run it, explore its trials, share it. */
+/** Where the trials in progress can be watched: the server's are only here; locally Live shows one. */
+function trainingWhere(sweep: ShownSweep): string {
+  if (sweep.source !== 'local') return sweep.running.length > 1 ? ' at once' : '';
+  return sweep.running.length > 1 ? " at once (Live shows the first worker's trial)" : ' (see Live)';
+}
+
 export function SweepsView() {
   const shown = useSweeps((s) => s.shown);
   return (
@@ -87,7 +93,8 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
   );
   const brushed = useMemo(() => filterByBrushes(chartTrials, axes, brushes), [chartTrials, axes, brushes]);
   const progress = sweepProgress({
-    spec,
+    // The trials training now stand for the workers (a GPU backend trains one whatever the spec asks).
+    spec: running ? { ...spec, concurrency: Math.max(1, sweep.running.length) } : spec,
     status: running ? 'running' : 'completed',
     trials: sweep.trials as SweepState['trials'],
     running: sweep.running,
@@ -112,9 +119,7 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
           {spec.method} · {sweep.trials.length}/{spec.trials} trials finished ({progress.completed} completed, {progress.stopped} stopped,{' '}
           {progress.failed} failed) · {statusText(sweep, activeId)}
           {running && progress.etaSeconds !== null && ` · about ${formatDuration(progress.etaSeconds)} left`}
-          {running &&
-            sweep.running.length > 0 &&
-            ` · training ${sweep.running.map((r) => r.id).join(', ')}${sweep.source === 'local' ? ' (see Live)' : ''}`}
+          {running && sweep.running.length > 0 && ` · training ${sweep.running.map((r) => r.id).join(', ')}${trainingWhere(sweep)}`}
         </p>
         <div className="run-actions">
           {running && sweep.source === 'local' && (

@@ -8,15 +8,17 @@ import { type ParamValue, type SweepSpec, trialConfig } from '../../sweep/spec';
 import { addHashHandler, deleteRun, isRunning, onLabEvents, runInLab, setWorkerOwner, showRun } from '../labController';
 import { useLab } from '../store/labStore';
 import { sweepableKind } from './fieldKind';
+import { type TrialWorkers, trialWorkersFor } from './trialWorkers';
 import { draftOfSpec } from './sweepDraft';
 import { MAX_LINK_WITH_CURVES, type StoredSweep, createStoredSweep, sharedOf } from './sweepRecord';
 import { type ShownSweep, type SweepSummary, useSweeps } from './sweepStore';
 
 /**
  * The Sweeps tab's host of the sweep runner (src/sweep/runner.ts), as the CLI is its command-line
- * host: trials run one after another in the lab's worker through `runInLab` (each is a stored run in
- * Runs), the runner's early-stopping verdicts stop them through the same Stop the button uses, and
- * the sweep is written to IndexedDB after every trial so a reload can continue it (the finished
+ * host: trials run one after another in the lab's worker through `runInLab`, or several at once in
+ * trial workers of their own on wasm/cpu (trialWorkers.ts); each is a stored run in Runs. The
+ * runner's early-stopping verdicts stop them through the same Stop the button uses, and the sweep
+ * is written to IndexedDB after every trial so a reload can continue it (the finished
  * trials are handed back as `previous`; the trial that was cut short runs again).
  */
 
@@ -113,14 +115,18 @@ async function runStored(record: StoredSweep): Promise<void> {
   const unlisten = onLabEvents((events: LabEvent[]) => {
     for (const event of events) if (event.type === 'metric' && feed) feed(event);
   });
+  // Several trials at once (wasm/cpu, spec.concurrency > 1): each in a worker of its own, which
+  // routes its own metrics; otherwise one after another in the lab's worker.
+  let pool: TrialWorkers | null = null;
 
   const runTrial: RunTrial = async (trial, onMetric, signal) => {
     const runId = newRunId();
     record.runIds = { ...record.runIds, [trial.id]: runId };
     await save(record);
-    feed = onMetric;
+    if (!pool) feed = onMetric;
     try {
-      const summary = await runInLab(trial.config, { runId, name: `${record.name} · ${trial.id}`, signal });
+      const options = { runId, name: `${record.name} · ${trial.id}`, signal };
+      const summary = pool ? await pool.run(trial.config, { ...options, onMetric }) : await runInLab(trial.config, options);
       const outcome: TrialOutcome = { status: summary.status, summary, seconds: summary.seconds };
       if (summary.error) outcome.error = summary.error;
       return outcome;
@@ -152,7 +158,9 @@ async function runStored(record: StoredSweep): Promise<void> {
   };
 
   try {
-    const state = await runSweep({ spec: record.spec, runTrial, previous: record.trials, onEvent, signal: controller.signal });
+    pool = await trialWorkersFor(record.spec);
+    const spec = { ...record.spec, concurrency: pool?.size ?? 1 };
+    const state = await runSweep({ spec, runTrial, previous: record.trials, onEvent, signal: controller.signal });
     record.trials = state.trials;
     record.best = state.best;
     record.status = state.status === 'completed' ? 'completed' : run.stoppedByUser ? 'stopped' : 'interrupted';
@@ -161,6 +169,7 @@ async function runStored(record: StoredSweep): Promise<void> {
     lab().addNotice('error', `The sweep stopped: ${errorText(error)}`);
   } finally {
     unlisten();
+    pool?.dispose();
     setWorkerOwner(null);
     active = null;
     sweeps().setActive(null);

@@ -93,6 +93,18 @@ describe('building a spec from marked fields', () => {
     expect(check.errors.trials).toEqual(['trials "many" is not a number']);
   });
 
+  it('takes the trials at once from the form and files a bad count under its field', () => {
+    const marks = [temperature];
+    const two = validateDraft(draftWith({ marks, objective: 'pretrain.knnAccuracy', concurrency: '2' }), config);
+    expect(two.ok && two.spec.concurrency).toBe(2);
+    expect(
+      validateDraft(draftWith({ marks, objective: 'pretrain.knnAccuracy', concurrency: '0' }), config).errors.concurrency?.length,
+    ).toBe(1);
+    expect(validateDraft(draftWith({ marks, objective: 'pretrain.knnAccuracy', concurrency: 'two' }), config).errors.concurrency).toEqual([
+      'trials at once "two" is not a number',
+    ]);
+  });
+
   it('asks for at least one parameter', () => {
     expect(validateDraft(emptyDraft, config).errors.parameters).toEqual(['a sweep needs at least one parameter']);
   });
@@ -105,7 +117,10 @@ describe('building a spec from marked fields', () => {
   });
 
   it('round-trips a spec into the form', () => {
-    const check = validateDraft(draftWith({ marks: [temperature, optimizer], objective: 'pretrain.knnAccuracy', name: 'τ' }), config);
+    const check = validateDraft(
+      draftWith({ marks: [temperature, optimizer], objective: 'pretrain.knnAccuracy', name: 'τ', concurrency: '3' }),
+      config,
+    );
     if (!check.ok) throw new Error('expected a valid spec');
     const again = validateDraft(
       draftOfSpec(check.spec, (p) => p === 'pretrain.temperature'),

@@ -46,6 +46,8 @@ export interface SweepDraft {
   minEpochs: string;
   reductionFactor: string;
   seed: string;
+  /** Trials trained at once (wasm/cpu only; a GPU backend trains one at a time). */
+  concurrency: string;
 }
 
 export const emptyDraft: SweepDraft = {
@@ -60,6 +62,7 @@ export const emptyDraft: SweepDraft = {
   minEpochs: '1',
   reductionFactor: '3',
   seed: '0',
+  concurrency: '1',
 };
 
 /** Rounds to 3 significant digits so default lists read like something a person typed. */
@@ -188,8 +191,9 @@ export function buildSpecInput(
     parameters,
     method: draft.method,
     objective: { metric: draft.objective, goal: draft.goal },
-    concurrency: 1, // the lab's worker trains one run at a time
   };
+  const concurrency = parseNumber(draft.concurrency, 'trials at once', issues, 'concurrency');
+  if (concurrency !== null) input.concurrency = concurrency;
   if (draft.trials.trim() !== '') {
     const trials = parseNumber(draft.trials, 'trials', issues, 'trials');
     if (trials !== null) input.trials = trials;
@@ -221,7 +225,7 @@ export function issueTarget(path: string, marks: ParameterMark[]): string {
     return owner ? `param:${owner}` : 'parameters';
   }
   const head = path.split('.')[0];
-  if (['parameters', 'trials', 'method', 'seed', 'name', 'objective', 'earlyStopping'].includes(head)) return head;
+  if (['parameters', 'trials', 'method', 'seed', 'name', 'objective', 'earlyStopping', 'concurrency'].includes(head)) return head;
   return 'general';
 }
 
@@ -291,5 +295,6 @@ export function draftOfSpec(spec: SweepSpec, numericPaths: (path: string) => boo
     minEpochs: String(spec.earlyStopping?.minEpochs ?? 1),
     reductionFactor: String(spec.earlyStopping?.reductionFactor ?? 3),
     seed: String(spec.seed),
+    concurrency: String(spec.concurrency),
   };
 }

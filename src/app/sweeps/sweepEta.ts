@@ -1,4 +1,5 @@
 import { ConfigError, type RunConfig, SHAPES_DEFAULT_TRAIN_SIZE } from '../../core';
+import { pretrainingReuseKey } from '../../sweep/reuse';
 import { pointToParams, proposePoint } from '../../sweep/samplers';
 import { type SweepSpec, trialConfig } from '../../sweep/spec';
 
@@ -8,6 +9,7 @@ import { type SweepSpec, trialConfig } from '../../sweep/spec';
  * Trials are proposed exactly as the runner will (TPE is estimated from its random start-up
  * points, since later ones depend on results), so sweeping epochs or batch sizes is priced in.
  * Evaluation (k-NN, test passes) is not counted, and early stopping can only make it shorter.
+ * Trials trained at once (several workers on wasm or cpu) are scheduled as the runner schedules them.
  */
 
 /** Training images of each dataset when `trainSize` does not cap it (folder: unknown until read). */
@@ -53,15 +55,63 @@ export interface SweepEstimate {
   trials: number;
   /** Sum over trials of their images (null when unknown). */
   images: number | null;
-  /** Seconds at `imagesPerSecond`; null without a measured rate or a known dataset size. */
+  /** Wall-clock seconds at `imagesPerSecond`; null without a measured rate or a known dataset size. */
   seconds: number | null;
+  /** Trials trained at once in the estimate. */
+  workers: number;
 }
 
-/** Proposes up to `sampleLimit` trials and scales their mean up to the sweep's trial count. */
-export function estimateSweep(spec: SweepSpec, imagesPerSecond: number | null, sampleLimit = 200): SweepEstimate {
+/**
+ * How the trials are trained (src/app/sweeps/trialSlots.ts): `workers` at once, each at `speed`
+ * times the measured images/s.
+ */
+export interface TrialSchedule {
+  workers: number;
+  speed: number;
+}
+
+interface Job {
+  seconds: number;
+  reuseKey: string | null;
+}
+
+/**
+ * When the last of `jobs` ends if `workers` train them in order, each taking the next job as it
+ * frees up, and a job never starts while another with its pretraining (reuse key) is training: the
+ * runner holds such trials back so a shared pretraining is computed once (src/sweep/runner.ts).
+ */
+export function makespan(jobs: Job[], workers: number): number {
+  const pending = [...jobs];
+  let running: { end: number; reuseKey: string | null }[] = [];
+  let now = 0;
+  while (pending.length || running.length) {
+    while (running.length < Math.max(1, workers)) {
+      const busy = new Set(running.map((r) => r.reuseKey).filter((k) => k !== null));
+      const next = pending.findIndex((j) => j.reuseKey === null || !busy.has(j.reuseKey));
+      if (next < 0) break;
+      const [job] = pending.splice(next, 1);
+      running.push({ end: now + job.seconds, reuseKey: job.reuseKey });
+    }
+    now = Math.min(...running.map((r) => r.end));
+    running = running.filter((r) => r.end > now);
+  }
+  return now;
+}
+
+/**
+ * Proposes up to `sampleLimit` trials and scales them up to the sweep's trial count: the images are
+ * their mean times the trial count; the time is how long `schedule.workers` workers take to train
+ * them (one after another when 1), scaled the same way.
+ */
+export function estimateSweep(
+  spec: SweepSpec,
+  imagesPerSecond: number | null,
+  schedule: TrialSchedule = { workers: 1, speed: 1 },
+  sampleLimit = 200,
+): SweepEstimate {
+  const workers = Math.max(1, Math.floor(schedule.workers));
   const sampled = Math.min(spec.trials, sampleLimit);
-  let total = 0;
-  let counted = 0;
+  const jobs: { images: number; reuseKey: string | null }[] = [];
   for (let index = 0; index < sampled; index++) {
     let config: RunConfig;
     try {
@@ -71,11 +121,18 @@ export function estimateSweep(spec: SweepSpec, imagesPerSecond: number | null, s
       throw error;
     }
     const images = runImages(config);
-    if (images === null) return { trials: spec.trials, images: null, seconds: null };
-    total += images;
-    counted++;
+    if (images === null) return { trials: spec.trials, images: null, seconds: null, workers };
+    jobs.push({ images, reuseKey: pretrainingReuseKey(config) });
   }
-  const images = counted ? (total / counted) * spec.trials : 0;
+  const scale = jobs.length ? spec.trials / jobs.length : 0;
+  const images = jobs.reduce((sum, j) => sum + j.images, 0) * scale;
   const rate = imagesPerSecond !== null && imagesPerSecond > 0 && Number.isFinite(imagesPerSecond) ? imagesPerSecond : null;
-  return { trials: spec.trials, images, seconds: rate === null ? null : images / rate };
+  const speed = schedule.speed > 0 && Number.isFinite(schedule.speed) ? schedule.speed : 1;
+  if (rate === null) return { trials: spec.trials, images, seconds: null, workers };
+  const perWorker = rate * speed;
+  const wall = makespan(
+    jobs.map((j) => ({ seconds: j.images / perWorker, reuseKey: j.reuseKey })),
+    workers,
+  );
+  return { trials: spec.trials, images, seconds: wall * scale, workers };
 }
