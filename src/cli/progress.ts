@@ -77,3 +77,13 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
     }
   };
 }
+
+/** "45s", "7m05s", "1h07m"; rounded once, up front, so 7m59.6s reads 8m00s and never 7m60s. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '-';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

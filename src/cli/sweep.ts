@@ -17,6 +17,7 @@ import { runExperiment } from '../core/train/run';
 import { checkEncoderFits } from '../core/pretrained';
 import { initialEncoderFor } from '../node/pretrainedFile';
 import type { Checkpoint, Dataset, RunEvent } from '../core/types';
+import { formatDuration } from './progress';
 import { CommandLineError, parseCommandLine, printUsage, runCommand } from '../node/commandLine';
 import { selectNodeBackend } from '../node/nodeBackends';
 import { createProgressReporter } from './progress';
@@ -80,13 +81,6 @@ function applyBaseOverrides(input: Record<string, unknown>, overrides: string[])
   }
   input.base = base;
   return issues;
-}
-
-function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '-';
-  if (seconds < 60) return `${Math.round(seconds)}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(seconds / 3600)}h${String(Math.round((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 function formatObjective(spec: SweepSpec, value: number | null): string {
