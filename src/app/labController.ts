@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import type { RunConfig, RunSummary } from '../core';
 import { configToHash } from '../protocol/shareUrl';
-import type { AugmentationSample, BackendPreference, FolderFile, LabEvent, LabWorkerApi } from '../protocol/labWorkerApi';
+import type { AugmentationSample, BackendPreference, EncoderStart, FolderFile, LabEvent, LabWorkerApi } from '../protocol/labWorkerApi';
 import { startLabWorker } from './labWorkerClient';
 import { measureBackends } from './backendProbe';
 import { type BackendReport, measuringBatch, modelSignature, recallChoice, rememberChoice } from '../browser/backendRanking';
@@ -246,9 +246,13 @@ export async function startRun(options: { paused?: boolean; config?: RunConfig }
 
 /**
  * Trains one config to its end as Start does (a stored run in Runs, shown live) and returns its
- * summary; aborting `signal` stops it like the Stop button. The Sweeps tab runs its trials this way.
+ * summary; aborting `signal` stops it like the Stop button. The Sweeps tab runs its trials this way;
+ * `initialEncoder` starts one at fine-tuning from an earlier trial's run (pretraining reuse).
  */
-export async function runInLab(config: RunConfig, options: { runId: string; name?: string; signal?: AbortSignal }): Promise<RunSummary> {
+export async function runInLab(
+  config: RunConfig,
+  options: { runId: string; name?: string; signal?: AbortSignal; initialEncoder?: EncoderStart },
+): Promise<RunSummary> {
   // No isRunning() check: the store hears the last run's final events only at the next animation
   // frame, so it can still read "running" here; the worker itself refuses a second run.
   lab().beginLiveRun(options.runId, config);
@@ -262,6 +266,7 @@ export async function runInLab(config: RunConfig, options: { runId: string; name
       name: options.name,
       config,
       resume: false,
+      initialEncoder: options.initialEncoder,
       visualEverySteps: visualEveryStepsFor(config),
     });
   } finally {

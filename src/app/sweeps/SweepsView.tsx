@@ -2,8 +2,10 @@ import { useMemo } from 'react';
 import { sweepProgress, type SweepState } from '../../sweep/runner';
 import { formatDuration } from '../store/eta';
 import { ParallelCoordinates } from './ParallelCoordinates';
+import { LabelEfficiencyStudyButton, SweepLabelEfficiency } from './LabelEfficiencyStudy';
 import { ImportanceChart, LearningCurves, ObjectiveScatter } from './SweepCharts';
 import { SweepBuilder } from './SweepBuilder';
+import { reusedNote } from './pretrainingReuse';
 import { applyTrial, continueSweep, deleteSweep, openSweep, openTrialRun, rerunShown, shareSweep, stopSweep } from './sweepController';
 import { type ShownSweep, useSweeps } from './sweepStore';
 import { OBJECTIVE_AXIS, type TrialRow, axesOf, filterByBrushes, formatObjective, formatParam, sortTrials, topFraction } from './sweepView';
@@ -15,7 +17,10 @@ export function SweepsView() {
     <div className="sweeps-view">
       <div className="sweeps-top">
         <SweepBuilder />
-        <SavedSweeps />
+        <div>
+          <LabelEfficiencyStudyButton />
+          <SavedSweeps />
+        </div>
       </div>
       {shown && <SweepResults sweep={shown} />}
     </div>
@@ -177,6 +182,7 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
       <ParallelCoordinates axes={axes} trials={chartTrials} goal={goal} metric={metric} bestId={best?.id ?? null} />
       <TrialsTable sweep={sweep} rows={brushed} axes={axes} />
       <LearningCurves spec={spec} trials={sweep.trials} live={running ? liveCurves : {}} />
+      <SweepLabelEfficiency sweep={sweep} />
       <div className="chart-grid">
         <ObjectiveScatter axes={axes} trials={sweep.trials} metric={metric} />
         <ImportanceChart axes={axes} trials={sweep.trials} />
@@ -228,16 +234,21 @@ function TrialsTable({ sweep, rows, axes }: { sweep: ShownSweep; rows: TrialRow[
       <tbody>
         {sorted.map((t) => {
           const runId = sweep.runIds[t.id];
+          const reusedFrom = sweep.reusedFrom?.[t.id];
           return (
             <tr
               key={t.id}
               data-trial-id={t.id}
+              data-reused-from={reusedFrom}
               data-status={t.status}
               className={`${hovered === t.id ? 'hovered' : ''} ${sweep.best?.id === t.id ? 'best' : ''}`}
               onMouseEnter={() => setHovered(t.id)}
               onMouseLeave={() => setHovered(null)}
             >
-              <td>{t.id}</td>
+              <td>
+                {t.id}
+                {reusedFrom && <div className="field-help">{reusedNote(reusedFrom)}</div>}
+              </td>
               {params.map((a) => (
                 <td key={a.key}>{a.paths.map((p) => formatParam(t.params[p])).join(', ')}</td>
               ))}
