@@ -24,10 +24,15 @@ export async function startLabelEfficiencyStudy(): Promise<void> {
 export function LabelEfficiencyStudyButton({ compact = false }: { compact?: boolean }) {
   const busy = useLab((s) => s.live.controller !== 'idle' || s.live.status === 'starting');
   const sweepActive = useSweeps((s) => s.activeId !== null);
-  const noPretraining = useLab((s) => s.config.pretrain.init !== null || !s.config.pretrain.enabled);
-  const explanation = noPretraining
-    ? `Fine-tunes the current encoder on ${fractionsText} of the labels, each beside supervised-only.`
-    : `Pretrains once with the current settings, then fine-tunes on ${fractionsText} of the labels, each beside supervised-only.`;
+  const shipped = useLab((s) => s.config.pretrain.init);
+  const pretrains = useLab((s) => s.config.pretrain.enabled);
+  const start =
+    shipped !== null
+      ? `Starts from the shipped encoder “${shipped}”, then fine-tunes`
+      : pretrains
+        ? 'Pretrains once with the current settings, then fine-tunes'
+        : 'Without pretraining, fine-tunes';
+  const explanation = `${start} on ${fractionsText} of the labels, each beside supervised-only.`;
   return (
     <div className={compact ? 'study-button compact' : 'study-button'}>
       <button
