@@ -5,6 +5,7 @@ import type {
   AugmentationSample,
   BackendPreference,
   BrowserBackendInfo,
+  EncoderStart,
   FolderFile,
   LabEvent,
   LabWorkerApi,
@@ -272,9 +273,13 @@ export async function startRun(options: { paused?: boolean; config?: RunConfig }
 
 /**
  * Trains one config to its end as Start does (a stored run in Runs, shown live) and returns its
- * summary; aborting `signal` stops it like the Stop button. The Sweeps tab runs its trials this way.
+ * summary; aborting `signal` stops it like the Stop button. The Sweeps tab runs its trials this way;
+ * `initialEncoder` starts one at fine-tuning from an earlier trial's run (pretraining reuse).
  */
-export async function runInLab(config: RunConfig, options: { runId: string; name?: string; signal?: AbortSignal }): Promise<RunSummary> {
+export async function runInLab(
+  config: RunConfig,
+  options: { runId: string; name?: string; signal?: AbortSignal; initialEncoder?: EncoderStart },
+): Promise<RunSummary> {
   // No isRunning() check: the store hears the last run's final events only at the next animation
   // frame, so it can still read "running" here; the worker itself refuses a second run.
   lab().beginLiveRun(options.runId, config);
@@ -288,6 +293,7 @@ export async function runInLab(config: RunConfig, options: { runId: string; name
       name: options.name,
       config,
       resume: false,
+      initialEncoder: options.initialEncoder,
       visualEverySteps: visualEveryStepsFor(config),
     });
   } finally {

@@ -6,7 +6,7 @@ import { labelledSubset, plannedStages, runExperiment } from '../core/train/run'
 import { stageSteps } from '../core/train/batches';
 import type { Dataset, RunConfig } from '../core';
 import { createBatcher } from '../browser/batcher';
-import { createRun, trimToCheckpoint } from '../browser/runs/runRecord';
+import { type StartedFrom, createRun, trimToCheckpoint } from '../browser/runs/runRecord';
 import { indexedDbRunStore, readCheckpoint } from '../browser/runs/runsDb';
 import type {
   AugmentationRequest,
@@ -14,6 +14,7 @@ import type {
   BackendOptions,
   BrowserBackendInfo,
   BackendPreference,
+  EncoderStart,
   FolderFile,
   FolderLoadReport,
   LabEvent,
@@ -100,6 +101,11 @@ export function planOf(config: RunConfig, data: Dataset): StagePlan[] {
   return stages;
 }
 
+/** What a run record keeps of its starting point: never a file's bytes. */
+function startedFromOf(start: EncoderStart): StartedFrom {
+  return start.kind === 'run' ? { kind: 'run', runId: start.runId, label: start.label } : { kind: 'file', name: start.name };
+}
+
 function backendLabel(info: BrowserBackendInfo): string {
   return info.adapter ? `${info.name} (${info.adapter})` : info.name;
 }
@@ -151,7 +157,11 @@ const api: LabWorkerApi = {
       if (request.resume && !existing) throw new Error(`Run ${request.runId} is not stored, so it cannot be resumed.`);
       const record = existing
         ? trimToCheckpoint(existing)
-        : { ...createRun(request.runId, request.config), ...(request.name ? { name: request.name } : {}) };
+        : {
+            ...createRun(request.runId, request.config),
+            ...(request.name ? { name: request.name } : {}),
+            ...(request.initialEncoder ? { startedFrom: startedFromOf(request.initialEncoder) } : {}),
+          };
       recorder = new RunRecorder(record, store, publish);
       await recorder.save();
       // A resumed run's checkpoint already holds the encoder it started from.

@@ -8,6 +8,7 @@ import type { MetricPoint } from '../../browser/runs/runRecord';
 import { type RunLike, labelEfficiencyRows } from '../store/labelEfficiency';
 import { selectView, useLab } from '../store/labStore';
 import { seriesOf } from '../store/liveRun';
+import { LabelEfficiencyStudyButton } from '../sweeps/LabelEfficiencyStudy';
 
 const colors = { blue: '#3f6fb5', orange: '#d9822b', green: '#4a9460', grey: '#8d877b', red: '#b5483f', purple: '#7a5ab5' };
 
@@ -145,6 +146,7 @@ export function LiveView() {
       </div>
       <StageSummaries />
       <LabelEfficiencyChart rows={efficiency} />
+      <LabelEfficiencyStudyButton compact />
       <LogList />
     </div>
   );

@@ -94,7 +94,7 @@ export function RunsView() {
 function RunRow({ run, compared, live, onCompare }: { run: StoredRun; compared: boolean; live: boolean; onCompare(): void }) {
   const canContinue = run.status === 'interrupted' && run.checkpoint !== null && !isRunning();
   return (
-    <tr data-run-id={run.id} data-status={run.status}>
+    <tr data-run-id={run.id} data-status={run.status} data-stages={Object.keys(run.stages).join(' ')}>
       <td>
         <input type="checkbox" aria-label={`Compare ${run.name}`} checked={compared} onChange={onCompare} />
       </td>
@@ -104,6 +104,12 @@ function RunRow({ run, compared, live, onCompare }: { run: StoredRun; compared: 
           {new Date(run.createdAt).toLocaleString()} · {run.backend ?? 'not started'}
           {run.checkpoint && ` · checkpoint ${run.checkpoint.stage} step ${run.checkpoint.step}`}
         </div>
+        {run.startedFrom && (
+          <div className="run-meta" data-testid="started-from">
+            started from {run.startedFrom.kind === 'run' ? `run “${run.startedFrom.label}”` : `file “${run.startedFrom.name}”`}, no
+            pretraining
+          </div>
+        )}
       </td>
       <td>
         <span className={`status-pill status-${run.status}`}>{live ? 'live' : run.status}</span>

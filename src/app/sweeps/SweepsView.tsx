@@ -2,8 +2,10 @@ import { useMemo } from 'react';
 import { sweepProgress, type SweepState } from '../../sweep/runner';
 import { formatDuration } from '../store/eta';
 import { ParallelCoordinates } from './ParallelCoordinates';
+import { LabelEfficiencyStudyButton, SweepLabelEfficiency } from './LabelEfficiencyStudy';
 import { ImportanceChart, LearningCurves, ObjectiveScatter } from './SweepCharts';
 import { SweepBuilder } from './SweepBuilder';
+import { reusedNote } from './pretrainingReuse';
 import { applyTrial, continueSweep, deleteSweep, openSweep, openTrialRun, rerunShown, shareSweep, stopSweep } from './sweepController';
 import { ServerSweepList } from './ServerSweeps';
 import { cancelServerSweep, openServerTrialRun } from './serverSweepController';
@@ -24,6 +26,7 @@ export function SweepsView() {
       <div className="sweeps-top">
         <SweepBuilder />
         <div className="sweeps-lists">
+          <LabelEfficiencyStudyButton />
           <SavedSweeps />
           <ServerSweepList />
         </div>
@@ -205,6 +208,7 @@ function SweepResults({ sweep }: { sweep: ShownSweep }) {
         trials={sweep.trials}
         live={sweep.source === 'server' ? (sweep.liveCurves ?? {}) : running ? liveCurves : {}}
       />
+      <SweepLabelEfficiency sweep={sweep} />
       <div className="chart-grid">
         <ObjectiveScatter axes={axes} trials={sweep.trials} metric={metric} />
         <ImportanceChart axes={axes} trials={sweep.trials} />
@@ -256,16 +260,21 @@ function TrialsTable({ sweep, rows, axes }: { sweep: ShownSweep; rows: TrialRow[
       <tbody>
         {sorted.map((t) => {
           const runId = sweep.runIds[t.id];
+          const reusedFrom = sweep.reusedFrom?.[t.id];
           return (
             <tr
               key={t.id}
               data-trial-id={t.id}
+              data-reused-from={reusedFrom}
               data-status={t.status}
               className={`${hovered === t.id ? 'hovered' : ''} ${sweep.best?.id === t.id ? 'best' : ''}`}
               onMouseEnter={() => setHovered(t.id)}
               onMouseLeave={() => setHovered(null)}
             >
-              <td>{t.id}</td>
+              <td>
+                {t.id}
+                {reusedFrom && <div className="field-help">{reusedNote(reusedFrom)}</div>}
+              </td>
               {params.map((a) => (
                 <td key={a.key}>{a.paths.map((p) => formatParam(t.params[p])).join(', ')}</td>
               ))}

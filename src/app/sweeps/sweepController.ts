@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core';
-import { indexedDbSweepStore } from '../../browser/runs/runsDb';
+import { indexedDbRunStore as runStore, indexedDbSweepStore } from '../../browser/runs/runsDb';
 import { newRunId } from '../../browser/runs/runRecord';
 import type { LabEvent } from '../../protocol/labWorkerApi';
 import { type RunTrial, type SweepEvent, type TrialMetric, type TrialOutcome, runSweep } from '../../sweep/runner';
@@ -9,6 +9,7 @@ import { addHashHandler, deleteRun, isRunning, onLabEvents, runInLab, setWorkerO
 import { useLab } from '../store/labStore';
 import { sweepableKind } from './fieldKind';
 import { type TrialWorkers, trialWorkersFor } from './trialWorkers';
+import { reuseSourceFor, withSharedPretraining } from './pretrainingReuse';
 import { draftOfSpec } from './sweepDraft';
 import { MAX_LINK_WITH_CURVES, type StoredSweep, createStoredSweep, sharedOf } from './sweepRecord';
 import { type ShownSweep, type SweepSummary, useSweeps } from './sweepStore';
@@ -19,7 +20,8 @@ import { type ShownSweep, type SweepSummary, useSweeps } from './sweepStore';
  * trial workers of their own on wasm/cpu (trialWorkers.ts); each is a stored run in Runs. The
  * runner's early-stopping verdicts stop them through the same Stop the button uses, and the sweep
  * is written to IndexedDB after every trial so a reload can continue it (the finished
- * trials are handed back as `previous`; the trial that was cut short runs again).
+ * trials are handed back as `previous`; the trial that was cut short runs again). A trial whose
+ * pretraining an earlier trial already did starts at fine-tuning from that trial's run.
  */
 
 const store = indexedDbSweepStore<StoredSweep>();
@@ -57,6 +59,7 @@ function shownOf(record: StoredSweep, running: ShownSweep['running'] = []): Show
     trials: record.trials,
     running,
     runIds: record.runIds,
+    reusedFrom: record.reusedFrom ?? {},
     best: record.best,
   };
 }
@@ -121,13 +124,26 @@ async function runStored(record: StoredSweep): Promise<void> {
 
   const runTrial: RunTrial = async (trial, onMetric, signal) => {
     const runId = newRunId();
+    // Pretraining reuse (pretrainingReuse.ts): an earlier trial's run of the same reuse key that
+    // finished pretraining gives this trial its encoder, and the trial starts at fine-tuning.
+    const storedRuns = trial.reuseKey ? new Map((await runStore.listRuns()).map((r) => [r.id, r])) : null;
+    const source = storedRuns && reuseSourceFor(trial, record.trials, record.runIds, (id) => storedRuns.get(id));
     record.runIds = { ...record.runIds, [trial.id]: runId };
+    const { [trial.id]: _earlierAttempt, ...reusedFrom } = record.reusedFrom ?? {};
+    record.reusedFrom = source ? { ...reusedFrom, [trial.id]: source.trialId } : reusedFrom;
     await save(record);
+    if (source) sweeps().show(shownOf(record, running));
     if (!pool) feed = onMetric;
     try {
-      const options = { runId, name: `${record.name} · ${trial.id}`, signal };
+      const initialEncoder = source ? ({ kind: 'run', runId: source.runId, label: source.runName } as const) : undefined;
+      const options = { runId, name: `${record.name} · ${trial.id}`, signal, initialEncoder };
       const summary = pool ? await pool.run(trial.config, { ...options, onMetric }) : await runInLab(trial.config, options);
-      const outcome: TrialOutcome = { status: summary.status, summary, seconds: summary.seconds };
+      const outcome: TrialOutcome = {
+        status: summary.status,
+        summary: source ? withSharedPretraining(summary, source.pretraining) : summary,
+        seconds: summary.seconds,
+        ...(source ? { reusedPretraining: true } : {}),
+      };
       if (summary.error) outcome.error = summary.error;
       return outcome;
     } finally {

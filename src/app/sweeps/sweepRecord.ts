@@ -14,6 +14,8 @@ export interface StoredSweep extends StoredSweepBase {
   trials: TrialRecord[];
   /** Trial id → the lab run (Runs tab) it trained as; the latest attempt wins. */
   runIds: Record<string, string>;
+  /** Trial id → the earlier trial whose pretraining it reused (it started at fine-tuning from that trial's run). */
+  reusedFrom?: Record<string, string>;
   best: BestTrial | null;
 }
 

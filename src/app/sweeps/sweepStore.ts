@@ -21,6 +21,8 @@ export interface ShownSweep {
   trials: TrialRow[];
   running: { id: string; index: number; params: TrialRow['params'] }[];
   runIds: Record<string, string>;
+  /** Trial id → the trial whose pretraining it reused (local sweeps). */
+  reusedFrom?: Record<string, string>;
   best: BestTrial | null;
   /** Server sweeps: which server and id (cancel, "Open run"). */
   server?: { url: string; id: string };

@@ -26,7 +26,15 @@ export interface StoredRun extends RunFold {
    * this record (a reload reattaches to the stream after it, with Last-Event-ID).
    */
   server?: { url: string; runId: string; lastEventId?: number };
+  /**
+   * The encoder it started from instead of pretraining, when the config cannot name it (a shipped
+   * encoder is `config.pretrain.init`): a stored run's checkpoint (a sweep trial that reused an
+   * earlier trial's pretraining, or "Use as starting point") or a file.
+   */
+  startedFrom?: StartedFrom;
 }
+
+export type StartedFrom = { kind: 'run'; runId: string; label: string } | { kind: 'file'; name: string };
 
 const metricKeys: (keyof MetricFields)[] = [
   'loss',
