@@ -1,9 +1,11 @@
 /**
  * Turns a finished `npm run train` folder into a shipped encoder:
- * `npx tsx src/cli/exportEncoder.ts --run DIR --name NAME [--machine TEXT] [--commit HASH] [--dest public/pretrained] [--log-dir docs/encoder]`
+ * `npx tsx src/cli/exportEncoder.ts --run DIR --name NAME [--machine TEXT] [--commit HASH] [--dest public/pretrained] [--log-dir docs/encoder] [--finetune-recipe FILE]`
  * Writes DEST/NAME.ckpt (the encoder and projection head only, in the checkpoint format, with its
  * architecture), DEST/NAME.json (its card) and copies the run's config.json, summary.json and
- * metrics.jsonl to LOG-DIR. The card records features of a fixed input (referenceImages), so a test
+ * metrics.jsonl to LOG-DIR. `--finetune-recipe` puts a fine-tuning recipe on the card (JSON
+ * `{settings: {"finetune.mode": …}, found: "…"}`, checked by parseFinetuneRecipe), which the lab offers
+ * in one click. The card records features of a fixed input (referenceImages), so a test
  * can check that the shipped file loads to the network that was trained.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,14 @@ import * as tf from '@tensorflow/tfjs';
 import { parseRunConfig } from '../core/config';
 import { deserializeCheckpoint, serializeCheckpoint } from '../core/checkpoint';
 import { SimclrModel, modelSpecFromConfig } from '../core/model';
-import { architectureOf, describeArchitecture, encoderCheckpoint, encoderFromCheckpoint, referenceImages } from '../core/pretrained';
+import {
+  architectureOf,
+  describeArchitecture,
+  encoderCheckpoint,
+  encoderFromCheckpoint,
+  parseFinetuneRecipe,
+  referenceImages,
+} from '../core/pretrained';
 import type { RunSummary } from '../core/types';
 import { CommandLineError, parseCommandLine, printUsage, runCommand } from '../node/commandLine';
 import { selectNodeBackend } from '../node/nodeBackends';
@@ -20,7 +29,8 @@ import { selectNodeBackend } from '../node/nodeBackends';
 /** Images the card's `check` features are computed on. */
 const CHECK_IMAGES = 2;
 
-const EXPORT_USAGE = 'usage: exportEncoder --run DIR --name NAME [--machine TEXT] [--commit HASH] [--dest DIR] [--log-dir DIR]';
+const EXPORT_USAGE =
+  'usage: exportEncoder --run DIR --name NAME [--machine TEXT] [--commit HASH] [--dest DIR] [--log-dir DIR] [--finetune-recipe FILE]';
 
 async function main(): Promise<number> {
   const flags = parseCommandLine(process.argv.slice(2), {
@@ -30,12 +40,17 @@ async function main(): Promise<number> {
     commit: { type: 'string', default: 'unspecified' },
     dest: { type: 'string', default: 'public/pretrained' },
     'log-dir': { type: 'string', default: 'docs/encoder' },
+    'finetune-recipe': { type: 'string' },
   });
   if (flags.help) return printUsage(EXPORT_USAGE);
   if (!flags.run || !flags.name) throw new CommandLineError('--run and --name are required');
   // Both checked above: the rest reads them as plain strings.
   const values = { ...flags, run: flags.run, name: flags.name };
   const run = values.run;
+  // Checked before any work, so a bad recipe costs nothing and names its field.
+  const finetuneRecipe = values['finetune-recipe']
+    ? parseFinetuneRecipe(JSON.parse(readFileSync(values['finetune-recipe'], 'utf8')))
+    : undefined;
   const config = parseRunConfig(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')));
   const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as RunSummary;
   const pretrain = summary.stages.pretrain;
@@ -89,6 +104,7 @@ async function main(): Promise<number> {
     machine: values.machine,
     commit: values.commit,
     trainedWith: 'npm run train -- --config examples/cifar10-encoder.json',
+    ...(finetuneRecipe ? { finetuneRecipe } : {}),
     config: config.pretrain,
     check: {
       images: CHECK_IMAGES,

@@ -1,4 +1,14 @@
-import type { ConfigFieldPath, RunConfig } from './config';
+import {
+  type ConfigFieldPath,
+  type ConfigIssue,
+  type ConfigLeaf,
+  ConfigError,
+  type RunConfig,
+  configValue,
+  isConfigFieldPath,
+  safeParseRunConfig,
+  setAtPath,
+} from './config';
 import type { Checkpoint, EncoderArchitecture, TensorRecord } from './types';
 
 /**
@@ -94,4 +104,47 @@ export function referenceImages(count: number, imageSize: number): { shape: [num
   const data = new Float32Array(count * imageSize * imageSize * 3);
   for (let i = 0; i < data.length; i++) data[i] = (Math.imul(i + 1, 2654435761) >>> 24) / 255;
   return { shape: [count, imageSize, imageSize, 3], data };
+}
+
+/**
+ * How to fine-tune a shipped encoder on few labels, as found by a sweep and written on its card:
+ * the lab offers it in one click, because the config's defaults are tuned for a freshly pretrained
+ * network (a frozen encoder's raw features need a far smaller learning rate, for one).
+ */
+export interface FinetuneRecipe {
+  settings: Partial<Record<ConfigFieldPath, ConfigLeaf>>;
+  /** Where the recipe comes from, in words (the sweep, its trials and what the best one reached). */
+  found: string;
+}
+
+/** Only the fine-tuning stages' own fields: a recipe never changes the data or the model. */
+const RECIPE_SECTIONS = ['finetune.', 'distill.'];
+
+/** Checks a card's recipe: known fine-tuning fields with values their schema accepts; errors name the field. */
+export function parseFinetuneRecipe(input: unknown): FinetuneRecipe {
+  if (input === null || typeof input !== 'object') throw new ConfigError([{ path: 'finetuneRecipe', message: 'expected an object' }]);
+  const { settings, found } = input as { settings?: unknown; found?: unknown };
+  if (typeof found !== 'string' || found.trim() === '')
+    throw new ConfigError([{ path: 'finetuneRecipe.found', message: 'expected a sentence saying where the recipe comes from' }]);
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings))
+    throw new ConfigError([{ path: 'finetuneRecipe.settings', message: 'expected an object of field paths to values' }]);
+  const issues: ConfigIssue[] = [];
+  const checked: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(settings)) {
+    if (!isConfigFieldPath(path)) issues.push({ path: `finetuneRecipe.settings.${path}`, message: 'unknown field' });
+    else if (!RECIPE_SECTIONS.some((section) => path.startsWith(section)))
+      issues.push({ path: `finetuneRecipe.settings.${path}`, message: 'a fine-tuning recipe sets only finetune.* and distill.* fields' });
+    else setAtPath(checked, path, value);
+  }
+  if (issues.length) throw new ConfigError(issues);
+  const parsed = safeParseRunConfig(checked);
+  if (!parsed.ok) throw new ConfigError(parsed.issues.map((issue) => ({ ...issue, path: `finetuneRecipe.settings.${issue.path}` })));
+  return { settings: settings as FinetuneRecipe['settings'], found };
+}
+
+/** The recipe's fields whose value differs from `config` (empty: the config already follows it). */
+export function recipeChanges(config: RunConfig, recipe: FinetuneRecipe): [ConfigFieldPath, ConfigLeaf][] {
+  return (Object.entries(recipe.settings) as [ConfigFieldPath, ConfigLeaf][]).filter(
+    ([path, value]) => configValue(config, path) !== value,
+  );
 }

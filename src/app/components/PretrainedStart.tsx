@@ -3,9 +3,13 @@ import {
   ARCHITECTURE_CONFIG_PATHS,
   type ConfigFieldPath,
   type EncoderArchitecture,
+  type FinetuneRecipe,
   architectureDifferences,
   architectureOf,
+  configField,
   describeArchitecture,
+  parseFinetuneRecipe,
+  recipeChanges,
 } from '../../core';
 import { useLab } from '../store/labStore';
 import { describeStart, useStartPoint } from '../store/startPoint';
@@ -31,6 +35,28 @@ export interface EncoderCard {
   machine: string;
   commit: string;
   trainedWith: string;
+  /** How to fine-tune it on few labels (found by a sweep); checked when the card loads. */
+  finetuneRecipe?: FinetuneRecipe;
+  /** Why the card's recipe was not usable, if it was not. */
+  recipeProblem?: string;
+}
+
+/** A card as fetched: its recipe is checked like any other input, and a bad one is set aside with the reason. */
+function checkedCard(card: EncoderCard): EncoderCard {
+  if (card.finetuneRecipe === undefined) return card;
+  try {
+    return { ...card, finetuneRecipe: parseFinetuneRecipe(card.finetuneRecipe) };
+  } catch (error) {
+    const { finetuneRecipe: _bad, ...rest } = card;
+    return { ...rest, recipeProblem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** "Fine-tune: linear, learning rate 0.005, …" in the field table's own labels. */
+export function describeRecipe(recipe: FinetuneRecipe): string {
+  return (Object.entries(recipe.settings) as [ConfigFieldPath, unknown][])
+    .map(([path, value]) => `${configField(path).label.toLowerCase()} ${String(value)}`)
+    .join(', ');
 }
 
 const cards = new Map<string, Promise<EncoderCard>>();
@@ -40,7 +66,7 @@ function loadCard(name: string): Promise<EncoderCard> {
   if (!card) {
     card = fetch(`${import.meta.env.BASE_URL}pretrained/${name}.json`).then((response) => {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return response.json() as Promise<EncoderCard>;
+      return (response.json() as Promise<EncoderCard>).then(checkedCard);
     });
     card.catch(() => cards.delete(name));
     cards.set(name, card);
@@ -90,6 +116,20 @@ export function EncoderCardView({ card }: { card: EncoderCard }) {
       <dd>
         <code>{card.trainedWith}</code>
       </dd>
+      {card.finetuneRecipe && (
+        <>
+          <dt>Fine-tuning recipe</dt>
+          <dd>
+            {describeRecipe(card.finetuneRecipe)} ({card.finetuneRecipe.found})
+          </dd>
+        </>
+      )}
+      {card.recipeProblem && (
+        <>
+          <dt>Fine-tuning recipe</dt>
+          <dd>not usable: {card.recipeProblem}</dd>
+        </>
+      )}
     </dl>
   );
 }
@@ -108,6 +148,12 @@ export function PretrainedStart({ disabled }: { disabled: boolean }) {
   const shipped = config.pretrain.init !== null;
   const wanted = card?.architecture;
   const mismatch = shipped && wanted ? describeMismatch(wanted, architectureOf(config)) : null;
+  const recipe = shipped ? (card?.finetuneRecipe ?? null) : null;
+  const changes = recipe ? recipeChanges(config, recipe) : [];
+  const applyRecipe = () => {
+    for (const [path, value] of changes) setField(path, value);
+    addNotice('info', `Fine-tuning now follows the encoder card's recipe: ${changes.map(([path]) => path).join(', ')}.`);
+  };
 
   const chooseFile = async (file: File) => {
     try {
@@ -146,6 +192,21 @@ export function PretrainedStart({ disabled }: { disabled: boolean }) {
           <button type="button" disabled={disabled} onClick={() => matchModel(wanted!, setField)}>
             Use its model settings
           </button>
+        </p>
+      )}
+      {recipe && (
+        <p className="field-help" data-testid="finetune-recipe" data-follows={changes.length === 0}>
+          {changes.length === 0 ? (
+            <>Fine-tuning follows the card's recipe ({describeRecipe(recipe)}).</>
+          ) : (
+            <>
+              The default fine-tuning settings suit a freshly pretrained network; for this encoder the card recommends{' '}
+              {describeRecipe(recipe)} ({recipe.found}).{' '}
+              <button type="button" disabled={disabled} onClick={applyRecipe}>
+                Use the card's fine-tuning recipe
+              </button>
+            </>
+          )}
         </p>
       )}
       {start && !shipped && (
