@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeSweepHash } from '../sweep/shareLink';
 import { tempDirs } from '../testing/tempDir';
 
 const repo = resolve(__dirname, '../..');
@@ -59,9 +60,16 @@ describe('npm run sweep', () => {
 
   it('runs a 2×2 grid with ASHA on shapes: stopped trials carry reasons, every trial has its run folder', () => {
     const out = temps.make('simclr-sweep-');
-    const result = sweep(['--spec', example, '--out', out, '--backend', 'wasm', '--quiet']);
+    const result = sweep(['--spec', example, '--out', out, '--backend', 'wasm', '--quiet', '--lab', 'https://lab.example/simclr/']);
     expect(result.code, result.stderr).toBe(0);
     const file = readSweep(out);
+    // The share link opens this very sweep in the lab at --lab: every trial, its status and objective.
+    const link = readFileSync(join(out, 'share-link.txt'), 'utf8').trim();
+    expect(link.startsWith('https://lab.example/simclr/#sweep=')).toBe(true);
+    expect(result.stderr).toContain(`share link (${link.length} characters)`);
+    const shared = decodeSweepHash(link.slice(link.indexOf('#')));
+    if (!shared.ok) throw new Error(shared.error);
+    expect(shared.sweep.spec.name).toBe(JSON.parse(readFileSync(example, 'utf8')).name);
     expect(file.status).toBe('completed');
     expect(file.trials.map((t) => t.id)).toEqual(['t001', 't002', 't003', 't004']);
     expect(file.trials.map((t) => t.params)).toEqual([
@@ -91,6 +99,9 @@ describe('npm run sweep', () => {
       expect(summary.status).toBe(t.status);
       if (t.status === 'completed') expect(summary.stages.finetune.testAccuracy).toBe(t.objective);
     }
+    expect(shared.sweep.trials.map((t) => [t.id, t.status, t.objective === null ? null : Number(t.objective.toPrecision(5))])).toEqual(
+      file.trials.map((t) => [t.id, t.status, t.objective === null ? null : Number(t.objective.toPrecision(5))]),
+    );
     expect(result.stderr).toMatch(/sweep: 4\/4 done \(\d completed, \d stopped, 0 failed\), 0 left \| best t00\d/);
   }, 300_000);
 

@@ -18,6 +18,7 @@ import { checkEncoderFits } from '../core/pretrained';
 import { initialEncoderFor } from '../node/pretrainedFile';
 import type { Checkpoint, Dataset, RunEvent } from '../core/types';
 import { formatDuration } from './progress';
+import { sweepShareLink } from '../sweep/shareLink';
 import { CommandLineError, parseCommandLine, printUsage, runCommand } from '../node/commandLine';
 import { selectNodeBackend } from '../node/nodeBackends';
 import { createProgressReporter } from './progress';
@@ -32,6 +33,8 @@ export const SWEEP_USAGE = `Usage: npm run sweep -- --spec FILE.json [--set base
                   Running again with the same --out resumes: finished trials are kept.
   --backend NAME  force a backend: tensorflow-gpu, tensorflow, webgpu, wasm, cpu
   --quiet         no per-step progress (trial and sweep lines only)
+  --lab URL       the lab's address for the share link written to DIR/share-link.txt
+                  (default http://127.0.0.1:5173/, where npm start serves it)
 
 Exit status: 0 done, 2 invalid spec (stderr names the field), 1 runtime failure, 130 interrupted (Ctrl-C).`;
 
@@ -41,6 +44,7 @@ interface SweepArgs {
   out: string;
   backend?: string;
   quiet: boolean;
+  lab: string;
   help: boolean;
 }
 
@@ -51,6 +55,7 @@ function parseSweepArgs(argv: readonly string[]): SweepArgs {
     out: { type: 'string', short: 'o' },
     backend: { type: 'string', short: 'b' },
     quiet: { type: 'boolean', short: 'q' },
+    lab: { type: 'string', default: 'http://127.0.0.1:5173/' },
   });
   return {
     spec: flags.spec,
@@ -58,6 +63,7 @@ function parseSweepArgs(argv: readonly string[]): SweepArgs {
     out: flags.out ?? `sweeps/${new Date().toISOString().replace(/[:.]/g, '-')}`,
     backend: flags.backend,
     quiet: flags.quiet,
+    lab: flags.lab,
     help: flags.help,
   };
 }
@@ -263,6 +269,12 @@ async function main(): Promise<number> {
       `\ninterrupted: ${state.trials.length}/${spec.trials} trials finished; resume with the same command (results in ${out})\n`,
     );
     return 130;
+  }
+  if (state.trials.length > 0) {
+    // The researcher's way to send the result: the lab opens it with every view, without training.
+    const link = sweepShareLink({ spec, trials: state.trials }, `${args.lab.replace(/#.*$/, '')}#`);
+    writeFileAtomic(join(out, 'share-link.txt'), `${link}\n`);
+    process.stderr.write(`share link (${link.length} characters) in ${join(out, 'share-link.txt')}\n`);
   }
   if (state.trials.length > 0 && p.failed === state.trials.length) {
     process.stderr.write(`\nevery trial failed; first error: ${state.trials[0].error ?? 'unknown'}\n`);

@@ -78,6 +78,18 @@ export function sweepToHash(sweep: SharedSweep, options?: EncodeOptions): string
   return `${SWEEP_HASH_KEY}=${encodeSweep(sweep, options)}`;
 }
 
+/** Links longer than this drop their curves (chat apps and some browsers cut long URLs). */
+export const MAX_LINK_WITH_CURVES = 8000;
+
+/**
+ * The link to hand out for `sweep` on the lab at `base` (its address up to and including `#`): with
+ * thinned curves when the whole link stays within MAX_LINK_WITH_CURVES, else without them.
+ */
+export function sweepShareLink(sweep: SharedSweep, base: string): string {
+  const withCurves = base + sweepToHash(sweep);
+  return withCurves.length <= MAX_LINK_WITH_CURVES ? withCurves : base + sweepToHash(sweep, { curves: false });
+}
+
 export type DecodedSweep = { ok: true; sweep: SharedSweep } | { ok: false; error: string };
 
 /** Reads `#sweep=…`, `sweep=…` or the bare value. Bad input gives a message, never an exception. */

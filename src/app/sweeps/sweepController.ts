@@ -3,7 +3,7 @@ import { indexedDbRunStore as runStore, indexedDbSweepStore } from '../../browse
 import { newRunId } from '../../browser/runs/runRecord';
 import type { LabEvent } from '../../protocol/labWorkerApi';
 import { type RunTrial, type SweepEvent, type TrialMetric, type TrialOutcome, runSweep } from '../../sweep/runner';
-import { SWEEP_HASH_KEY, decodeSweepHash, sweepToHash } from '../../sweep/shareLink';
+import { SWEEP_HASH_KEY, decodeSweepHash, sweepShareLink } from '../../sweep/shareLink';
 import { type ParamValue, type SweepSpec, trialConfig } from '../../sweep/spec';
 import { addHashHandler, deleteRun, isRunning, onLabEvents, runInLab, setWorkerOwner, showRun } from '../labController';
 import { useLab } from '../store/labStore';
@@ -11,7 +11,7 @@ import { sweepableKind } from './fieldKind';
 import { type TrialWorkers, trialWorkersFor } from './trialWorkers';
 import { reuseSourceFor, withSharedPretraining } from './pretrainingReuse';
 import { draftOfSpec } from './sweepDraft';
-import { MAX_LINK_WITH_CURVES, type StoredSweep, createStoredSweep, sharedOf } from './sweepRecord';
+import { type StoredSweep, createStoredSweep, sharedOf } from './sweepRecord';
 import { type ShownSweep, type SweepSummary, useSweeps } from './sweepStore';
 
 /**
@@ -227,9 +227,7 @@ export async function openTrialRun(runId: string): Promise<void> {
 export function sweepLink(sweep: Pick<ShownSweep, 'spec' | 'trials'>): string {
   const finished = sweep.trials.filter((t) => t.status !== 'running') as StoredSweep['trials'];
   const shared = sharedOf({ spec: sweep.spec, trials: finished });
-  const base = `${location.origin}${location.pathname}#`;
-  const withCurves = base + sweepToHash(shared);
-  return withCurves.length <= MAX_LINK_WITH_CURVES ? withCurves : base + sweepToHash(shared, { curves: false });
+  return sweepShareLink(shared, `${location.origin}${location.pathname}#`);
 }
 
 export async function shareSweep(): Promise<void> {

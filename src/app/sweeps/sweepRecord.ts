@@ -33,6 +33,3 @@ export function createStoredSweep(spec: SweepSpec, now = Date.now(), id = newSwe
 export function sharedOf(sweep: Pick<StoredSweep, 'spec' | 'trials'>): SharedSweep {
   return { spec: sweep.spec, trials: sweep.trials };
 }
-
-/** Links longer than this drop their curves (chat apps and some browsers cut long URLs). */
-export const MAX_LINK_WITH_CURVES = 8000;
