@@ -105,15 +105,23 @@ export function createTrialWorkers(backend: BackendName, slots: TrialSlots): Tri
       try {
         await slot.ready;
         if (options.signal?.aborted) throw new Error('stopped before it started');
+        // The worker's events come through the subscription's own message channel and startRun's
+        // result through the worker's, so the last events (the final metrics, the controller going
+        // idle) can arrive after the result: the trial keeps listening until the worker says idle.
+        let settled: () => void = () => undefined;
+        const idle = new Promise<void>((resolve) => {
+          settled = resolve;
+        });
         slot.listener = (events) => {
           for (const event of events) if (event.type === 'metric') options.onMetric?.(event);
           if (inLive) for (const event of events) live.push(event);
+          if (events.some((event) => event.type === 'controller' && event.state === 'idle')) settled();
         };
         if (inLive) {
           lab().beginLiveRun(options.runId, config);
           setLiveControls(slot.api);
         }
-        return await slot.api.startRun({
+        const summary = await slot.api.startRun({
           runId: options.runId,
           name: options.name,
           config,
@@ -121,6 +129,8 @@ export function createTrialWorkers(backend: BackendName, slots: TrialSlots): Tri
           initialEncoder: options.initialEncoder,
           visualEverySteps: visualEveryStepsFor(config),
         });
+        await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, LATE_EVENTS_MS))]);
+        return summary;
       } finally {
         options.signal?.removeEventListener('abort', stop);
         slot.listener = null;
@@ -143,6 +153,9 @@ export function createTrialWorkers(backend: BackendName, slots: TrialSlots): Tri
     },
   };
 }
+
+/** How long a finished trial waits for its worker's last events (they normally trail by milliseconds). */
+const LATE_EVENTS_MS = 5000;
 
 /** The trial slots on this machine for `concurrency` on `backend`. */
 export function slotsHere(backend: BackendName | null, concurrency: number): TrialSlots {
