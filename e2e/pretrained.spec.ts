@@ -33,6 +33,9 @@ test('Start from pretrained shows the trained encoder at once, then fine-tunes o
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('pretrain.init=cifar10-resnet18-w025');
   await page.getByText('About the shipped encoder').click();
   await expect(page.getByTestId('encoder-card')).toContainText('k-NN accuracy');
+  // The card's fine-tuning recipe is offered (found for 100 labels; this test keeps its own 1% settings).
+  await expect(page.getByTestId('encoder-card')).toContainText('Fine-tuning recipe');
+  await expect(page.getByRole('button', { name: "Use the card's fine-tuning recipe" })).toBeVisible();
 
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   // Both views appear from the loaded encoder (step 0), with no pretraining step.
