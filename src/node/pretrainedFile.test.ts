@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRunConfig, parseRunConfig } from '../core/config';
 import { SimclrModel, modelSpecFromConfig } from '../core/model';
-import { architectureOf, checkEncoderFits, referenceImages } from '../core/pretrained';
+import { architectureOf, checkEncoderFits, parseFinetuneRecipe, recipeChanges, referenceImages } from '../core/pretrained';
 import { tempDirs } from '../testing/tempDir';
 import { selectNodeBackend } from './nodeBackends';
 import { SHIPPED_ENCODER_DIR, initialEncoderFor, readEncoderFile, shippedEncoderPath } from './pretrainedFile';
@@ -38,6 +38,13 @@ describe('the shipped encoder', () => {
     for (let i = 0; i < features.length; i++)
       worst = Math.max(worst, Math.abs(features[i] - card.check.features[i]) / (1e-3 + Math.abs(card.check.features[i])));
     expect(worst).toBeLessThan(1e-3);
+  });
+
+  it('carries a fine-tuning recipe the lab can apply', () => {
+    const { finetuneRecipe } = card as { finetuneRecipe?: unknown };
+    expect(finetuneRecipe).toBeDefined();
+    const recipe = parseFinetuneRecipe(finetuneRecipe);
+    expect(recipeChanges(defaultRunConfig, recipe).length).toBeGreaterThan(0);
   });
 
   it('refuses a model of another width by naming the field', () => {
