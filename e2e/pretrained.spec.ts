@@ -58,5 +58,6 @@ test('Start from pretrained shows the trained encoder at once, then fine-tunes o
     description: `fine-tuned ${finetuned}% vs supervised-only ${supervised}% (10 labels, 200 test images)`,
   });
   await expect(page.locator('[data-stage="pretrain"]')).toHaveCount(0);
+  await expect(page.getByTestId('pretrain-skipped')).toContainText('shipped encoder');
   expect(finetuned).toBeGreaterThan(supervised);
 });

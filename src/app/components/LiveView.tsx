@@ -36,6 +36,13 @@ export function LiveView() {
   const config = view.config ?? labConfig;
   const pretrainBatch = Math.min(config.pretrain.batchSize, config.dataset.trainSize ?? config.pretrain.batchSize);
   const chance = ntXentChance(pretrainBatch);
+  // A run that starts from the shipped encoder (or has pretraining off) never fills these charts.
+  const skippedBecause =
+    config.pretrain.init !== null
+      ? `it starts from the shipped encoder "${config.pretrain.init}" (its features are in Similarity and Embeddings)`
+      : !config.pretrain.enabled
+        ? 'pretraining is off in the settings'
+        : null;
 
   const efficiency = useMemo(() => {
     const candidates: RunLike[] = [...runs];
@@ -68,6 +75,11 @@ export function LiveView() {
         <h2 className="view-title">Pretraining</h2>
         <SmoothingControl />
       </div>
+      {skippedBecause && (
+        <p className="hint" data-testid="pretrain-skipped">
+          No pretraining in this run: {skippedBecause}.
+        </p>
+      )}
       <div className="chart-grid">
         <MetricChart
           title="NT-Xent loss"
@@ -75,7 +87,7 @@ export function LiveView() {
           yLabel="loss (nats)"
           reference={{ y: chance, label: `chance ln(2N−1) = ${chance.toFixed(2)}, N = ${pretrainBatch}` }}
           series={[series(m, 'pretrain', 'loss', 'loss', colors.blue)]}
-          empty="Press Start: the loss appears after the first step."
+          empty={skippedBecause ? 'Pretraining skipped.' : 'Press Start: the loss appears after the first step.'}
         />
         <MetricChart
           title="Contrastive accuracy (%)"
