@@ -9,6 +9,7 @@ import type {
   FolderFile,
   LabEvent,
   LabWorkerApi,
+  StartRunRequest,
 } from '../protocol/labWorkerApi';
 import { startLabWorker } from './labWorkerClient';
 import { measureBackends } from './backendProbe';
@@ -271,6 +272,21 @@ export async function startRun(options: { paused?: boolean; config?: RunConfig }
   await finishRun(running);
 }
 
+/** A sweep trial's run, as the lab's worker and the trial workers start it: a fresh stored run. */
+export function trialRunRequest(
+  config: RunConfig,
+  options: { runId: string; name?: string; initialEncoder?: EncoderStart },
+): StartRunRequest {
+  return {
+    runId: options.runId,
+    name: options.name,
+    config,
+    resume: false,
+    initialEncoder: options.initialEncoder,
+    visualEverySteps: visualEveryStepsFor(config),
+  };
+}
+
 /**
  * Trains one config to its end as Start does (a stored run in Runs, shown live) and returns its
  * summary; aborting `signal` stops it like the Stop button. The Sweeps tab runs its trials this way;
@@ -288,14 +304,7 @@ export async function runInLab(
   options.signal?.addEventListener('abort', stop);
   try {
     if (options.signal?.aborted) throw new Error('stopped before it started');
-    return await worker().startRun({
-      runId: options.runId,
-      name: options.name,
-      config,
-      resume: false,
-      initialEncoder: options.initialEncoder,
-      visualEverySteps: visualEveryStepsFor(config),
-    });
+    return await worker().startRun(trialRunRequest(config, options));
   } finally {
     options.signal?.removeEventListener('abort', stop);
     await refreshRuns();

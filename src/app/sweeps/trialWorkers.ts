@@ -3,7 +3,7 @@ import { type RunConfig, type RunSummary, parseRunConfig } from '../../core';
 import { createBatcher } from '../../browser/batcher';
 import type { BackendName, EncoderStart, LabEvent, LabWorkerApi } from '../../protocol/labWorkerApi';
 import type { TrialMetric } from '../../sweep/runner';
-import { backendFor, refreshRuns, setLiveControls, visualEveryStepsFor } from '../labController';
+import { backendFor, refreshRuns, setLiveControls, trialRunRequest } from '../labController';
 import { startLabWorker } from '../labWorkerClient';
 import { useLab } from '../store/labStore';
 import type { SweepSpec } from '../../sweep/spec';
@@ -121,14 +121,7 @@ export function createTrialWorkers(backend: BackendName, slots: TrialSlots): Tri
           lab().beginLiveRun(options.runId, config);
           setLiveControls(slot.api);
         }
-        const summary = await slot.api.startRun({
-          runId: options.runId,
-          name: options.name,
-          config,
-          resume: false,
-          initialEncoder: options.initialEncoder,
-          visualEverySteps: visualEveryStepsFor(config),
-        });
+        const summary = await slot.api.startRun(trialRunRequest(config, options));
         await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, LATE_EVENTS_MS))]);
         return summary;
       } finally {
