@@ -7,7 +7,7 @@ import { hashOf, waitForRunEnd } from './helpers';
  * labels (one per class), tested on 200 images. Runs on wasm (chosen in the backend menu): a software
  * WebGPU adapter is far slower on this network. Linear fine-tuning (frozen encoder, its BN statistics
  * kept): with one label per class, full fine-tuning's precise-BN pass over 10 images undoes the
- * pretrained statistics and lost to supervised-only here (17.0% vs 19.5%).
+ * pretrained statistics and lost to supervised-only with the previous shipped encoder (17.0% vs 19.5%).
  */
 const fromPretrained = {
   'dataset.trainSize': 1000,
