@@ -21,11 +21,17 @@ google-research/simclr tf2 code where the lab's config does not say:
   --first-shortcut 1|0            projection shortcut in the first block of stage 1 (official: 1)
   --batches stream|drop           pretraining batches from the official repeated stream (default, as the
                                   lab) or per-epoch shuffles with the last partial batch dropped
+  --crop official|torchvision     crop sampler: official = TF's sample_distorted_bounding_box as the
+                                  official data_util.py calls it (height uniform, area >= 0.1); torchvision
+                                  = area uniform in [min, 1], log-uniform aspect, 10 tries (this script's
+                                  only sampler before 2026-12-01)
+  --resize bilinear|bicubic       how a crop goes back to the input size (official: bicubic)
   --stages pretrain,finetune,baseline,distill
   --check-step DIR                recompute one exported lab step (scripts/export-parity-step.ts)
 """
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -65,7 +71,55 @@ def load_data(folder):
 
 # ----------------------------------------------------------------------------- augmentation
 
+CROP = {'sampler': 'torchvision', 'resize': 'bilinear'}  # set from --crop / --resize in main()
+
+
 def sample_crop(height, width, min_area, gen):
+    if CROP['sampler'] == 'official':
+        return sample_crop_official(height, width, min_area, gen)
+    return sample_crop_torchvision(height, width, min_area, gen)
+
+
+def sample_crop_official(height, width, min_area, gen, min_covered=0.1, attempts=100):
+    """TF's sample_distorted_bounding_box with a whole-image box, as official data_util.crop_and_resize
+    calls it: aspect uniform in [3/4, 4/3]; the height is a uniform integer between the heights of the
+    smallest and largest area at that aspect (so small crops are likelier than under a uniform area);
+    a box must cover min_covered of the image; offsets uniform in [0, size - crop - 1]; the whole image
+    after `attempts` failures. Python's round() rounds half to even, as C's lrintf."""
+    pixels = height * width
+    lo_px, hi_px = min_area * pixels, float(pixels)
+    rand = lambda: torch.rand(1, generator=gen).item()
+    randint = lambda n: int(torch.randint(0, n, (1,), generator=gen))
+    for _ in range(attempts):
+        aspect = 3 / 4 + (4 / 3 - 3 / 4) * rand()
+        h = round(math.sqrt(lo_px / aspect))
+        h_max = round(math.sqrt(hi_px / aspect))
+        if round(h_max * aspect) > width:
+            h_max = int((width + 0.5 - 1e-7) / aspect)
+            if round(h_max * aspect) > width:
+                h_max -= 1
+        h_max = min(h_max, height)
+        h = min(h, h_max)
+        if h < h_max:
+            h += randint(h_max - h + 1)
+        w = round(h * aspect)
+        if w * h < lo_px:
+            h += 1
+            w = round(h * aspect)
+        if w * h > hi_px:
+            h -= 1
+            w = round(h * aspect)
+        if not (lo_px <= w * h <= hi_px and 0 < w <= width and 0 < h <= height):
+            continue
+        if w * h / pixels < min_covered:
+            continue
+        top = randint(height - h) if h < height else 0
+        left = randint(width - w) if w < width else 0
+        return top, left, h, w
+    return 0, 0, height, width
+
+
+def sample_crop_torchvision(height, width, min_area, gen):
     """Area uniform in [min_area, 1] and log-uniform aspect in [3/4, 4/3], 10 tries, else the whole image."""
     area = height * width
     for _ in range(10):
@@ -81,14 +135,39 @@ def sample_crop(height, width, min_area, gen):
     return 0, 0, height, width
 
 
+@functools.lru_cache(maxsize=None)
+def keys_matrix(size, out):
+    """[out, size] weights of TF 2's tf.image.resize(BICUBIC) along one axis (torch's own bicubic is
+    a = -0.75 with replicated edges): Keys' cubic a = -0.5 at half-pixel centres, taps outside the
+    axis dropped and the rest renormalised."""
+    def cubic(t, a=-0.5):
+        t = abs(t)
+        if t <= 1:
+            return ((a + 2) * t - (a + 3)) * t * t + 1
+        return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a if t < 2 else 0.0
+    m = torch.zeros(out, size)
+    for i in range(out):
+        pos = (i + 0.5) * size / out - 0.5
+        base = math.floor(pos)
+        taps = [(j, cubic(pos - j)) for j in range(base - 1, base + 3) if 0 <= j < size]
+        total = sum(w for _, w in taps)
+        for j, w in taps:
+            m[i, j] = w / total
+    return m
+
+
 def crop_flip(x, min_area, gen):
-    """Random resized crop (bilinear back to the input size) and horizontal flip p=0.5, per image."""
+    """Random resized crop (resized back to the input size, --resize) and horizontal flip p=0.5, per image."""
     n, _, height, width = x.shape
     out = torch.empty_like(x)
     for i in range(n):
         top, left, h, w = sample_crop(height, width, min_area, gen)
         patch = x[i:i + 1, :, top:top + h, left:left + w]
-        patch = F.interpolate(patch, size=(height, width), mode='bilinear', align_corners=False)
+        if CROP['resize'] == 'bicubic':
+            # rows then columns; cubic overshoot is clipped here (the official pipeline clips after its jitter)
+            patch = torch.einsum('sh,nchw,tw->ncst', keys_matrix(h, height), patch, keys_matrix(w, width)).clamp(0, 1)
+        else:
+            patch = F.interpolate(patch, size=(height, width), mode='bilinear', align_corners=False)
         if torch.rand(1, generator=gen).item() < 0.5:
             patch = patch.flip(3)
         out[i] = patch[0]
@@ -529,6 +608,9 @@ def main():
     ap.add_argument('--batches', choices=['stream', 'drop'], default='stream',
                     help='pretraining batches: stream = official repeated stream, every image used (the lab); '
                          'drop = per-epoch shuffle, last partial batch dropped (this script before 2026-11-30)')
+    ap.add_argument('--crop', choices=['official', 'torchvision'], default='official')
+    ap.add_argument('--resize', choices=['bilinear', 'bicubic'], default='bilinear',
+                    help='bilinear = this script before 2026-12-01; bicubic = the official pipeline (and the lab since then)')
     ap.add_argument('--set', action='append', default=[], help='override a config field, path=value (JSON value)')
     args = ap.parse_args()
     if args.check_step:
@@ -536,6 +618,7 @@ def main():
     if not args.data or not args.out:
         ap.error('--data and --out are required (or --check-step)')
     torch.set_num_threads(args.threads)
+    CROP['sampler'], CROP['resize'] = args.crop, args.resize
     cfg, train_x, train_y, test_x, test_y, labelled, classes = load_data(args.data)
     for item in args.set:
         path, value = item.split('=', 1)

@@ -3,7 +3,8 @@ import type { RunConfig } from './config';
 import type { Rng } from './random';
 import { blurRadius, gaussianBlur } from './augmentOps/blur';
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, toGrayscale } from './augmentOps/color';
-import { cropBoxToNormalized, sampleCropBox, type CropBox } from './augmentOps/crop';
+import { sampleCropBox, type CropBox } from './augmentOps/crop';
+import { cropResizeBicubic } from './augmentOps/resize';
 
 export { blurRadius, gaussianBlur, gaussianKernel } from './augmentOps/blur';
 export {
@@ -16,7 +17,8 @@ export {
   toGrayscale,
   LUMA_WEIGHTS,
 } from './augmentOps/color';
-export { EVAL_CROP_PROPORTION, centreCropBox, cropBoxToNormalized, roundHalfEven, sampleCropBox, type CropBox } from './augmentOps/crop';
+export { EVAL_CROP_PROPORTION, centreCropBox, roundHalfEven, sampleCropBox, type CropBox } from './augmentOps/crop';
+export { bicubicAxisWeights, cropResizeBicubic, keysCubic } from './augmentOps/resize';
 
 /**
  * SimCLR's data augmentation, batched: every random choice is drawn per image in JS from a seeded Rng
@@ -227,27 +229,38 @@ function colorJitter(images: tf.Tensor4D, params: AugmentParams[]): tf.Tensor4D 
   return current;
 }
 
+/**
+ * Each image's crop, resized bicubically to size×size and flipped where drawn (official
+ * crop_and_resize, see augmentOps/resize.ts). Images that arrive at the output size with a whole-image
+ * crop (loader-cropped ImageNet views) are only flipped: the resize would be the identity.
+ */
+function cropAndResizeViews(images: tf.Tensor4D, params: AugmentParams[], size: number): tf.Tensor4D {
+  const [, height, width] = images.shape;
+  const whole = params.every((p) => p.crop.top === 0 && p.crop.left === 0 && p.crop.height === height && p.crop.width === width);
+  if (whole && height === size && width === size) {
+    return applyByGroup(images, [{ indices: params.flatMap((p, i) => (p.flip ? [i] : [])), transform: (subset) => tf.reverse(subset, 2) }]);
+  }
+  return cropResizeBicubic(
+    images,
+    params.map((p) => p.crop),
+    params.map((p) => p.flip),
+    size,
+  );
+}
+
 /** Applies already-drawn parameters to images [n, H, W, C] (C = 1 or 3, values in [0, 1]). */
 export function applyAugmentParams(images: tf.Tensor4D, params: AugmentParams[], options: AugmentOptions): tf.Tensor4D {
-  const [n, height, width, channels] = images.shape;
+  const [n, , , channels] = images.shape;
   if (params.length !== n) throw new Error(`augment: ${params.length} parameter sets for ${n} images`);
   const size = options.imageSize;
   return tf.tidy(() => {
-    const boxes = params.map((p) => cropBoxToNormalized(p.crop, height, width, p.flip));
-    const cropped = tf.image.cropAndResize(
-      images,
-      tf.tensor2d(boxes.flat(), [n, 4]),
-      tf.tensor1d(
-        Array.from({ length: n }, (_, i) => i),
-        'int32',
-      ),
-      [size, size],
-      'bilinear',
-    );
+    const cropped = cropAndResizeViews(images, params, size);
     let x = colorJitter(cropped, params);
     if (channels === 3) {
       x = applyByGroup(x, [{ indices: params.flatMap((p, i) => (p.grayscale ? [i] : [])), transform: (subset) => toGrayscale(subset) }]);
     }
+    // Cubic resizing can overshoot [0, 1]; the official pipeline clips here, before its batch blur.
+    x = tf.clipByValue(x, 0, 1);
     const radius = blurRadius(size);
     if (radius > 0) {
       x = applyByGroup(x, [

@@ -103,25 +103,6 @@ export function sampleCropBox(imageHeight: number, imageWidth: number, options: 
   };
 }
 
-/**
- * The crop as normalised [y1, x1, y2, x2] for tf.image.cropAndResize, whose coordinates map 0 and 1 to
- * the first and last pixel centres; `flip` swaps x1 and x2, which makes cropAndResize sample mirrored.
- */
-export function cropBoxToNormalized(
-  box: CropBox,
-  imageHeight: number,
-  imageWidth: number,
-  flip: boolean,
-): [number, number, number, number] {
-  const scaleY = imageHeight > 1 ? 1 / (imageHeight - 1) : 0;
-  const scaleX = imageWidth > 1 ? 1 / (imageWidth - 1) : 0;
-  const y1 = box.top * scaleY;
-  const y2 = (box.top + box.height - 1) * scaleY;
-  const x1 = box.left * scaleX;
-  const x2 = (box.left + box.width - 1) * scaleX;
-  return flip ? [y1, x2, y2, x1] : [y1, x1, y2, x2];
-}
-
 /** Share of the shorter side the official evaluation crop keeps (tf2/data_util.py CROP_PROPORTION). */
 export const EVAL_CROP_PROPORTION = 0.875;
 

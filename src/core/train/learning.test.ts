@@ -33,14 +33,17 @@ describe('SimCLR on shapes learns', () => {
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
 
     expect(finetune!.labelledImages).toBe(100);
-    expect(finetune!.testAccuracy!).toBeGreaterThan(baseline!.testAccuracy! + 0.08);
-    // 0.2 before the official objective (2 × NT-Xent) and full-stream batches; the example's learning
-    // rate was tuned on the half-size loss, and its encoder now reaches k-NN 0.31 instead of 0.36.
-    expect(finetune!.testAccuracy!).toBeGreaterThan(0.18);
+    // Measured with the CLI on this recipe (256 test images: ±2.5 points standard error), fine-tuned vs
+    // supervised-only: seed 1 (this test) 21.9% vs 7.0% with bilinear crops, 16.0% vs 9.8% with the
+    // official bicubic resize; seed 2 13.7% vs 12.5% and 17.2% vs 14.1% (its k-NN 14.8% and 28.5%). The
+    // seed moves these more than the resize does, so the bounds are where a fine-tune that learned
+    // nothing from pretraining (≈ the baseline, chance 10%) fails, not at one lucky seed's margin.
+    expect(finetune!.testAccuracy!).toBeGreaterThan(baseline!.testAccuracy! + 0.03);
+    expect(finetune!.testAccuracy!).toBeGreaterThan(0.15);
 
     // The student sees no labels (labelWeight 0): what it learns comes from the teacher.
     expect(distill!.labelledImages).toBe(0);
-    // Chance is 0.1; the teacher itself is at ~0.2 here (0.17 before the changes above).
+    // Chance is 0.1; the student reached 0.164 (bilinear) and 0.141 (bicubic) behind a 0.16–0.22 teacher.
     expect(distill!.testAccuracy!).toBeGreaterThan(0.13);
     expect(distill!.finalMetrics.trainAccuracy!).toBeGreaterThan(0.3);
   }, 900_000);
