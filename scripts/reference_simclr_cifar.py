@@ -24,7 +24,7 @@ google-research/simclr tf2 code where the lab's config does not say:
   --crop official|torchvision     crop sampler: official = TF's sample_distorted_bounding_box as the
                                   official data_util.py calls it (height uniform, area >= 0.1); torchvision
                                   = area uniform in [min, 1], log-uniform aspect, 10 tries (this script's
-                                  only sampler before 2026-12-01)
+                                  only sampler until 2026-11-30)
   --resize bilinear|bicubic       how a crop goes back to the input size (official: bicubic)
   --stages pretrain,finetune,baseline,distill
   --check-step DIR                recompute one exported lab step (scripts/export-parity-step.ts)
@@ -610,7 +610,7 @@ def main():
                          'drop = per-epoch shuffle, last partial batch dropped (this script before 2026-11-30)')
     ap.add_argument('--crop', choices=['official', 'torchvision'], default='official')
     ap.add_argument('--resize', choices=['bilinear', 'bicubic'], default='bilinear',
-                    help='bilinear = this script before 2026-12-01; bicubic = the official pipeline (and the lab since then)')
+                    help='bilinear = this script until 2026-11-30; bicubic = the official pipeline (and the lab since then)')
     ap.add_argument('--set', action='append', default=[], help='override a config field, path=value (JSON value)')
     args = ap.parse_args()
     if args.check_step:
