@@ -609,7 +609,7 @@ def main():
                     help='pretraining batches: stream = official repeated stream, every image used (the lab); '
                          'drop = per-epoch shuffle, last partial batch dropped (this script before 2026-11-30)')
     ap.add_argument('--crop', choices=['official', 'torchvision'], default='official')
-    ap.add_argument('--resize', choices=['bilinear', 'bicubic'], default='bilinear',
+    ap.add_argument('--resize', choices=['bilinear', 'bicubic'], default='bicubic',
                     help='bilinear = this script until 2026-11-30; bicubic = the official pipeline (and the lab since then)')
     ap.add_argument('--set', action='append', default=[], help='override a config field, path=value (JSON value)')
     args = ap.parse_args()
