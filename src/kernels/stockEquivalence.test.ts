@@ -78,7 +78,12 @@ describe('project kernels against tfjs as shipped, same seed', () => {
 
   it('wasm with the project kernels follows the cpu stock run within float32 noise', async () => {
     const project = await pretrain('wasm');
-    expect(maxRelativeGap(project.losses, stock.losses)).toBeLessThan(1e-2);
+    // The first steps agree to float32 rounding (measured: ≤ 5e-7); after them training amplifies
+    // rounding differences ~100× per step (3e-5 at step 4, 7e-3 at step 5, 4e-2 at step 6 since the
+    // views are resized by matmuls, whose sums round differently on wasm than on cpu). A wrong kernel
+    // is off from step 1, so the tight bound sits on the steps before the amplification.
+    expect(maxRelativeGap(project.losses.slice(0, 3), stock.losses.slice(0, 3))).toBeLessThan(1e-5);
+    expect(maxRelativeGap(project.losses, stock.losses)).toBeLessThan(1e-1);
     for (let i = 0; i < stock.knn.length; i++) expect(Math.abs(project.knn[i] - stock.knn[i])).toBeLessThanOrEqual(2 / 64);
   });
 });
