@@ -45,3 +45,16 @@ export async function settledPoints(page: Page, testId: string, quietMs = 3000, 
   }
   throw new Error(`${testId} kept changing for ${timeoutMs} ms`);
 }
+
+/**
+ * Opens a view's tab and checks it is selected, clicking again if not: right after Start the header's
+ * status line changes length and can move the tab bar between Playwright's position check and its
+ * click (seen in CI: the click landed beside the tab and the test then waited on the wrong view).
+ */
+export async function openTab(page: Page, name: string): Promise<void> {
+  const tab = page.getByRole('tab', { name });
+  await expect(async () => {
+    await tab.click();
+    await expect(tab).toHaveAttribute('aria-selected', 'true', { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hashOf, waitForRunEnd } from './helpers';
+import { hashOf, openTab, waitForRunEnd } from './helpers';
 
 /**
  * Start from pretrained: the shipped CIFAR-10 encoder (public/pretrained) replaces pretraining. The
@@ -39,11 +39,11 @@ test('Start from pretrained shows the trained encoder at once, then fine-tunes o
 
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   // Both views appear from the loaded encoder (step 0), with no pretraining step.
-  await page.getByRole('tab', { name: 'Embeddings' }).click();
+  await openTab(page, 'Embeddings');
   await expect(page.getByTestId('embedding-plot')).toHaveAttribute('data-points', '200', { timeout: 300_000 });
-  await page.getByRole('tab', { name: 'Similarity' }).click();
+  await openTab(page, 'Similarity');
   await expect(page.getByTestId('similarity-heatmap')).toHaveAttribute('data-step', '0');
-  await page.getByRole('tab', { name: 'Live' }).click();
+  await openTab(page, 'Live');
 
   expect(await waitForRunEnd(page)).toBe('completed');
   const accuracy = async (stage: string) => {
