@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { pretrainAugmentOptions, twoViews } from '../core/augment';
 import { parseRunConfig } from '../core/config';
 import { Rng } from '../core/random';
+import { parseIntegerFlag } from '../node/commandLine';
 import { selectNodeBackend } from '../node/nodeBackends';
+import { median } from './stats';
 
 /**
  * Time of the pretraining augmentation alone (two views of a batch: crop + resize, flip, colour jitter,
@@ -13,10 +15,9 @@ import { selectNodeBackend } from '../node/nodeBackends';
  */
 async function main(): Promise<void> {
   const [backend = 'wasm', batchText = '128', sizeText = '32', repsText = '20'] = process.argv.slice(2);
-  const [batch, size, reps] = [batchText, sizeText, repsText].map((t) => Number.parseInt(t, 10));
-  if (![batch, size, reps].every((v) => Number.isInteger(v) && v > 0)) {
-    throw new Error(`batch, size and reps must be positive integers, got ${batchText} ${sizeText} ${repsText}`);
-  }
+  const batch = parseIntegerFlag('batch', batchText, { min: 1 });
+  const size = parseIntegerFlag('size', sizeText, { min: 1 });
+  const reps = parseIntegerFlag('reps', repsText, { min: 1 });
   const selected = await selectNodeBackend(backend);
   const config = parseRunConfig({ dataset: { name: 'cifar10', imageSize: size }, pretrain: { blurProbability: 0.5 } });
   const options = pretrainAugmentOptions(config);
@@ -35,16 +36,15 @@ async function main(): Promise<void> {
     await run();
     times.push(performance.now() - start);
   }
-  times.sort((x, y) => x - y);
-  const median = times[Math.floor(times.length / 2)];
+  const middle = median(times);
   console.log(
     JSON.stringify({
       backend: selected.name,
       batch,
       size,
       reps,
-      medianMsPerBatch: Number(median.toFixed(2)),
-      viewsPerSecond: Math.round((2 * batch * 1000) / median),
+      medianMsPerBatch: Number(middle.toFixed(2)),
+      viewsPerSecond: Math.round((2 * batch * 1000) / middle),
       liveTensorsAfter: tf.memory().numTensors,
     }),
   );
